@@ -1,0 +1,41 @@
+# Every target installs what is missing (scripts/install-deps), then builds with CMake.
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+PREFIX ?= /usr/local
+JOBS ?= 2
+
+.PHONY: all deps build test test-fast test-sanitize demo install clean format
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The default test run: every test on a normal build, then again under ASan+UBSan.
+test: test-fast test-sanitize
+
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-sanitize: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCKWRAP_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+
+demo: build
+	./scripts/demo $(BUILD)/ckwrap
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i sidecar/*.cc sidecar/*.h tests/unit/*.cc
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,26 @@
+// Exponential backoff with full jitter between relaunches.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace ckwrap {
+
+class Backoff {
+ public:
+  // initial_ms 0 disables waiting entirely.
+  Backoff(uint64_t initial_ms, uint64_t max_ms, uint64_t seed);
+  // Delay before the next relaunch: uniform in [d/2, d], d = min(max, initial*2^failures).
+  uint64_t NextDelayMs();
+  // A run that made progress starts the sequence over.
+  void Reset();
+  uint64_t consecutive_failures() const { return failures_; }
+
+ private:
+  uint64_t initial_ms_;
+  uint64_t max_ms_;
+  uint64_t failures_ = 0;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace ckwrap

@@ -1,0 +1,259 @@
+#include "checkpoint_codec.h"
+
+#include <xxhash.h>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cstring>
+#include <istream>
+#include <sstream>
+#include <stdexcept>
+#include <streambuf>
+
+#include "checkpoint_format.h"
+
+namespace ckwrap {
+namespace {
+
+namespace fmt = checkpoint_format;
+
+constexpr size_t kVersionOffset = 8;
+constexpr size_t kReservedOffset = 12;
+constexpr size_t kLengthOffset = 16;
+// Smallest encoding of one element, used to bound a count by the bytes left.
+constexpr size_t kMinStringBytes = 8;  // a u64 length and no bytes
+constexpr size_t kMinPairBytes = 2 * kMinStringBytes;
+
+// ---- Header fields: explicit little-endian, independent of the host. ----
+
+void PutLe(std::string* out, size_t offset, uint64_t value, size_t width) {
+  for (size_t i = 0; i < width; ++i) (*out)[offset + i] = static_cast<char>(value >> (8 * i));
+}
+
+uint64_t GetLe(std::string_view bytes, size_t offset, size_t width) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < width; ++i) {
+    value |= uint64_t{static_cast<unsigned char>(bytes[offset + i])} << (8 * i);
+  }
+  return value;
+}
+
+// XXH3-64 of header bytes [0, 24) followed by the payload: covers the version
+// and the length too, so no header field is trusted unchecked.
+uint64_t Checksum(std::string_view header, std::string_view payload) {
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH3_64bits_reset(state);
+  XXH3_64bits_update(state, header.data(), fmt::kChecksumOffset);
+  XXH3_64bits_update(state, payload.data(), payload.size());
+  uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest;
+}
+
+// ---- Payload writing. The order here and in ReadPayload is the format. ----
+
+using OutArchive = cereal::PortableBinaryOutputArchive;
+
+void WriteString(OutArchive& ar, const std::string& s) {
+  ar(uint64_t{s.size()});
+  ar(cereal::binary_data(s.data(), s.size()));
+}
+
+void WriteFlag(OutArchive& ar, bool flag) {
+  uint8_t byte = flag ? 1 : 0;
+  ar(byte);
+}
+
+void WritePayload(OutArchive& ar, const Checkpoint& c) {
+  WriteFlag(ar, c.has_position);
+  WriteString(ar, c.position);
+  ar(uint64_t{c.done.size()});
+  for (const std::string& id : c.done) WriteString(ar, id);  // hash order: unspecified
+  ar(uint64_t{c.failures.size()});
+  for (const Failure& f : c.failures) {
+    WriteString(ar, f.id);
+    WriteString(ar, f.reason);
+  }
+  ar(uint64_t{c.state.size()});
+  for (const auto& [key, value] : c.state) {
+    WriteString(ar, key);
+    WriteString(ar, value);
+  }
+  ar(c.records, c.attempts, c.restarts, c.created_unix_ms, c.updated_unix_ms);
+  ar(c.command_fingerprint);
+  WriteFlag(ar, c.complete);
+  ar(c.progress_done, c.progress_total);
+}
+
+// ---- Payload reading, every size prefix bounded by the bytes left. ----
+
+class DecodeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A read-only get area over caller-owned bytes: no copy, and it knows what is left.
+class ViewBuf : public std::streambuf {
+ public:
+  explicit ViewBuf(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // never written: get area only
+    setg(begin, begin, begin + bytes.size());
+  }
+  size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
+};
+
+class PayloadReader {
+ public:
+  PayloadReader(ViewBuf* buf, cereal::PortableBinaryInputArchive* ar) : buf_(buf), ar_(ar) {}
+
+  template <typename T>
+  T Number() {
+    T value{};
+    (*ar_)(value);
+    return value;
+  }
+
+  bool Flag(const char* field) {
+    uint8_t value = Number<uint8_t>();
+    if (value > 1) throw DecodeError(std::string(field) + " flag is not 0 or 1");
+    return value == 1;
+  }
+
+  // A count of elements each at least min_bytes long, checked before anything
+  // is allocated for them.
+  uint64_t Count(const char* field, size_t min_bytes) {
+    uint64_t count = Number<uint64_t>();
+    if (count > buf_->remaining() / min_bytes) throw TooBig(field, count);
+    return count;
+  }
+
+  std::string String(const char* field) {
+    uint64_t size = Number<uint64_t>();
+    if (size > buf_->remaining()) throw TooBig(field, size);
+    std::string s(size, '\0');
+    (*ar_)(cereal::binary_data(s.data(), s.size()));
+    return s;
+  }
+
+  size_t remaining() const { return buf_->remaining(); }
+
+ private:
+  DecodeError TooBig(const char* field, uint64_t claimed) const {
+    return DecodeError(std::string(field) + " size " + std::to_string(claimed) + " exceeds the " +
+                       std::to_string(remaining()) + " bytes left");
+  }
+
+  ViewBuf* buf_;
+  cereal::PortableBinaryInputArchive* ar_;
+};
+
+void ReadPayload(PayloadReader& in, Checkpoint* c) {
+  c->has_position = in.Flag("has_position");
+  c->position = in.String("position");
+  uint64_t done = in.Count("done", kMinStringBytes);
+  c->done.reserve(done);
+  for (uint64_t i = 0; i < done; ++i) c->done.insert(in.String("done id"));
+  uint64_t failures = in.Count("failures", kMinPairBytes);
+  c->failures.reserve(failures);
+  for (uint64_t i = 0; i < failures; ++i) {
+    Failure f;
+    f.id = in.String("failure id");
+    f.reason = in.String("failure reason");
+    c->failures.push_back(std::move(f));
+  }
+  uint64_t state = in.Count("state", kMinPairBytes);
+  for (uint64_t i = 0; i < state; ++i) {
+    std::string key = in.String("state key");
+    c->state[std::move(key)] = in.String("state value");
+  }
+  c->records = in.Number<uint64_t>();
+  c->attempts = in.Number<uint64_t>();
+  c->restarts = in.Number<uint64_t>();
+  c->created_unix_ms = in.Number<int64_t>();
+  c->updated_unix_ms = in.Number<int64_t>();
+  c->command_fingerprint = in.Number<uint64_t>();
+  c->complete = in.Flag("complete");
+  c->progress_done = in.Number<uint64_t>();
+  c->progress_total = in.Number<uint64_t>();
+}
+
+// The header fields, checked in an order where each check can trust the previous ones.
+Status CheckHeader(std::string_view bytes) {
+  if (bytes.size() < fmt::kHeaderBytes) {
+    return Status::Error("truncated header (" + std::to_string(bytes.size()) + " of " +
+                         std::to_string(fmt::kHeaderBytes) + " bytes)");
+  }
+  if (std::memcmp(bytes.data(), fmt::kMagic, sizeof fmt::kMagic) != 0) {
+    return Status::Error("bad magic");
+  }
+  uint64_t version = GetLe(bytes, kVersionOffset, 4);
+  if (version > fmt::kVersion) {
+    return Status::Error("checkpoint format version " + std::to_string(version) +
+                         " is newer than this ckwrap supports (" + std::to_string(fmt::kVersion) +
+                         ")");
+  }
+  if (version == 0) return Status::Error("bad checkpoint format version 0");
+  if (GetLe(bytes, kReservedOffset, 4) != 0) return Status::Error("reserved field is not zero");
+  uint64_t length = GetLe(bytes, kLengthOffset, 8);
+  if (length > fmt::kMaxPayloadBytes) {
+    return Status::Error("payload length " + std::to_string(length) + " exceeds the limit (" +
+                         std::to_string(fmt::kMaxPayloadBytes) + " bytes)");
+  }
+  if (length != bytes.size() - fmt::kHeaderBytes) {
+    return Status::Error("payload length " + std::to_string(length) + " does not match file (" +
+                         std::to_string(bytes.size()) + " bytes)");
+  }
+  uint64_t stored = GetLe(bytes, fmt::kChecksumOffset, 8);
+  if (stored != Checksum(bytes, bytes.substr(fmt::kHeaderBytes))) {
+    return Status::Error("checksum mismatch");
+  }
+  return Status::Ok();
+}
+
+// Runs cereal over a verified payload. Throws (cereal::Exception, DecodeError).
+Status DecodePayload(std::string_view payload, Checkpoint* out) {
+  // cereal's first byte says the byte order it was written in; we only write little-endian.
+  if (payload.empty() || payload[0] != 1) return Status::Error("payload is not little-endian");
+  ViewBuf buf(payload);
+  std::istream stream(&buf);
+  cereal::PortableBinaryInputArchive archive(stream);
+  PayloadReader reader(&buf, &archive);
+  ReadPayload(reader, out);
+  if (reader.remaining() != 0) {
+    return Status::Error(std::to_string(reader.remaining()) + " trailing bytes after payload");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
+  std::ostringstream payload_stream;
+  {
+    OutArchive archive(payload_stream, OutArchive::Options::LittleEndian());
+    WritePayload(archive, checkpoint);
+  }
+  std::string payload = payload_stream.str();
+  std::string out(fmt::kHeaderBytes, '\0');
+  std::memcpy(out.data(), fmt::kMagic, sizeof fmt::kMagic);
+  PutLe(&out, kVersionOffset, fmt::kVersion, 4);
+  PutLe(&out, kLengthOffset, payload.size(), 8);
+  PutLe(&out, fmt::kChecksumOffset, Checksum(out, payload), 8);
+  out += payload;
+  return out;
+}
+
+Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out) {
+  try {  // cereal's exceptions, and bad_alloc from anywhere, stop here
+    Status status = CheckHeader(bytes);
+    if (!status.ok()) return status;
+    Checkpoint decoded;  // *out changes only on success
+    status = DecodePayload(bytes.substr(fmt::kHeaderBytes), &decoded);
+    if (status.ok()) *out = std::move(decoded);
+    return status;
+  } catch (const std::exception& e) {
+    return Status::Error(std::string("malformed payload: ") + e.what());
+  }
+}
+
+}  // namespace ckwrap

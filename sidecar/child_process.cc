@@ -1,0 +1,138 @@
+#include "child_process.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "process_setup.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace ckwrap {
+namespace bp = boost::process;
+namespace {
+
+bool IsExecutableFile(const std::string& path, int* err) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    *err = errno;
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    *err = EISDIR;
+    return false;
+  }
+  if (access(path.c_str(), X_OK) != 0) {
+    *err = errno;
+    return false;
+  }
+  return true;
+}
+
+// Runs in the forked child before exec: only async-signal-safe calls.
+void SetUpChild(int protocol_write_fd) {
+  if (setpgid(0, 0) != 0) _exit(kExitNotExecutable);
+  // PrepareProcess keeps fd 3 occupied, so the write end is never 3 already;
+  // dup2 gives the copy at 3 no FD_CLOEXEC.
+  if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) _exit(kExitNotExecutable);
+  // Everything else ckwrap holds closes at exec (Boost's own error pipe included,
+  // which is why this marks rather than closes).
+  syscall(SYS_close_range, kChildProtocolFd + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+  RestoreCallerSignals();
+}
+
+}  // namespace
+
+bool ResolveCommand(const std::string& name, std::string* path, int* exit_code,
+                    std::string* error) {
+  int err = ENOENT;
+  if (name.empty()) {
+    *exit_code = kExitNotFound;
+    *error = "empty command name";
+    return false;
+  }
+  if (name.find('/') != std::string::npos) {
+    if (IsExecutableFile(name, &err)) {
+      *path = name;
+      return true;
+    }
+    *exit_code = err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitNotExecutable;
+    *error = name + ": " + std::strerror(err);
+    return false;
+  }
+  const char* path_env = std::getenv("PATH");
+  std::string dirs = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  bool found_unexecutable = false;
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (IsExecutableFile(candidate, &err)) {
+      *path = candidate;
+      return true;
+    }
+    if (err != ENOENT && err != ENOTDIR) found_unexecutable = true;
+    start = end + 1;
+  }
+  *exit_code = found_unexecutable ? kExitNotExecutable : kExitNotFound;
+  *error = name + (found_unexecutable ? ": Permission denied" : ": command not found");
+  return false;
+}
+
+LaunchResult LaunchChild(const LaunchSpec& spec) {
+  LaunchResult result;
+  std::string path;
+  if (!ResolveCommand(spec.argv.empty() ? "" : spec.argv[0], &path, &result.exit_code,
+                      &result.error)) {
+    return result;
+  }
+  bp::environment env = boost::this_process::environment();
+  for (const auto& name : spec.unset_env) {
+    if (env.find(name) != env.end()) env.erase(name);
+  }
+  for (const auto& [name, value] : spec.env) env[name] = value;
+  std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+
+  const int write_fd = spec.protocol_write_fd;
+  std::error_code ec;
+  int exec_errno = 0;
+  bp::child child(
+      bp::exe = path, bp::args = args, bp::env = env,
+      bp::extend::on_exec_setup = [write_fd](auto&) { SetUpChild(write_fd); },
+      // The error_code form plus reaping here: the throwing form leaves a zombie.
+      bp::extend::on_error =
+          [&exec_errno](auto& exec, const std::error_code& error) {
+            exec_errno = error.value();
+            if (exec.pid > 0) waitpid(exec.pid, nullptr, 0);
+          },
+      ec);
+  if (ec) {
+    result.exit_code = exec_errno == ENOENT ? kExitNotFound : kExitNotExecutable;
+    result.error = spec.argv[0] + ": " + ec.message();
+    return result;
+  }
+  result.pid = child.id();
+  // Also from the parent, so signals to the group work before the child runs.
+  setpgid(result.pid, result.pid);
+  // ckwrap owns waitpid; a still-attached bp::child would kill on destruction.
+  child.detach();
+  return result;
+}
+
+}  // namespace ckwrap

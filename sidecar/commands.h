@@ -1,0 +1,14 @@
+// The subcommands, each taking the arguments after its name and returning
+// ckwrap's exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ckwrap {
+
+int RunCommand(const std::vector<std::string>& args);      // ckwrap [OPTIONS] -- CMD
+int InspectCommand(const std::vector<std::string>& args);  // ckwrap inspect
+int ResetCommand(const std::vector<std::string>& args);    // ckwrap reset
+
+}  // namespace ckwrap

@@ -1,0 +1,27 @@
+// Crash-safe whole-file replacement and bounded whole-file reading.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "status.h"
+
+namespace ckwrap {
+
+// Replaces dir/name with bytes so that a crash at any moment leaves either the
+// old file or the new one: temp file in dir (O_CREAT|O_EXCL|O_CLOEXEC), write
+// all (short writes, EINTR), fsync, checked close, rename, fsync of dir. The
+// temp file is removed on any failure. All syscalls go through file_ops().
+Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+                      mode_t mode = 0600);
+
+// Makes the directory's entries (creates, renames, unlinks) durable: open the
+// directory, fsync it, checked close; all through file_ops().
+Status FsyncDir(const std::string& dir);
+
+// Reads a whole file, refusing files larger than max_bytes.
+Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out);
+
+}  // namespace ckwrap

@@ -1,0 +1,27 @@
+// The narrow seam through which every syscall touching checkpoint files goes,
+// so tests can fail (or stop after) any single step on purpose.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+
+namespace ckwrap {
+
+class FileOps {
+ public:
+  virtual ~FileOps() = default;
+  virtual int Open(const char* path, int flags, mode_t mode);
+  virtual ssize_t Write(int fd, const void* buf, size_t count);
+  virtual int Fsync(int fd);
+  virtual int Close(int fd);
+  virtual int Rename(const char* from, const char* to);
+  virtual int Unlink(const char* path);
+};
+
+// The process-wide instance; tests swap in a failing one.
+FileOps& file_ops();
+// Returns the previous instance. Pass nullptr to restore the real syscalls.
+FileOps* SetFileOpsForTesting(FileOps* ops);
+
+}  // namespace ckwrap

@@ -1,0 +1,123 @@
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include "checkpoint_codec.h"
+#include "checkpoint_format.h"
+#include "checkpoint_json.h"
+#include "checkpoint_store.h"
+#include "commands.h"
+#include "durable_file.h"
+#include "log.h"
+#include "options.h"
+#include "state_lock.h"
+
+namespace ckwrap {
+namespace {
+
+constexpr size_t kMaxDoneIdsShown = 1000;
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A file is decoded on its own; a state directory through the store, exactly
+// as a resuming run would (newest generation that verifies).
+Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::string* path) {
+  if (!IsDirectory(target)) {
+    std::string bytes;
+    Status status = ReadWholeFile(
+        target, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
+    if (!status.ok()) return status;
+    *path = target;
+    status = DecodeCheckpoint(bytes, checkpoint);
+    return status.ok() ? status : Status::Error(target + ": " + status.message());
+  }
+  CheckpointStore store(target);
+  LoadedCheckpoint loaded;
+  Status status = store.Load(&loaded);
+  if (!status.ok()) return status;
+  for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
+  if (!loaded.found) return Status::Error("no checkpoint in " + target);
+  *checkpoint = loaded.checkpoint;
+  *path = loaded.path;
+  return Status::Ok();
+}
+
+void PrintText(const Checkpoint& c, const std::string& path) {
+  std::cout << "file: " << path << " (verified)\n"
+            << "position: " << (c.has_position ? c.position : "(none)") << "\n"
+            << "done: " << c.done.size() << "\n"
+            << "failed: " << c.failures.size() << "\n";
+  for (const auto& failure : c.failures) {
+    std::cout << "  " << failure.id << (failure.reason.empty() ? "" : ": ") << failure.reason
+              << "\n";
+  }
+  std::cout << "state: " << c.state.size() << " keys\n";
+  for (const auto& [key, value] : c.state) std::cout << "  " << key << " = " << value << "\n";
+  std::cout << "progress: " << c.progress_done;
+  if (c.progress_total) std::cout << "/" << c.progress_total;
+  std::cout << "\nrecords: " << c.records << "\nattempts: " << c.attempts
+            << "\nrestarts: " << c.restarts << "\ncomplete: " << (c.complete ? "yes" : "no")
+            << "\ncreated_unix_ms: " << c.created_unix_ms
+            << "\nupdated_unix_ms: " << c.updated_unix_ms << "\n";
+}
+
+}  // namespace
+
+int InspectCommand(const std::vector<std::string>& args) {
+  bool json = false;
+  std::string target;
+  for (const auto& arg : args) {
+    if (arg == "--json") {
+      json = true;
+    } else if (target.empty() && !arg.empty() && arg[0] != '-') {
+      target = arg;
+    } else {
+      LogError("usage: ckwrap inspect [--json] FILE|STATE_DIR (unexpected '" + arg + "')");
+      return kExitUsage;
+    }
+  }
+  if (target.empty()) {
+    LogError("usage: ckwrap inspect [--json] FILE|STATE_DIR");
+    return kExitUsage;
+  }
+  Checkpoint checkpoint;
+  std::string path;
+  Status status = LoadForInspect(target, &checkpoint, &path);
+  if (!status.ok()) {
+    LogError(status.message());
+    return 1;
+  }
+  if (json) {
+    std::cout << "{\"file\":" << JsonString(path)
+              << ",\"checkpoint\":" << CheckpointToJson(checkpoint, kMaxDoneIdsShown) << "}\n";
+  } else {
+    PrintText(checkpoint, path);
+  }
+  return 0;
+}
+
+int ResetCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') {
+    LogError("usage: ckwrap reset STATE_DIR");
+    return kExitUsage;
+  }
+  const std::string& dir = args[0];
+  if (!IsDirectory(dir)) {
+    LogError("state directory " + dir + " does not exist");
+    return kExitUsage;
+  }
+  StateLock lock;
+  Status status = lock.Acquire(dir);
+  if (status.ok()) status = CheckpointStore(dir).Reset();
+  if (!status.ok()) {
+    LogError(status.message());
+    return kExitUsage;
+  }
+  LogInfo("progress in " + dir + " forgotten");
+  return 0;
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,252 @@
+#include "options.h"
+
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+namespace ckwrap {
+namespace {
+
+bool ParseUnsigned(const std::string& text, uint64_t* value) {
+  if (text.empty() || text[0] < '0' || text[0] > '9') return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long parsed = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0') return false;
+  *value = parsed;
+  return true;
+}
+
+Status BadValue(const std::string& option, const std::string& value, const std::string& want) {
+  return Status::Error("invalid value '" + value + "' for " + option + ": expected " + want);
+}
+
+using Setter =
+    std::function<Status(const std::string& option, const std::string& value, RunOptions* out)>;
+
+struct OptionSpec {
+  const char* name;
+  const char* env;  // CKWRAP_* variable, or nullptr
+  bool takes_value;
+  Setter set;
+};
+
+Status SetBackoff(const std::string& option, const std::string& value, RunOptions* out) {
+  size_t colon = value.find(':');
+  std::string initial = value.substr(0, colon);
+  uint64_t max_ms = out->backoff_max_ms;
+  if (!ParseDurationMs(initial, &out->backoff_initial_ms) ||
+      (colon != std::string::npos && !ParseDurationMs(value.substr(colon + 1), &max_ms))) {
+    return BadValue(option, value, "a duration like 500ms or INITIAL:MAX like 1s:2m");
+  }
+  out->backoff_max_ms = std::max(max_ms, out->backoff_initial_ms);
+  return Status::Ok();
+}
+
+const std::vector<OptionSpec>& Specs() {
+  static const std::vector<OptionSpec> specs = {
+      {"--state-dir", "CKWRAP_STATE_DIR", true,
+       [](auto&, auto& v, RunOptions* o) {
+         o->state_dir = v;
+         return Status::Ok();
+       }},
+      {"--name", "CKWRAP_NAME", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v.empty() || v.find('/') != std::string::npos || v == "." || v == "..") {
+           return BadValue(opt, v, "a non-empty name without '/'");
+         }
+         o->name = v;
+         return Status::Ok();
+       }},
+      {"--max-restarts", "CKWRAP_MAX_RESTARTS", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseUnsigned(v, &o->max_restarts) ? Status::Ok()
+                                                   : BadValue(opt, v, "a whole number");
+       }},
+      {"--backoff", "CKWRAP_BACKOFF", true, SetBackoff},
+      {"--grace", "CKWRAP_GRACE", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseDurationMs(v, &o->grace_ms) ? Status::Ok()
+                                                 : BadValue(opt, v, "a duration like 10s");
+       }},
+      {"--resume-flag", "CKWRAP_RESUME_FLAG", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v.empty()) return BadValue(opt, v, "a non-empty flag");
+         o->resume_flag = v;
+         return Status::Ok();
+       }},
+      {"--resume-env-only", "CKWRAP_RESUME_ENV_ONLY", false,
+       [](auto&, auto&, RunOptions* o) {
+         o->resume_env_only = true;
+         return Status::Ok();
+       }},
+      {"--max-line-bytes", "CKWRAP_MAX_LINE_BYTES", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         uint64_t n = 0;
+         if (!ParseUnsigned(v, &n) || n < 16 || n > (64u << 20)) {
+           return BadValue(opt, v, "a number of bytes from 16 to 67108864");
+         }
+         o->max_line_bytes = n;
+         return Status::Ok();
+       }},
+      {"--quiet", "CKWRAP_QUIET", false,
+       [](auto&, auto&, RunOptions* o) {
+         o->quiet = true;
+         return Status::Ok();
+       }},
+      {"--help", nullptr, false,
+       [](auto&, auto&, RunOptions* o) {
+         o->help = true;
+         return Status::Ok();
+       }},
+      {"--version", nullptr, false,
+       [](auto&, auto&, RunOptions* o) {
+         o->version = true;
+         return Status::Ok();
+       }},
+  };
+  return specs;
+}
+
+const OptionSpec* FindSpec(const std::string& name) {
+  for (const auto& spec : Specs()) {
+    if (name == spec.name) return &spec;
+  }
+  return nullptr;
+}
+
+bool IsTrue(const std::string& value) { return value == "1" || value == "true" || value == "yes"; }
+
+Status ApplyEnvironment(RunOptions* out) {
+  for (const auto& spec : Specs()) {
+    if (spec.env == nullptr) continue;
+    const char* value = std::getenv(spec.env);
+    if (value == nullptr) continue;
+    if (!spec.takes_value && !IsTrue(value)) continue;
+    Status status = spec.set(spec.env, value, out);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool ParseDurationMs(const std::string& text, uint64_t* ms) {
+  static const std::map<std::string, uint64_t> kUnits = {
+      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  uint64_t number = 0;
+  auto unit = kUnits.find(text.substr(digits));
+  if (digits == 0 || digits > 12 || unit == kUnits.end() ||
+      !ParseUnsigned(text.substr(0, digits), &number)) {
+    return false;
+  }
+  *ms = number * unit->second;
+  return true;
+}
+
+Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out) {
+  Status status = ApplyEnvironment(out);
+  if (!status.ok()) return status;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg.size() < 2 || arg[0] != '-') break;  // the command starts here
+    size_t eq = arg.find('=');
+    std::string name = arg.substr(0, eq);
+    const OptionSpec* spec = FindSpec(name);
+    if (spec == nullptr) return Status::Error("unknown option " + name + " (see ckwrap --help)");
+    std::string value;
+    if (spec->takes_value) {
+      if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Status::Error("option " + name + " needs a value");
+      }
+    } else if (eq != std::string::npos) {
+      return Status::Error("option " + name + " takes no value");
+    }
+    status = spec->set(name, value, out);
+    if (!status.ok()) return status;
+  }
+  out->command.assign(args.begin() + i, args.end());
+  if (out->command.empty() && !out->help && !out->version) {
+    return Status::Error("no command given (usage: ckwrap [OPTIONS] -- COMMAND [ARG...])");
+  }
+  return Status::Ok();
+}
+
+uint64_t CommandFingerprint(const std::vector<std::string>& command) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  for (const auto& arg : command) XXH3_64bits_update(state, arg.c_str(), arg.size() + 1);
+  uint64_t hash = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return hash;
+}
+
+std::string ResolveStateDir(const RunOptions& options) {
+  if (!options.state_dir.empty()) return options.state_dir;
+  if (!options.name.empty()) return ".ckwrap/" + options.name;
+  std::string base = options.command[0].substr(options.command[0].rfind('/') + 1);
+  std::string safe;
+  for (char c : base) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '-' || c == '_';
+    safe += plain ? c : '_';
+  }
+  if (safe.empty() || safe[0] == '.') safe = "job" + safe;
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016llx",
+                static_cast<unsigned long long>(CommandFingerprint(options.command)));
+  return ".ckwrap/" + safe.substr(0, 64) + "-" + std::string(hash, 8);
+}
+
+std::string RunUsage() {
+  return R"(usage: ckwrap [OPTIONS] [--] COMMAND [ARG...]
+       ckwrap inspect [--json] FILE|STATE_DIR
+       ckwrap reset STATE_DIR
+
+Runs COMMAND, records its progress from protocol lines on fd 3 ($CKWRAP_FD) in
+crash-safe checkpoints, and relaunches it with --resume-from POSITION after a
+crash. Running the same command again resumes where it stopped.
+
+Options (each also settable as the CKWRAP_* variable shown):
+  --state-dir DIR       where checkpoints live (CKWRAP_STATE_DIR; default .ckwrap/NAME)
+  --name NAME           name the job's state directory .ckwrap/NAME (CKWRAP_NAME)
+  --max-restarts N      relaunches in a row without progress before giving up
+                        (CKWRAP_MAX_RESTARTS; default 10)
+  --backoff D[:MAX]     first delay before a relaunch, doubling up to MAX, with
+                        jitter (CKWRAP_BACKOFF; default 500ms:30s; 0 = none)
+  --grace D             after SIGTERM/SIGINT, how long the job may take to exit
+                        before SIGKILL (CKWRAP_GRACE; default 10s)
+  --resume-flag FLAG    flag placed before the position (CKWRAP_RESUME_FLAG;
+                        default --resume-from); an argument containing {} gets
+                        the position in place of {} instead
+  --resume-env-only     pass the position only as CKWRAP_RESUME_FROM
+                        (CKWRAP_RESUME_ENV_ONLY=1)
+  --max-line-bytes N    longest protocol line accepted (CKWRAP_MAX_LINE_BYTES;
+                        default 65536)
+  --quiet               no messages of ckwrap's own but errors (CKWRAP_QUIET=1)
+  --help                this text
+  --version             ckwrap's version
+
+Durations: 500ms, 10s, 2m, 1h (a bare number is seconds).
+Exit status: the command's; 128+N if it died of signal N; 75 stopped by
+SIGTERM/SIGINT (resumable); 125 ckwrap's own error; 126 command not
+executable; 127 command not found.
+)";
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,47 @@
+// The `ckwrap [OPTIONS] -- COMMAND [ARG...]` command line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "status.h"
+
+namespace ckwrap {
+
+inline constexpr int kExitUsage = 125;       // ckwrap's own error
+inline constexpr int kExitInterrupted = 75;  // stopped by a signal; resumable
+
+struct RunOptions {
+  std::vector<std::string> command;
+  std::string state_dir;       // empty: .ckwrap/NAME
+  std::string name;            // empty: derived from the command
+  uint64_t max_restarts = 10;  // consecutive relaunches without progress
+  uint64_t backoff_initial_ms = 500;
+  uint64_t backoff_max_ms = 30000;
+  uint64_t grace_ms = 10000;
+  std::string resume_flag = "--resume-from";
+  bool resume_env_only = false;
+  uint64_t max_line_bytes = 64 * 1024;
+  bool quiet = false;
+  bool help = false;
+  bool version = false;
+};
+
+// Parses a duration: a number with ms, s, m or h (a bare number is seconds).
+bool ParseDurationMs(const std::string& text, uint64_t* ms);
+
+// Options come from CKWRAP_* environment variables first, then argv[first..].
+Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out);
+
+std::string RunUsage();
+
+// The state directory the options name: --state-dir, else .ckwrap/NAME where
+// NAME is --name or the command's base name plus a hash of the whole command
+// line, so the same command finds its progress and another command does not.
+std::string ResolveStateDir(const RunOptions& options);
+
+// XXH3-64 of the command line (arguments separated by NUL).
+uint64_t CommandFingerprint(const std::vector<std::string>& command);
+
+}  // namespace ckwrap

@@ -1,0 +1,64 @@
+#include <iostream>
+
+#include "checkpoint_store.h"
+#include "commands.h"
+#include "log.h"
+#include "options.h"
+#include "state_lock.h"
+#include "supervisor.h"
+
+namespace ckwrap {
+namespace {
+
+// Where this run starts: the loaded checkpoint, or a fresh one when there is
+// none or the last run completed.
+Checkpoint StartingCheckpoint(const LoadedCheckpoint& loaded, const RunOptions& options) {
+  if (loaded.found && !loaded.checkpoint.complete) {
+    if (loaded.checkpoint.has_position) {
+      LogInfo("resuming from " + loaded.checkpoint.position + " (" + loaded.path + ")");
+    }
+    return loaded.checkpoint;
+  }
+  if (loaded.found) LogInfo("the last run completed; starting fresh");
+  Checkpoint fresh;
+  fresh.command_fingerprint = CommandFingerprint(options.command);
+  return fresh;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args) {
+  RunOptions options;
+  Status parsed = ParseRunOptions(args, &options);
+  if (!parsed.ok()) {
+    LogError(parsed.message());
+    return kExitUsage;
+  }
+  if (options.help) {
+    std::cout << RunUsage();
+    return 0;
+  }
+  if (options.version) {
+    std::cout << "ckwrap " << CKWRAP_VERSION << "\n";
+    return 0;
+  }
+  SetQuiet(options.quiet);
+  const std::string dir = ResolveStateDir(options);
+  StateLock lock;
+  Status status = MakeDirectories(dir);
+  if (status.ok()) status = lock.Acquire(dir);
+  CheckpointStore store(dir);
+  LoadedCheckpoint loaded;
+  if (status.ok()) status = store.Load(&loaded);
+  if (status.ok()) store.RemoveTempFiles();
+  if (!status.ok()) {
+    LogError(status.message());
+    return kExitUsage;
+  }
+  for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
+  if (!loaded.warnings.empty()) LogError("falling back to the previous generation " + loaded.path);
+  Supervisor supervisor(options, &store, StartingCheckpoint(loaded, options));
+  return supervisor.Run();
+}
+
+}  // namespace ckwrap
