@@ -8,13 +8,12 @@
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "process_setup.h"
 
@@ -53,6 +52,28 @@ void SetUpChild(int protocol_write_fd) {
   // which is why this marks rather than closes).
   syscall(SYS_close_range, kChildProtocolFd + 1, ~0U, CLOSE_RANGE_CLOEXEC);
   RestoreCallerSignals();
+}
+
+// The child's environment: ckwrap's own, less the names the spec sets or
+// unsets, plus the spec's values. (Boost's environment type reads past the
+// end of short names under ASan, so the block is built here.)
+std::vector<std::string> ChildEnvironment(const LaunchSpec& spec) {
+  auto replaced = [&spec](std::string_view entry) {
+    std::string_view name = entry.substr(0, entry.find('='));
+    for (const auto& unset : spec.unset_env) {
+      if (name == unset) return true;
+    }
+    for (const auto& set : spec.env) {
+      if (name == set.first) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (!replaced(*entry)) entries.emplace_back(*entry);
+  }
+  for (const auto& [name, value] : spec.env) entries.push_back(name + "=" + value);
+  return entries;
 }
 
 }  // namespace
@@ -102,18 +123,18 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
                       &result.error)) {
     return result;
   }
-  bp::environment env = boost::this_process::environment();
-  for (const auto& name : spec.unset_env) {
-    if (env.find(name) != env.end()) env.erase(name);
-  }
-  for (const auto& [name, value] : spec.env) env[name] = value;
+  std::vector<std::string> env_entries = ChildEnvironment(spec);
+  std::vector<char*> envp;
+  for (auto& entry : env_entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   const int write_fd = spec.protocol_write_fd;
   std::error_code ec;
   int exec_errno = 0;
   bp::child child(
-      bp::exe = path, bp::args = args, bp::env = env,
+      bp::exe = path, bp::args = args,
+      bp::extend::on_setup = [&envp](auto& exec) { exec.env = envp.data(); },
       bp::extend::on_exec_setup = [write_fd](auto&) { SetUpChild(write_fd); },
       // The error_code form plus reaping here: the throwing form leaves a zombie.
       bp::extend::on_error =
