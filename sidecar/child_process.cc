@@ -43,8 +43,11 @@ bool IsExecutableFile(const std::string& path, int* err) {
 }
 
 // Runs in the forked child before exec: only async-signal-safe calls.
-void SetUpChild(int protocol_write_fd) {
+void SetUpChild(int protocol_write_fd, int terminal_fd) {
   if (setpgid(0, 0) != 0) _exit(kExitNotExecutable);
+  // Done here as well as in the parent so the job never reads the terminal
+  // from a background group (SIGTTIN). SIGTTOU is still ignored at this point.
+  if (terminal_fd >= 0) tcsetpgrp(terminal_fd, getpid());
   // PrepareProcess keeps fd 3 occupied, so the write end is never 3 already;
   // dup2 gives the copy at 3 no FD_CLOEXEC.
   if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) _exit(kExitNotExecutable);
@@ -130,12 +133,14 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   const int write_fd = spec.protocol_write_fd;
+  const int terminal_fd = spec.terminal_fd;
   std::error_code ec;
   int exec_errno = 0;
   bp::child child(
       bp::exe = path, bp::args = args,
       bp::extend::on_setup = [&envp](auto& exec) { exec.env = envp.data(); },
-      bp::extend::on_exec_setup = [write_fd](auto&) { SetUpChild(write_fd); },
+      bp::extend::on_exec_setup = [write_fd,
+                                   terminal_fd](auto&) { SetUpChild(write_fd, terminal_fd); },
       // The error_code form plus reaping here: the throwing form leaves a zombie.
       bp::extend::on_error =
           [&exec_errno](auto& exec, const std::error_code& error) {
@@ -151,6 +156,7 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
   result.pid = child.id();
   // Also from the parent, so signals to the group work before the child runs.
   setpgid(result.pid, result.pid);
+  if (terminal_fd >= 0) tcsetpgrp(terminal_fd, result.pid);
   // ckwrap owns waitpid; a still-attached bp::child would kill on destruction.
   child.detach();
   return result;

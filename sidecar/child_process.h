@@ -9,13 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "exit_codes.h"
 #include "status.h"
 
 namespace ckwrap {
 
 inline constexpr int kChildProtocolFd = 3;
-inline constexpr int kExitNotExecutable = 126;
-inline constexpr int kExitNotFound = 127;
 
 struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it has a '/'
@@ -23,6 +22,9 @@ struct LaunchSpec {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> unset_env;
   int protocol_write_fd = -1;  // becomes fd 3 in the child
+  // A terminal to make the child's process group the foreground of (so it can
+  // read it and Ctrl-C reaches it), or -1.
+  int terminal_fd = -1;
 };
 
 struct LaunchResult {

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -35,6 +36,25 @@ struct OptionSpec {
   Setter set;
 };
 
+bool ParseSignal(const std::string& text, int* signum) {
+  static const std::map<std::string, int> kNames = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"TERM", SIGTERM},
+      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH},
+      {"CONT", SIGCONT}, {"PWR", SIGPWR},   {"XCPU", SIGXCPU}};
+  std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
+  auto found = kNames.find(name);
+  uint64_t number = 0;
+  if (found != kNames.end()) {
+    *signum = found->second;
+  } else if (ParseUnsigned(name, &number) && number >= 1 && number < NSIG && number != SIGKILL &&
+             number != SIGSTOP) {
+    *signum = static_cast<int>(number);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 Status SetBackoff(const std::string& option, const std::string& value, RunOptions* out) {
   size_t colon = value.find(':');
   std::string initial = value.substr(0, colon);
@@ -64,8 +84,54 @@ const std::vector<OptionSpec>& Specs() {
        }},
       {"--max-restarts", "CKWRAP_MAX_RESTARTS", true,
        [](auto& opt, auto& v, RunOptions* o) {
-         return ParseUnsigned(v, &o->max_restarts) ? Status::Ok()
-                                                   : BadValue(opt, v, "a whole number");
+         return ParseUnsigned(v, &o->restart.max_restarts) ? Status::Ok()
+                                                           : BadValue(opt, v, "a whole number");
+       }},
+      {"--restart", "CKWRAP_RESTART", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseRestartMode(v, &o->restart.mode)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "on-failure, always or never");
+       }},
+      {"--no-progress-limit", "CKWRAP_NO_PROGRESS_LIMIT", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseUnsigned(v, &o->restart.no_progress_limit)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "a whole number (0: no limit)");
+       }},
+      {"--no-restart-on", "CKWRAP_NO_RESTART_ON", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseExitCodes(v, &o->restart.no_restart_codes)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "exit codes 0-255 separated by commas");
+       }},
+      {"--stall-timeout", "CKWRAP_STALL_TIMEOUT", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseDurationMs(v, &o->stall_timeout_ms)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "a duration like 10m (0: never)");
+       }},
+      {"--checkpoint-signal", "CKWRAP_CHECKPOINT_SIGNAL", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseSignal(v, &o->checkpoint_signal)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "a signal name like USR1 or a number");
+       }},
+      {"--checkpoint-wait", "CKWRAP_CHECKPOINT_WAIT", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseDurationMs(v, &o->checkpoint_wait_ms)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "a duration like 30s");
+       }},
+      {"--termination-log", "CKWRAP_TERMINATION_LOG", true,
+       [](auto&, auto& v, RunOptions* o) {
+         o->termination_log = v;
+         return Status::Ok();
+       }},
+      {"--events", "CKWRAP_EVENTS", true,
+       [](auto&, auto& v, RunOptions* o) {
+         o->events_file = v;
+         return Status::Ok();
        }},
       {"--backoff", "CKWRAP_BACKOFF", true, SetBackoff},
       {"--grace", "CKWRAP_GRACE", true,
@@ -225,12 +291,31 @@ crash. Running the same command again resumes where it stopped.
 Options (each also settable as the CKWRAP_* variable shown):
   --state-dir DIR       where checkpoints live (CKWRAP_STATE_DIR; default .ckwrap/NAME)
   --name NAME           name the job's state directory .ckwrap/NAME (CKWRAP_NAME)
-  --max-restarts N      relaunches in a row without progress before giving up
-                        (CKWRAP_MAX_RESTARTS; default 10)
+  --restart MODE        on-failure (default), always (also after exit 0, until
+                        the job sends COMPLETE) or never (CKWRAP_RESTART)
+  --max-restarts N      relaunches allowed since the last run that advanced the
+                        checkpoint; then exit with the job's status
+                        (CKWRAP_MAX_RESTARTS; default unlimited)
+  --no-progress-limit K give up with status 76 after K runs in a row that
+                        committed nothing new (CKWRAP_NO_PROGRESS_LIMIT;
+                        default 5; 0 = never)
+  --no-restart-on CODES exit statuses that mean "do not retry", e.g. 2,64
+                        (CKWRAP_NO_RESTART_ON)
+  --stall-timeout D     a job that sends no record for D is hung: it is
+                        stopped and relaunched, as a run without progress
+                        (CKWRAP_STALL_TIMEOUT; default 0 = never)
   --backoff D[:MAX]     first delay before a relaunch, doubling up to MAX, with
                         jitter (CKWRAP_BACKOFF; default 500ms:30s; 0 = none)
   --grace D             after SIGTERM/SIGINT, how long the job may take to exit
                         before SIGKILL (CKWRAP_GRACE; default 10s)
+  --checkpoint-signal SIG
+                        before stopping the job, send it SIG and wait up to
+                        --checkpoint-wait for a new checkpoint
+                        (CKWRAP_CHECKPOINT_SIGNAL, e.g. USR1)
+  --checkpoint-wait D   (CKWRAP_CHECKPOINT_WAIT; default 30s)
+  --termination-log F   write a one-line summary to F at exit, e.g.
+                        /dev/termination-log (CKWRAP_TERMINATION_LOG)
+  --events F            append one JSON line per event to F (CKWRAP_EVENTS)
   --resume-flag FLAG    flag placed before the position (CKWRAP_RESUME_FLAG;
                         default --resume-from); an argument containing {} gets
                         the position in place of {} instead
@@ -243,9 +328,11 @@ Options (each also settable as the CKWRAP_* variable shown):
   --version             ckwrap's version
 
 Durations: 500ms, 10s, 2m, 1h (a bare number is seconds).
-Exit status: the command's; 128+N if it died of signal N; 75 stopped by
-SIGTERM/SIGINT (resumable); 125 ckwrap's own error; 126 command not
-executable; 127 command not found.
+Exit status: 0 the job succeeded; 75 stopped by SIGTERM/SIGINT (resumable);
+76 gave up, no progress; 130 the job died of a terminal's SIGINT (resumable);
+otherwise the job's own status (128+N if it died of signal N) when it is not
+relaunched; 125 ckwrap's own error; 126 command not executable; 127 command
+not found.
 )";
 }
 

@@ -5,24 +5,28 @@
 #include <string>
 #include <vector>
 
+#include "exit_codes.h"
+#include "restart_policy.h"
 #include "status.h"
 
 namespace ckwrap {
 
-inline constexpr int kExitUsage = 125;       // ckwrap's own error
-inline constexpr int kExitInterrupted = 75;  // stopped by a signal; resumable
-
 struct RunOptions {
   std::vector<std::string> command;
-  std::string state_dir;       // empty: .ckwrap/NAME
-  std::string name;            // empty: derived from the command
-  uint64_t max_restarts = 10;  // consecutive relaunches without progress
+  std::string state_dir;  // empty: .ckwrap/NAME
+  std::string name;       // empty: derived from the command
+  RestartPolicy restart;
   uint64_t backoff_initial_ms = 500;
   uint64_t backoff_max_ms = 30000;
   uint64_t grace_ms = 10000;
   std::string resume_flag = "--resume-from";
   bool resume_env_only = false;
   uint64_t max_line_bytes = 64 * 1024;
+  int checkpoint_signal = 0;  // asked of the job before stopping it (0: none)
+  uint64_t checkpoint_wait_ms = 30000;
+  uint64_t stall_timeout_ms = 0;  // 0: never
+  std::string termination_log;
+  std::string events_file;
   bool quiet = false;
   bool help = false;
   bool version = false;

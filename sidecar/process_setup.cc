@@ -31,6 +31,10 @@ void PrepareProcess() {
   fcntl(3, F_SETFD, FD_CLOEXEC);
 
   signal(SIGPIPE, SIG_IGN);
+  // ckwrap hands the terminal to its job and takes it back: neither that nor
+  // its own messages may stop it when it is not the foreground group.
+  signal(SIGTTOU, SIG_IGN);
+  signal(SIGTTIN, SIG_IGN);
   signal(SIGCHLD, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);

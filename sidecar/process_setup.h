@@ -9,7 +9,7 @@ namespace ckwrap {
 // Records the caller's signal mask and which signals it ignored, then makes
 // ckwrap itself safe to run: fds 0-2 and 3 exist (libuv aborts on a closed
 // 0-2; holding 3 keeps any of our own pipes off the child's protocol fd),
-// SIGPIPE ignored, SIGCHLD not ignored (an inherited SIG_IGN makes the kernel
+// SIGPIPE, SIGTTOU and SIGTTIN ignored, SIGCHLD not ignored (an inherited SIG_IGN makes the kernel
 // discard exit statuses). Call first thing in main.
 void PrepareProcess();
 

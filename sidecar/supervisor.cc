@@ -12,7 +12,9 @@
 #include <utility>
 
 #include "checkpoint_codec.h"
+#include "checkpoint_json.h"
 #include "child_process.h"
+#include "descendants.h"
 #include "log.h"
 
 namespace ckwrap {
@@ -73,12 +75,21 @@ std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& 
 
 struct CommitJob {
   uv_work_t request{};
-  Supervisor* supervisor = nullptr;
   CheckpointStore* store = nullptr;
   std::string bytes;
+  uint64_t records = 0;  // records the commit covers
   Status status;
-  std::function<void(const Status&)> done;
+  std::function<void(const Status&, uint64_t)> done;
 };
+
+// The terminal ckwrap may hand to its job: stdin, if ckwrap's process group
+// is the terminal's foreground group (not when run in the background or
+// without a terminal).
+int ForegroundTerminal() {
+  return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() ? STDIN_FILENO : -1;
+}
+
+std::string Quoted(const std::string& text) { return JsonString(text); }
 
 }  // namespace
 
@@ -89,6 +100,7 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
       state_dir_abs_(AbsolutePath(store->dir())),
       backoff_(options.backoff_initial_ms, options.backoff_max_ms,
                static_cast<uint64_t>(NowUnixMs()) ^ static_cast<uint64_t>(getpid())),
+      restarts_(options.restart),
       splitter_(
           options.max_line_bytes,
           [this](uint64_t number, std::string_view line) { OnLine(number, line); },
@@ -96,17 +108,20 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
             ReportProtocolProblem(
                 number,
                 "line longer than " + std::to_string(options_.max_line_bytes) + " bytes skipped");
-          }) {
+          }),
+      terminal_fd_(ForegroundTerminal()) {
   uv_loop_init(&loop_);
-  uv_timer_init(&loop_, &backoff_timer_);
-  uv_timer_init(&loop_, &grace_timer_);
-  uv_timer_init(&loop_, &commit_retry_timer_);
-  backoff_timer_.data = grace_timer_.data = commit_retry_timer_.data = this;
+  for (uv_timer_t* timer : {&backoff_timer_, &grace_timer_, &checkpoint_wait_timer_, &stall_timer_,
+                            &commit_retry_timer_, &descendants_timer_}) {
+    uv_timer_init(&loop_, timer);
+    timer->data = this;
+  }
   for (size_t i = 0; i < std::size(kSignals); ++i) {
     uv_signal_init(&loop_, &signal_handles_[i]);
     signal_handles_[i].data = this;
     uv_signal_start(&signal_handles_[i], OnSignalEvent, kSignals[i]);
   }
+  committed_records_ = checkpoint_.records;
 }
 
 Supervisor::~Supervisor() {
@@ -121,6 +136,12 @@ Supervisor::~Supervisor() {
 }
 
 int Supervisor::Run() {
+  Status opened = events_.Open(options_.events_file);
+  if (!opened.ok()) {
+    LogError(opened.message());
+    return kExitUsage;
+  }
+  BecomeSubreaper();
   if (checkpoint_.created_unix_ms == 0) checkpoint_.created_unix_ms = NowUnixMs();
   Launch();
   while (phase_ != Phase::kDone) uv_run(&loop_, UV_RUN_ONCE);
@@ -131,12 +152,13 @@ void Supervisor::Launch() {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     LogError(std::string("cannot create the protocol pipe: ") + strerror(errno));
-    return Finish(kExitUsage);
+    return Finish(kExitUsage, "error: cannot create the protocol pipe");
   }
   checkpoint_.attempts++;
   LaunchSpec spec;
   spec.argv = ChildArgv(options_, checkpoint_);
   spec.protocol_write_fd = fds[1];
+  spec.terminal_fd = terminal_fd_;
   spec.env = {{"CKWRAP_FD", std::to_string(kChildProtocolFd)},
               {"CKWRAP_STATE_DIR", state_dir_abs_},
               {"CKWRAP_ATTEMPT", std::to_string(checkpoint_.attempts)}};
@@ -151,22 +173,34 @@ void Supervisor::Launch() {
     close(fds[0]);
     checkpoint_.attempts--;
     LogError(launched.error);
-    return Finish(launched.exit_code);
+    return Finish(launched.exit_code, "error: " + launched.error);
   }
   if (checkpoint_.has_position) {
     LogInfo("attempt " + std::to_string(checkpoint_.attempts) + ": resuming from " +
             checkpoint_.position);
   }
+  events_.Emit("launch", {{"attempt", std::to_string(checkpoint_.attempts)},
+                          {"pid", std::to_string(launched.pid)},
+                          {"resume_from", checkpoint_.has_position ? Quoted(checkpoint_.position)
+                                                                   : std::string("null")}});
   child_pid_ = launched.pid;
   child_exited_ = false;
   pipe_eof_ = false;
   progress_this_run_ = false;
+  stalled_ = false;
+  stopping_job_ = false;
   phase_ = Phase::kRunning;
   protocol_pipe_ = new uv_pipe_t;
   uv_pipe_init(&loop_, protocol_pipe_, 0);
   uv_pipe_open(protocol_pipe_, fds[0]);
   protocol_pipe_->data = this;
   uv_read_start(reinterpret_cast<uv_stream_t*>(protocol_pipe_), OnAlloc, OnRead);
+  if (options_.stall_timeout_ms > 0) {
+    uv_timer_start(
+        &stall_timer_,
+        [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->OnStalled(); },
+        options_.stall_timeout_ms, 0);
+  }
   dirty_ = true;  // the attempt count
   StartCommit();
 }
@@ -230,6 +264,8 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
   }
   checkpoint_.records++;
   dirty_ = true;
+  // Any record shows the job is alive. (uv_timer_again is a no-op when stopped.)
+  uv_timer_again(&stall_timer_);
 }
 
 void Supervisor::ReportProtocolProblem(uint64_t line_number, const std::string& what) {
@@ -247,49 +283,103 @@ void Supervisor::OnSignalEvent(uv_signal_t* handle, int signum) {
 }
 
 void Supervisor::OnSignal(int signum) {
-  if (signum == SIGCHLD) {
-    // ckwrap is the one owner of waitpid: reap everything, keep the job's status.
-    int status = 0;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == child_pid_) OnChildExit(status);
-    }
+  if (signum == SIGCHLD) return ReapChildren();
+  if (phase_ != Phase::kFinishing && phase_ != Phase::kDone) {
+    events_.Emit("signal", {{"signal", std::to_string(signum)}});
+  }
+  if (signum != SIGINT && signum != SIGTERM) {
+    if (phase_ == Phase::kRunning) KillGroup(signum);
     return;
   }
-  if (signum == SIGINT || signum == SIGTERM) {
-    stop_requested_ = true;
-    if (phase_ == Phase::kBackoff) {
-      uv_timer_stop(&backoff_timer_);
-      phase_ = Phase::kFinishing;
-      return Finish(kExitInterrupted);
-    }
-    if (phase_ == Phase::kRunning && !child_exited_) {
-      uv_timer_start(
-          &grace_timer_,
-          [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->OnGraceExpired(); },
-          options_.grace_ms, 0);
-    }
+  // SIGINT/SIGTERM mean stop, not crash.
+  const bool first = !stop_requested_;
+  stop_requested_ = true;
+  if (phase_ == Phase::kBackoff) {
+    uv_timer_stop(&backoff_timer_);
+    return Finish(kExitInterrupted, "stopped at position " + checkpoint_.position);
   }
-  if (phase_ == Phase::kRunning) KillGroup(signum);
+  if (phase_ != Phase::kRunning || child_exited_) return;
+  if (first) return StopJob(signum);
+  KillGroup(signum);  // asked again: pass it on at once
 }
 
-void Supervisor::OnGraceExpired() {
-  LogError("job did not stop within the grace period; killing it");
-  KillGroup(SIGKILL);
+// The stop sequence for the running job: optionally ask it to checkpoint and
+// wait a bounded time for that commit, then the stop signal, the grace, SIGKILL.
+void Supervisor::StopJob(int stop_signal) {
+  if (stopping_job_) return;
+  stopping_job_ = true;
+  stop_signal_ = stop_signal;
+  uv_timer_stop(&stall_timer_);
+  if (options_.checkpoint_signal == 0) return SendStopSignal();
+  checkpoint_request_records_ = checkpoint_.records;
+  KillGroup(options_.checkpoint_signal);
+  uv_timer_start(
+      &checkpoint_wait_timer_,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Supervisor*>(timer->data);
+        LogInfo("no new checkpoint within --checkpoint-wait; stopping the job");
+        self->SendStopSignal();
+      },
+      options_.checkpoint_wait_ms, 0);
+}
+
+void Supervisor::SendStopSignal() {
+  uv_timer_stop(&checkpoint_wait_timer_);
+  if (child_exited_) return;
+  KillGroup(stop_signal_);
+  uv_timer_start(
+      &grace_timer_,
+      [](uv_timer_t* timer) {
+        LogError("job did not stop within the grace period; killing it");
+        static_cast<Supervisor*>(timer->data)->KillGroup(SIGKILL);
+      },
+      options_.grace_ms, 0);
+}
+
+void Supervisor::OnStalled() {
+  LogError("no record from the job for " + std::to_string(options_.stall_timeout_ms) +
+           " ms; stopping it as hung");
+  events_.Emit("stalled", {{"attempt", std::to_string(checkpoint_.attempts)}});
+  stalled_ = true;
+  StopJob(SIGTERM);
 }
 
 void Supervisor::KillGroup(int signum) {
   if (child_pid_ > 0) kill(-child_pid_, signum);
 }
 
+void Supervisor::ReapChildren() {
+  // ckwrap is the one owner of waitpid: reap everything (orphans too, as PID 1
+  // or subreaper), keep the job's status.
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (pid == child_pid_ && !child_exited_) OnChildExit(status);
+  }
+  if (!descendants_done_) TerminateDescendants();
+}
+
+void Supervisor::ReclaimTerminal() {
+  // SIGTTOU is ignored by ckwrap (process_setup.cc), so a background caller is not stopped here.
+  if (terminal_fd_ >= 0) tcsetpgrp(terminal_fd_, getpgrp());
+}
+
 void Supervisor::OnChildExit(int wait_status) {
   child_exited_ = true;
-  child_exit_code_ = ExitCodeOf(wait_status);
+  child_wait_status_ = wait_status;
   uv_timer_stop(&grace_timer_);
+  uv_timer_stop(&checkpoint_wait_timer_);
+  uv_timer_stop(&stall_timer_);
+  ReclaimTerminal();
   // Whatever the job left in its group (holding fd 3 or not) must not run on
   // beside the next attempt.
   KillGroup(SIGKILL);
-  if (child_exit_code_ != 0 && !stop_requested_) {
+  const int code = ExitCodeOf(wait_status);
+  events_.Emit("exit", {{"attempt", std::to_string(checkpoint_.attempts)},
+                        {"status", std::to_string(code)},
+                        {"signal", WIFSIGNALED(wait_status) ? std::to_string(WTERMSIG(wait_status))
+                                                            : std::string("null")}});
+  if (code != 0 && !stop_requested_) {
     LogInfo("job " + DescribeExit(wait_status) + " (attempt " +
             std::to_string(checkpoint_.attempts) + ")");
   }
@@ -306,46 +396,83 @@ void Supervisor::MaybeRunOver() {
 }
 
 void Supervisor::Decide() {
-  const int code = child_exit_code_;
-  if (code == 0) {
-    checkpoint_.complete = true;
-    return Finish(0);
+  RunOutcome outcome;
+  outcome.exit_code = ExitCodeOf(child_wait_status_);
+  outcome.killed_by_sigint =
+      WIFSIGNALED(child_wait_status_) && WTERMSIG(child_wait_status_) == SIGINT;
+  outcome.progressed = progress_this_run_;
+  outcome.stalled = stalled_;
+  outcome.stop_requested = stop_requested_;
+  outcome.job_complete = checkpoint_.complete;
+  Verdict verdict = restarts_.OnRunEnded(outcome);
+  const std::string where =
+      checkpoint_.has_position ? "position " + checkpoint_.position : std::string("no position");
+  if (verdict.kind != Verdict::kRelaunch) {
+    if (verdict.retire) checkpoint_.complete = true;
+    if (verdict.kind == Verdict::kStopped) LogInfo(verdict.reason + " (" + where + ")");
+    if (verdict.exit_code == kExitGaveUpNoProgress) {
+      LogError("stuck at " + where + "; the next run resumes there (ckwrap reset forgets it)");
+    }
+    return Finish(verdict.exit_code, verdict.reason + " at " + where + " after " +
+                                         std::to_string(checkpoint_.attempts) + " attempts");
   }
-  if (stop_requested_) {
-    LogInfo("stopped; progress is saved in " + state_dir_abs_ + " and the next run resumes");
-    return Finish(kExitInterrupted);
-  }
-  if (checkpoint_.complete) {
-    LogError("job said COMPLETE but exited with status " + std::to_string(code) +
-             "; not relaunching");
-    return Finish(code);
-  }
-  if (progress_this_run_) {
-    restarts_without_progress_ = 0;
-    backoff_.Reset();
-  }
-  if (restarts_without_progress_ >= options_.max_restarts) {
-    LogError("giving up after " + std::to_string(restarts_without_progress_) +
-             " relaunches in a row without progress");
-    return Finish(code);
-  }
-  restarts_without_progress_++;
+  if (restarts_.progressed_last_run()) backoff_.Reset();
   checkpoint_.restarts++;
   dirty_ = true;
   StartCommit();
   uint64_t delay = backoff_.NextDelayMs();
   if (delay > 0) LogInfo("relaunching in " + std::to_string(delay) + " ms");
+  events_.Emit("restart",
+               {{"delay_ms", std::to_string(delay)},
+                {"runs_without_progress", std::to_string(restarts_.runs_without_progress())}});
   phase_ = Phase::kBackoff;
   uv_timer_start(
       &backoff_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->Launch(); },
       delay, 0);
 }
 
-void Supervisor::Finish(int exit_code) {
+void Supervisor::Finish(int exit_code, const std::string& summary) {
   exit_code_ = exit_code;
   phase_ = Phase::kFinishing;
+  events_.Emit("finish", {{"status", std::to_string(exit_code)}, {"summary", Quoted(summary)}});
+  WriteTerminationLog(options_.termination_log, summary);
   dirty_ = true;  // the last commit carries the final counters and completion
   StartCommit();
+  descendants_done_ = false;
+  TerminateDescendants();
+}
+
+// Nothing of the job may outlive ckwrap (in a container it would die mid-write
+// when the namespace goes): TERM every remaining child, then KILL after the grace.
+void Supervisor::TerminateDescendants() {
+  std::vector<pid_t> children = ListChildren();
+  if (children.empty()) {
+    descendants_done_ = true;
+    uv_timer_stop(&descendants_timer_);
+    return MaybeDone();
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&descendants_timer_))) {
+    for (pid_t pid : children) kill(pid, SIGTERM);  // new orphans since the last pass
+    return;
+  }
+  LogInfo("stopping " + std::to_string(children.size()) + " leftover process(es) of the job");
+  for (pid_t pid : children) kill(pid, SIGTERM);
+  uv_timer_start(
+      &descendants_timer_,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<Supervisor*>(timer->data);
+        for (pid_t pid : ListChildren()) kill(pid, SIGKILL);
+        // Keep the timer armed (short) until the SIGKILLed ones are reaped.
+        uv_timer_start(timer, timer->timer_cb, 50, 0);
+        self->ReapChildren();
+      },
+      options_.grace_ms, 0);
+}
+
+void Supervisor::MaybeDone() {
+  if (phase_ == Phase::kFinishing && descendants_done_ && !commit_in_flight_ && !dirty_) {
+    phase_ = Phase::kDone;
+  }
 }
 
 void Supervisor::StartCommit() {
@@ -354,7 +481,8 @@ void Supervisor::StartCommit() {
   auto* job = new CommitJob;
   job->store = store_;
   job->bytes = EncodeCheckpoint(checkpoint_);
-  job->done = [this](const Status& status) { OnCommitDone(status); };
+  job->records = checkpoint_.records;
+  job->done = [this](const Status& status, uint64_t records) { OnCommitDone(status, records); };
   job->request.data = job;
   dirty_ = false;
   commit_in_flight_ = true;
@@ -368,11 +496,11 @@ void Supervisor::StartCommit() {
       },
       [](uv_work_t* request, int) {
         std::unique_ptr<CommitJob> job(static_cast<CommitJob*>(request->data));
-        job->done(job->status);
+        job->done(job->status, job->records);
       });
 }
 
-void Supervisor::OnCommitDone(const Status& status) {
+void Supervisor::OnCommitDone(const Status& status, uint64_t records) {
   commit_in_flight_ = false;
   if (!status.ok()) {
     // A failed commit is a lost commit: redo it from memory, never assume it landed.
@@ -394,9 +522,15 @@ void Supervisor::OnCommitDone(const Status& status) {
         kCommitRetryMs, 0);
     return;
   }
+  committed_records_ = records;
+  // The job answered the checkpoint signal and its answer is durable: stop it now.
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&checkpoint_wait_timer_)) &&
+      records > checkpoint_request_records_) {
+    SendStopSignal();
+  }
   if (dirty_) return StartCommit();
   if (phase_ == Phase::kDraining) return Decide();
-  if (phase_ == Phase::kFinishing) phase_ = Phase::kDone;
+  MaybeDone();
 }
 
 }  // namespace ckwrap

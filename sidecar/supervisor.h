@@ -1,5 +1,6 @@
 // The supervision loop (libuv): launch the job, read its protocol records,
-// commit checkpoints off the loop thread, relaunch after a crash.
+// commit checkpoints off the loop thread, relaunch after a crash, stop
+// cleanly on a signal, and leave no descendant running at exit.
 #pragma once
 
 #include <sys/types.h>
@@ -11,8 +12,10 @@
 #include "backoff.h"
 #include "checkpoint.h"
 #include "checkpoint_store.h"
+#include "event_log.h"
 #include "options.h"
 #include "protocol.h"
+#include "restart_policy.h"
 
 namespace ckwrap {
 
@@ -36,14 +39,20 @@ class Supervisor {
   void OnLine(uint64_t line_number, std::string_view line);
   void OnChildExit(int wait_status);
   void OnSignal(int signum);
-  void OnGraceExpired();
+  void StopJob(int stop_signal);
+  void SendStopSignal();
+  void OnStalled();
   void MaybeRunOver();
   void Decide();
-  void Finish(int exit_code);
+  void Finish(int exit_code, const std::string& summary);
+  void MaybeDone();
+  void TerminateDescendants();
+  void ReapChildren();
   void StartCommit();
-  void OnCommitDone(const Status& status);
+  void OnCommitDone(const Status& status, uint64_t records);
   void ReportProtocolProblem(uint64_t line_number, const std::string& what);
   void KillGroup(int signum);
+  void ReclaimTerminal();
 
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -54,13 +63,19 @@ class Supervisor {
   Checkpoint checkpoint_;
   std::string state_dir_abs_;
   Backoff backoff_;
+  RestartTracker restarts_;
   LineSplitter splitter_;
+  EventLog events_;
+  int terminal_fd_ = -1;  // stdin, when ckwrap runs in the foreground of a terminal
 
   uv_loop_t loop_{};
   uv_pipe_t* protocol_pipe_ = nullptr;  // one per run; freed in its close callback
   uv_timer_t backoff_timer_{};
-  uv_timer_t grace_timer_{};
+  uv_timer_t grace_timer_{};            // TERM sent: KILL when it fires
+  uv_timer_t checkpoint_wait_timer_{};  // checkpoint signal sent: stop when it fires
+  uv_timer_t stall_timer_{};
   uv_timer_t commit_retry_timer_{};
+  uv_timer_t descendants_timer_{};
   static constexpr int kSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   uv_signal_t signal_handles_[sizeof(kSignals) / sizeof(kSignals[0])]{};
@@ -68,16 +83,21 @@ class Supervisor {
   Phase phase_ = Phase::kRunning;
   pid_t child_pid_ = -1;
   bool child_exited_ = false;
-  int child_exit_code_ = 0;
+  int child_wait_status_ = 0;
   bool pipe_eof_ = true;
   bool progress_this_run_ = false;
-  uint64_t restarts_without_progress_ = 0;
   bool stop_requested_ = false;
+  bool stalled_ = false;
+  bool stopping_job_ = false;                // a stop sequence is under way for this run
+  int stop_signal_ = SIGTERM;                // sent once the checkpoint wait is over
+  uint64_t checkpoint_request_records_ = 0;  // records seen when the checkpoint signal went
   int exit_code_ = 0;
+  bool descendants_done_ = true;
 
   bool dirty_ = false;
   bool commit_in_flight_ = false;
   bool commit_failing_ = false;
+  uint64_t committed_records_ = 0;
   uint64_t protocol_warnings_ = 0;
 };
 
