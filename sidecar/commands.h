@@ -10,5 +10,7 @@ namespace ckwrap {
 int RunCommand(const std::vector<std::string>& args);      // ckwrap [OPTIONS] -- CMD
 int InspectCommand(const std::vector<std::string>& args);  // ckwrap inspect
 int ResetCommand(const std::vector<std::string>& args);    // ckwrap reset
+int EmitCommand(const std::vector<std::string>& args);     // ckwrap emit
+int PendingCommand(const std::vector<std::string>& args);  // ckwrap pending
 
 }  // namespace ckwrap

@@ -19,6 +19,8 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"inspect", ckwrap::InspectCommand},
     {"reset", ckwrap::ResetCommand},
+    {"emit", ckwrap::EmitCommand},
+    {"pending", ckwrap::PendingCommand},
 };
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <functional>
 #include <map>
 
+#include "shim_path.h"
+
 namespace ckwrap {
 namespace {
 
@@ -164,6 +166,12 @@ const std::vector<OptionSpec>& Specs() {
          o->quiet = true;
          return Status::Ok();
        }},
+      {"--shim", nullptr, true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (!IsShimLanguage(v)) return BadValue(opt, v, "sh, python or c");
+         o->shim = v;
+         return Status::Ok();
+       }},
       {"--help", nullptr, false,
        [](auto&, auto&, RunOptions* o) {
          o->help = true;
@@ -247,7 +255,7 @@ Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out) {
     if (!status.ok()) return status;
   }
   out->command.assign(args.begin() + i, args.end());
-  if (out->command.empty() && !out->help && !out->version) {
+  if (out->command.empty() && !out->help && !out->version && out->shim.empty()) {
     return Status::Error("no command given (usage: ckwrap [OPTIONS] -- COMMAND [ARG...])");
   }
   return Status::Ok();
@@ -283,6 +291,8 @@ std::string RunUsage() {
   return R"(usage: ckwrap [OPTIONS] [--] COMMAND [ARG...]
        ckwrap inspect [--json] FILE|STATE_DIR
        ckwrap reset STATE_DIR
+       ckwrap emit VERB [ARG...]
+       ckwrap pending [STATE_DIR] [--field N]
 
 Runs COMMAND, records its progress from protocol lines on fd 3 ($CKWRAP_FD) in
 crash-safe checkpoints, and relaunches it with --resume-from POSITION after a
@@ -324,6 +334,8 @@ Options (each also settable as the CKWRAP_* variable shown):
   --max-line-bytes N    longest protocol line accepted (CKWRAP_MAX_LINE_BYTES;
                         default 65536)
   --quiet               no messages of ckwrap's own but errors (CKWRAP_QUIET=1)
+  --shim LANG           print the path of the shim for LANG (sh, python or c)
+                        and exit; a shell job sources the sh one
   --help                this text
   --version             ckwrap's version
 

@@ -28,6 +28,7 @@ struct RunOptions {
   std::string termination_log;
   std::string events_file;
   bool quiet = false;
+  std::string shim;  // --shim LANG: print the shim's path and exit
   bool help = false;
   bool version = false;
 };

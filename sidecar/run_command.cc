@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "log.h"
 #include "options.h"
+#include "shim_path.h"
 #include "state_lock.h"
 #include "supervisor.h"
 
@@ -36,6 +37,16 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   if (options.help) {
     std::cout << RunUsage();
+    return 0;
+  }
+  if (!options.shim.empty()) {
+    std::string path;
+    Status found = FindShim(options.shim, &path);
+    if (!found.ok()) {
+      LogError(found.message());
+      return kExitUsage;
+    }
+    std::cout << path << "\n";
     return 0;
   }
   if (options.version) {

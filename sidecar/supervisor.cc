@@ -16,6 +16,7 @@
 #include "child_process.h"
 #include "descendants.h"
 #include "log.h"
+#include "resume_files.h"
 
 namespace ckwrap {
 namespace {
@@ -164,8 +165,21 @@ void Supervisor::Launch() {
               {"CKWRAP_ATTEMPT", std::to_string(checkpoint_.attempts)}};
   if (checkpoint_.has_position) {
     spec.env.emplace_back("CKWRAP_RESUME_FROM", checkpoint_.position);
+    spec.env.emplace_back("CKWRAP_RESUME_FLAG", options_.resume_flag);
   } else {
-    spec.unset_env.push_back("CKWRAP_RESUME_FROM");
+    spec.unset_env.insert(spec.unset_env.end(), {"CKWRAP_RESUME_FROM", "CKWRAP_RESUME_FLAG"});
+  }
+  if (IsResumedLaunch(checkpoint_)) {
+    Status written = WriteResumeFiles(state_dir_abs_, checkpoint_, &spec.env);
+    if (!written.ok()) {
+      close(fds[0]);
+      close(fds[1]);
+      checkpoint_.attempts--;
+      LogError(written.message() + "; not launching the job without it");
+      return Finish(kExitUsage);
+    }
+  } else {
+    spec.unset_env.insert(spec.unset_env.end(), {"CKWRAP_DONE_FILE", "CKWRAP_STATE_FILE"});
   }
   LaunchResult launched = LaunchChild(spec);
   close(fds[1]);

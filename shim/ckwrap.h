@@ -1,0 +1,152 @@
+/* ckwrap.h: the ckwrap protocol for C and C++ jobs. One header, C99 or C++11,
+ * POSIX; nothing to link.
+ *
+ *     #include "ckwrap.h"        // cc -I"$(dirname "$(ckwrap --shim c)")"
+ *     int main(int argc, char** argv) {
+ *       ck_strip_resume_args(&argc, argv);   // drop "--resume-from POS"
+ *       long start = atol(ck_resume_from("0"));
+ *       for (long i = start; i < 1000; i++) { process(i); ck_checkpoint_u64(i + 1); }
+ *     }
+ *
+ * Records are described in man/ckwrap-protocol.7. Each call formats its record
+ * in a stack buffer of PIPE_BUF (4096) bytes and writes it with one write(2):
+ * no allocation, no shared state, so any thread may call any function, and
+ * records from threads or parallel processes sharing the pipe never interleave.
+ *
+ * Every record function returns 0 when the record was written, or when not
+ * under ckwrap (no CKWRAP_FD: nothing is written and the program runs bare,
+ * unchanged); -1 with errno set otherwise: EMSGSIZE (longer than PIPE_BUF),
+ * EINVAL (a newline in it, an empty id, a space in a FAIL id or STATE key;
+ * checked bare too), or the error of write(2). Functions starting with ck__ are
+ * private.
+ */
+#ifndef CKWRAP_SHIM_H_
+#define CKWRAP_SHIM_H_
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CK_PIPE_BUF 4096 /* POSIX minimum and Linux's value of PIPE_BUF */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The protocol descriptor, or -1 outside ckwrap. */
+static inline int ck_fd(void) {
+  const char* value = getenv("CKWRAP_FD");
+  char* end = NULL;
+  long fd;
+  if (value == NULL || *value == '\0') return -1;
+  fd = strtol(value, &end, 10);
+  return (*end == '\0' && fd >= 0 && fd < 1 << 20) ? (int)fd : -1;
+}
+
+static inline int ck_active(void) { return ck_fd() >= 0; }
+
+/* Appends text to buf at *len; 0, or -1 with errno EMSGSIZE/EINVAL. */
+static inline int ck__append(char* buf, size_t* len, const char* text, int allow_space) {
+  size_t n = strlen(text);
+  if (memchr(text, '\n', n) != NULL || (!allow_space && memchr(text, ' ', n) != NULL)) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (*len + n + 1 > CK_PIPE_BUF) { /* +1: the record's '\n' */
+    errno = EMSGSIZE;
+    return -1;
+  }
+  memcpy(buf + *len, text, n);
+  *len += n;
+  return 0;
+}
+
+/* Writes "VERB[ A[ B]]\n". a_is_word: A may not contain a space (FAIL id, STATE key). */
+static inline int ck__record(const char* verb, const char* a, int a_is_word, const char* b) {
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
+  int fd;
+  ssize_t written;
+  if (ck__append(buf, &len, verb, 0) != 0) return -1;
+  if (a != NULL) {
+    if (*a == '\0') {
+      errno = EINVAL;
+      return -1;
+    }
+    if (ck__append(buf, &len, " ", 1) != 0 || ck__append(buf, &len, a, !a_is_word) != 0) return -1;
+  }
+  if (b != NULL && (ck__append(buf, &len, " ", 1) != 0 || ck__append(buf, &len, b, 1) != 0)) {
+    return -1;
+  }
+  buf[len++] = '\n';
+  fd = ck_fd();
+  if (fd < 0) return 0;
+  do {
+    written = write(fd, buf, len);
+  } while (written < 0 && errno == EINTR);
+  if (written < 0) return -1;
+  if ((size_t)written != len) { /* cannot happen on a pipe for <= PIPE_BUF bytes */
+    errno = EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/* CKPT position: everything before position is finished. */
+static inline int ck_checkpoint(const char* position) {
+  return ck__record("CKPT", position, 0, NULL);
+}
+static inline int ck_checkpoint_u64(unsigned long long position) {
+  char text[24];
+  snprintf(text, sizeof text, "%llu", position);
+  return ck_checkpoint(text);
+}
+/* DONE id: item id is finished. */
+static inline int ck_done(const char* id) { return ck__record("DONE", id, 0, NULL); }
+/* FAIL id [reason]: item id failed; reason may be NULL. */
+static inline int ck_fail(const char* id, const char* reason) {
+  return ck__record("FAIL", id, 1, reason != NULL && *reason != '\0' ? reason : NULL);
+}
+/* STATE key value: a small key/value handed back on resume. */
+static inline int ck_state(const char* key, const char* value) {
+  return ck__record("STATE", key, 1, value != NULL ? value : "");
+}
+/* PROGRESS n [total]: for display only; total 0 means unknown. */
+static inline int ck_progress(unsigned long long n, unsigned long long total) {
+  char count[24], all[24];
+  snprintf(count, sizeof count, "%llu", n);
+  snprintf(all, sizeof all, "%llu", total);
+  return ck__record("PROGRESS", count, 1, total != 0 ? all : NULL);
+}
+/* COMPLETE: the job declares all work finished. */
+static inline int ck_complete(void) { return ck__record("COMPLETE", NULL, 0, NULL); }
+
+/* $CKWRAP_RESUME_FROM, else fallback. */
+static inline const char* ck_resume_from(const char* fallback) {
+  const char* position = getenv("CKWRAP_RESUME_FROM");
+  return position != NULL ? position : fallback;
+}
+/* Which launch this is: 1, 2, ... (1 outside ckwrap). */
+static inline unsigned long ck_attempt(void) {
+  const char* value = getenv("CKWRAP_ATTEMPT");
+  return value != NULL && *value != '\0' ? strtoul(value, NULL, 10) : 1;
+}
+/* Drops the trailing "$CKWRAP_RESUME_FLAG $CKWRAP_RESUME_FROM" ckwrap appended. */
+static inline void ck_strip_resume_args(int* argc, char** argv) {
+  const char* position = getenv("CKWRAP_RESUME_FROM");
+  const char* flag = getenv("CKWRAP_RESUME_FLAG");
+  if (flag == NULL) flag = "--resume-from";
+  if (position == NULL || *argc < 3) return;
+  if (strcmp(argv[*argc - 2], flag) == 0 && strcmp(argv[*argc - 1], position) == 0) {
+    *argc -= 2;
+    argv[*argc] = NULL;
+  }
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CKWRAP_SHIM_H_ */

@@ -1,0 +1,172 @@
+"""ckwrap.py: the ckwrap protocol for Python jobs (stdlib only, Python 3.8+).
+
+    import ckwrap
+    for doc in ckwrap.pending(docs, key=lambda d: d["id"]):
+        enrich(doc)
+        ckwrap.done(doc["id"])
+
+Put this file's directory on sys.path (PYTHONPATH="$(dirname "$(ckwrap --shim
+python)")") or copy the file next to the job. Records are described in
+man/ckwrap-protocol.7.
+
+Outside ckwrap (no CKWRAP_FD) every record call is a silent no-op,
+resume_from() returns its default and pending() yields everything, so the job
+runs bare, unchanged. Under ckwrap each record is one os.write() of at most
+PIPE_BUF (4096) bytes: nothing is buffered (a record is on its way when the
+call returns), and records from threads or from parallel worker processes
+sharing the descriptor never interleave. A record with a newline in it or
+longer than PIPE_BUF raises ValueError, under ckwrap or not.
+"""
+
+import contextlib
+import json
+import os
+import sys
+
+__all__ = [
+    "active", "checkpoint", "done", "fail", "state", "progress", "complete",
+    "resume_from", "attempt", "args", "done_ids", "saved_state", "pending",
+    "item", "PIPE_BUF",
+]
+
+PIPE_BUF = 4096  # POSIX's minimum and Linux's value: the atomic pipe write size
+
+
+def _fd():
+    value = os.environ.get("CKWRAP_FD", "")
+    return int(value) if value else None
+
+
+def active():
+    """True when running under ckwrap."""
+    return _fd() is not None
+
+
+def _text(value):
+    return value if isinstance(value, str) else str(value)
+
+
+def _emit(*fields):
+    line = " ".join(_text(f) for f in fields)
+    if "\n" in line:
+        raise ValueError("ckwrap: record contains a newline: %r" % line[:64])
+    data = (line + "\n").encode("utf-8", "surrogateescape")
+    if len(data) > PIPE_BUF:
+        raise ValueError("ckwrap: %s record of %d bytes is longer than PIPE_BUF (%d)"
+                         % (fields[0], len(data), PIPE_BUF))
+    fd = _fd()
+    if fd is None:
+        return
+    # One write(2) of <= PIPE_BUF bytes to a pipe is atomic and never short,
+    # which is what makes this thread-safe without a lock.
+    written = os.write(fd, data)
+    if written != len(data):
+        raise OSError("ckwrap: short write to CKWRAP_FD (%d of %d bytes)" % (written, len(data)))
+
+
+def checkpoint(position):
+    """CKPT: everything before position is finished; handed back on resume."""
+    _emit("CKPT", position)
+
+
+def done(item_id):
+    """DONE: item_id is finished (pending() skips it after a relaunch)."""
+    _emit("DONE", item_id)
+
+
+def fail(item_id, reason=""):
+    """FAIL: item_id failed; kept in the checkpoint's error list."""
+    item_id = _text(item_id)
+    if " " in item_id:
+        raise ValueError("ckwrap: a FAIL id cannot contain a space: %r" % item_id)
+    if reason:
+        _emit("FAIL", item_id, _text(reason).replace("\n", " "))
+    else:
+        _emit("FAIL", item_id)
+
+
+def state(key, value):
+    """STATE: a small key/value handed back on resume (saved_state())."""
+    key = _text(key)
+    if not key or " " in key:
+        raise ValueError("ckwrap: a STATE key must be non-empty without spaces: %r" % key)
+    _emit("STATE", key, value)
+
+
+def progress(n, total=None):
+    """PROGRESS: for display only."""
+    if total is None:
+        _emit("PROGRESS", int(n))
+    else:
+        _emit("PROGRESS", int(n), int(total))
+
+
+def complete():
+    """COMPLETE: the job declares all work finished."""
+    _emit("COMPLETE")
+
+
+def resume_from(default=None):
+    """The position to resume from ($CKWRAP_RESUME_FROM), else default."""
+    return os.environ.get("CKWRAP_RESUME_FROM", default)
+
+
+def attempt():
+    """Which launch this is: 1, 2, ... (1 outside ckwrap)."""
+    return int(os.environ.get("CKWRAP_ATTEMPT", "1"))
+
+
+def args(argv=None):
+    """argv[1:] without the trailing "--resume-from POS" ckwrap appended."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    position = os.environ.get("CKWRAP_RESUME_FROM")
+    flag = os.environ.get("CKWRAP_RESUME_FLAG", "--resume-from")
+    if position is not None and len(argv) >= 2 and argv[-2:] == [flag, position]:
+        del argv[-2:]
+    return argv
+
+
+def done_ids():
+    """The ids DONE before this launch (from $CKWRAP_DONE_FILE), a frozenset."""
+    path = os.environ.get("CKWRAP_DONE_FILE")
+    if not path:
+        return frozenset()
+    with open(path, "r", encoding="utf-8", errors="surrogateescape", newline="\n") as f:
+        return frozenset(line[:-1] if line.endswith("\n") else line for line in f if line != "\n")
+
+
+def saved_state():
+    """The STATE map saved before this launch (from $CKWRAP_STATE_FILE), a dict."""
+    path = os.environ.get("CKWRAP_STATE_FILE")
+    if not path:
+        return {}
+    with open(path, "r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def pending(iterable, key=None):
+    """Yields the items of iterable whose id (key(item), or the item) is not DONE."""
+    finished = done_ids()
+    for entry in iterable:
+        item_id = entry if key is None else key(entry)
+        if _text(item_id) not in finished:
+            yield entry
+
+
+@contextlib.contextmanager
+def item(item_id):
+    """DONE item_id when the block finishes; FAIL item_id (then re-raise) if it raises.
+
+    pending() skips only DONE ids, so a failed item is tried again on the next launch.
+    """
+    try:
+        yield
+    except BaseException as error:
+        if not isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            reason = ("%s: %s" % (type(error).__name__, error))[:512]
+            try:
+                fail(item_id, reason)
+            except (OSError, ValueError):
+                pass
+        raise
+    done(item_id)

@@ -1,0 +1,131 @@
+# ckwrap.sh: the ckwrap protocol for shell jobs (POSIX sh: bash, dash, busybox sh).
+#
+#   . "$(ckwrap --shim sh)"            # or the installed path, see ckwrap(1)
+#   eval "set -- $(ck_args "$@")"      # optional: "$@" without --resume-from POS
+#   start=$(ck_resume_from 0)
+#   i=$start; while [ "$i" -lt 1000 ]; do process "$i"; i=$((i + 1)); ck_checkpoint "$i"; done
+#
+# Functions (records in man/ckwrap-protocol.7):
+#   ck_checkpoint POS       CKPT POS       everything before POS is finished
+#   ck_done ID              DONE ID        item ID is finished
+#   ck_fail ID [REASON]     FAIL ID REASON item ID failed (kept in the error list)
+#   ck_state KEY VALUE      STATE KEY VALUE
+#   ck_progress N [TOTAL]   PROGRESS N [TOTAL]
+#   ck_complete             COMPLETE
+#   ck_resume_from [DEFAULT]  prints $CKWRAP_RESUME_FROM, else DEFAULT
+#   ck_attempt              prints $CKWRAP_ATTEMPT, else 1
+#   ck_args "$@"            prints the arguments, quoted for eval, without the
+#                           trailing "$CKWRAP_RESUME_FLAG $CKWRAP_RESUME_FROM"
+#                           that ckwrap appended on a resume
+#   ck_active               true when running under ckwrap
+#
+# Outside ckwrap (no CKWRAP_FD) every record function writes nothing and
+# returns 0, so the script runs bare, unchanged. Under ckwrap each record is
+# written with one printf, i.e. one write(2) of at most PIPE_BUF (4096) bytes:
+# records from parallel workers sharing fd 3 never interleave. A record that
+# could not be written intact (longer than PIPE_BUF, a newline in it, an empty
+# id, a space in a FAIL id or STATE key) is refused, bare or not, with a
+# message on stderr and status 2, so a bare run shows the same mistakes.
+# Names starting with _ck_ are private.
+
+ck_active() {
+  [ -n "${CKWRAP_FD:-}" ]
+}
+
+# _ck_refuse WHAT: the message for a record the shim will not write.
+_ck_refuse() {
+  echo "ckwrap.sh: record refused: $1" >&2
+  return 2
+}
+
+# _ck_emit RECORD: writes RECORD and a newline to $CKWRAP_FD in one write.
+_ck_emit() {
+  case $1 in
+    *'
+'*) _ck_refuse "it contains a newline" || return ;;
+  esac
+  # ${#} counts characters; a character is at most 4 bytes, so only a long
+  # record needs its bytes counted (a fork, rare).
+  if [ "${#1}" -gt 1023 ] && [ "$(printf '%s\n' "$1" | wc -c)" -gt 4096 ]; then
+    _ck_refuse "${1%% *} longer than PIPE_BUF (4096 bytes)" || return
+  fi
+  [ -n "${CKWRAP_FD:-}" ] || return 0
+  printf '%s\n' "$1" >&"$CKWRAP_FD"
+}
+
+# _ck_word WHAT VALUE: VALUE must be non-empty and without spaces (FAIL id, STATE key).
+_ck_word() {
+  case $2 in
+    '' | *' '*) _ck_refuse "$1 must be non-empty without spaces: '$2'" ;;
+  esac
+}
+
+ck_checkpoint() {
+  [ -n "${1-}" ] || _ck_refuse "CKPT needs a position" || return
+  _ck_emit "CKPT $1"
+}
+ck_done() {
+  [ -n "${1-}" ] || _ck_refuse "DONE needs an id" || return
+  _ck_emit "DONE $1"
+}
+ck_fail() {
+  _ck_word "a FAIL id" "${1-}" || return
+  if [ $# -ge 2 ]; then _ck_emit "FAIL $1 $2"; else _ck_emit "FAIL $1"; fi
+}
+ck_state() {
+  _ck_word "a STATE key" "${1-}" || return
+  _ck_emit "STATE $1 ${2-}"
+}
+ck_progress() {
+  if [ $# -ge 2 ]; then _ck_emit "PROGRESS $1 $2"; else _ck_emit "PROGRESS ${1-}"; fi
+}
+ck_complete() { _ck_emit "COMPLETE"; }
+
+ck_resume_from() {
+  if [ -n "${CKWRAP_RESUME_FROM+set}" ]; then
+    printf '%s\n' "$CKWRAP_RESUME_FROM"
+  else
+    printf '%s\n' "${1-}"
+  fi
+}
+
+ck_attempt() {
+  printf '%s\n' "${CKWRAP_ATTEMPT:-1}"
+}
+
+# _ck_quote ARG: ARG in single quotes, safe for eval (each ' becomes '\'');
+# no command substitution, so trailing newlines are kept.
+_ck_quote() {
+  _ck_rest=$1
+  _ck_out=
+  while :; do
+    case $_ck_rest in
+      *"'"*)
+        _ck_out="$_ck_out${_ck_rest%%"'"*}'\\''"
+        _ck_rest=${_ck_rest#*"'"}
+        ;;
+      *) break ;;
+    esac
+  done
+  printf "'%s'" "$_ck_out$_ck_rest"
+}
+
+ck_args() {
+  _ck_keep=$#
+  if [ -n "${CKWRAP_RESUME_FROM+set}" ] && [ $# -ge 2 ]; then
+    _ck_flag=
+    _ck_pos=
+    eval "_ck_flag=\${$(($# - 1))} _ck_pos=\${$#}"
+    if [ "$_ck_flag" = "${CKWRAP_RESUME_FLAG:---resume-from}" ] &&
+      [ "$_ck_pos" = "$CKWRAP_RESUME_FROM" ]; then
+      _ck_keep=$(($# - 2))
+    fi
+  fi
+  _ck_i=0
+  for _ck_arg in "$@"; do
+    [ "$_ck_i" -lt "$_ck_keep" ] || break
+    [ "$_ck_i" -eq 0 ] || printf ' '
+    _ck_quote "$_ck_arg"
+    _ck_i=$((_ck_i + 1))
+  done
+}

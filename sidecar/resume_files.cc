@@ -1,0 +1,38 @@
+#include "resume_files.h"
+
+#include "checkpoint_json.h"
+#include "durable_file.h"
+
+namespace ckwrap {
+
+bool IsResumedLaunch(const Checkpoint& checkpoint) {
+  return checkpoint.has_position || !checkpoint.done.empty() || !checkpoint.state.empty();
+}
+
+std::string DoneFileBytes(const Checkpoint& checkpoint) {
+  size_t bytes = 0;
+  for (const std::string& id : checkpoint.done) bytes += id.size() + 1;
+  std::string out;
+  out.reserve(bytes);
+  for (const std::string& id : checkpoint.done) {
+    out += id;
+    out += '\n';
+  }
+  return out;
+}
+
+Status WriteResumeFiles(const std::string& dir_abs, const Checkpoint& checkpoint,
+                        std::vector<std::pair<std::string, std::string>>* env) {
+  const std::string done_path = dir_abs + "/" + kDoneFileName;
+  const std::string state_path = dir_abs + "/" + kStateFileName;
+  // DurableReplace's errors name the file ("replace DIR/done.txt: ...").
+  Status status = DurableReplace(dir_abs, kDoneFileName, DoneFileBytes(checkpoint));
+  if (!status.ok()) return status;
+  status = DurableReplace(dir_abs, kStateFileName, StateToJson(checkpoint.state) + "\n");
+  if (!status.ok()) return status;
+  env->emplace_back("CKWRAP_DONE_FILE", done_path);
+  env->emplace_back("CKWRAP_STATE_FILE", state_path);
+  return Status::Ok();
+}
+
+}  // namespace ckwrap
