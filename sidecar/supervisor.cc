@@ -176,7 +176,7 @@ void Supervisor::Launch() {
       close(fds[1]);
       checkpoint_.attempts--;
       LogError(written.message() + "; not launching the job without it");
-      return Finish(kExitUsage);
+      return Finish(kExitUsage, "error: " + written.message());
     }
   } else {
     spec.unset_env.insert(spec.unset_env.end(), {"CKWRAP_DONE_FILE", "CKWRAP_STATE_FILE"});
