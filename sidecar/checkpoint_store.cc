@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "checkpoint_format.h"
 #include "durable_file.h"
 #include "file_ops.h"
+#include "journal_reader.h"
 
 namespace ckwrap {
 namespace {
@@ -19,7 +21,9 @@ namespace {
 constexpr char kPrefix[] = "checkpoint.";
 constexpr size_t kPrefixLength = sizeof kPrefix - 1;
 constexpr size_t kGenerationDigits = 20;
+constexpr char kJournalPrefix[] = "journal.";
 constexpr char kTempPrefix[] = ".tmp.";  // DurableReplace's temp files
+constexpr size_t kMaxJournalBytes = size_t{1} << 40;
 
 std::string FileName(uint64_t generation) {
   char digits[kGenerationDigits + 1];
@@ -27,10 +31,11 @@ std::string FileName(uint64_t generation) {
   return kPrefix + std::string(digits);
 }
 
-// True for "checkpoint." followed by exactly 20 digits that fit in a u64.
-bool ParseGeneration(const char* name, uint64_t* generation) {
-  if (std::strncmp(name, kPrefix, kPrefixLength) != 0) return false;
-  const char* digits = name + kPrefixLength;
+// True for prefix followed by exactly 20 digits that fit in a u64.
+bool ParseGeneration(const char* name, uint64_t* generation, const char* prefix = kPrefix) {
+  size_t prefix_length = std::strlen(prefix);
+  if (std::strncmp(name, prefix, prefix_length) != 0) return false;
+  const char* digits = name + prefix_length;
   if (std::strlen(digits) != kGenerationDigits) return false;
   uint64_t value = 0;
   for (const char* p = digits; *p != '\0'; ++p) {
@@ -45,7 +50,13 @@ bool ParseGeneration(const char* name, uint64_t* generation) {
 
 struct DirListing {
   std::vector<uint64_t> generations;  // newest first
+  std::vector<uint64_t> journals;     // journal generations, any order
   std::vector<std::string> temp_files;
+  uint64_t newest() const {
+    uint64_t newest = generations.empty() ? 0 : generations.front();
+    for (uint64_t journal : journals) newest = std::max(newest, journal);
+    return newest;
+  }
 };
 
 // A missing directory lists as empty: nothing was ever committed there.
@@ -57,6 +68,9 @@ Status ListDir(const std::string& dir, DirListing* listing) {
   while (const dirent* entry = ::readdir(d)) {
     uint64_t generation;
     if (ParseGeneration(entry->d_name, &generation)) listing->generations.push_back(generation);
+    if (ParseGeneration(entry->d_name, &generation, kJournalPrefix)) {
+      listing->journals.push_back(generation);
+    }
     if (std::strncmp(entry->d_name, kTempPrefix, sizeof kTempPrefix - 1) == 0) {
       listing->temp_files.push_back(entry->d_name);
     }
@@ -69,12 +83,36 @@ Status ListDir(const std::string& dir, DirListing* listing) {
 }
 
 // Reads and verifies one generation; the reason on failure names no path.
-Status LoadFile(const std::string& path, Checkpoint* out) {
+Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size) {
   std::string bytes;
   Status status = ReadWholeFile(
       path, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
   if (!status.ok()) return status;
+  *size = bytes.size();
   return DecodeCheckpoint(bytes, out);
+}
+
+// Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.
+Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint* out) {
+  std::string path = dir + "/" + JournalFileName(generation);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return Status::Ok();  // none yet
+  std::string bytes;
+  Status status = ReadWholeFile(path, kMaxJournalBytes, &bytes);
+  if (!status.ok()) return status;
+  JournalReplay replay;
+  status = ReplayJournal(bytes, generation, &out->checkpoint, &replay);
+  if (!status.ok()) {
+    // Never skipped past: the records after the damage may be what a resume needs.
+    return Status::Error("journal " + path + ": " + status.message() +
+                         "; to resume from the intact part, run: truncate -s " +
+                         std::to_string(replay.valid_bytes) + " " + path);
+  }
+  out->journal_path = path;
+  out->journal_bytes = replay.valid_bytes;
+  out->journal_torn_bytes = replay.torn_bytes;
+  out->journal_commits = replay.commits;
+  return Status::Ok();
 }
 
 Status UnlinkIfPresent(const std::string& path) {
@@ -100,15 +138,18 @@ Status CheckpointStore::Load(LoadedCheckpoint* out) {
   Status status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
   // Continue after the newest file even if it is corrupt, so it is never overwritten.
-  if (!listing.generations.empty()) generation_ = listing.generations.front();
+  generation_ = listing.newest();
   std::vector<std::string> failures;
   for (uint64_t generation : listing.generations) {
     std::string path = dir_ + "/" + FileName(generation);
-    status = LoadFile(path, &out->checkpoint);
+    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes);
     if (!status.ok()) {
       failures.push_back(path + ": " + status.message());
       continue;
     }
+    status = LoadJournal(dir_, generation, out);
+    if (!status.ok()) return status;
+    snapshot_bytes_ = out->snapshot_bytes;
     out->found = true;
     out->path = path;
     out->warnings = std::move(failures);
@@ -126,32 +167,69 @@ void CheckpointStore::RemoveTempFiles() {
   for (const std::string& temp : listing.temp_files) (void)UnlinkIfPresent(dir_ + "/" + temp);
 }
 
+Status CheckpointStore::RepairTornTail(const LoadedCheckpoint& loaded) {
+  if (loaded.journal_torn_bytes == 0) return Status::Ok();
+  return TruncateJournal(loaded.journal_path, loaded.journal_bytes);
+}
+
 Status CheckpointStore::Commit(const std::string& encoded) {
+  // The journal of the generation being replaced gets no more records.
+  Status status = journal_.Close();
+  journal_writable_ = false;
+  if (!status.ok()) return status;
   // Listed again so a file we did not load (or a failed commit left) is never overwritten.
   DirListing listing;
-  Status status = ListDir(dir_, &listing);
+  status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
-  uint64_t newest_on_disk = listing.generations.empty() ? 0 : listing.generations.front();
+  uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
   status = DurableReplace(dir_, FileName(next), encoded);
   if (!status.ok()) return status;
+  // The switch is durable (DurableReplace synced the directory): from here on a
+  // crash loads generation next, and the older files are only fallbacks.
   generation_ = next;
-  uint64_t fallback = last_good_ != 0 ? last_good_ : newest_on_disk;
+  uint64_t fallback = last_good_ != 0               ? last_good_
+                      : listing.generations.empty() ? 0
+                                                    : listing.generations.front();
   last_good_ = next;
+  snapshot_bytes_ = encoded.size();
+  journal_writable_ = true;
   // Best effort and not synced: an older generation that survives, or comes back
   // after a crash, is only a stale fallback, and the next commit prunes it again.
+  // A snapshot goes before its journal: a journal without its snapshot is ignored.
   for (uint64_t generation : listing.generations) {
     if (generation != fallback) (void)UnlinkIfPresent(dir_ + "/" + FileName(generation));
   }
+  for (uint64_t generation : listing.journals) {
+    if (generation != fallback) (void)UnlinkIfPresent(dir_ + "/" + JournalFileName(generation));
+  }
   return Status::Ok();
+}
+
+Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
+  if (!journal_writable_) {
+    return Status::Error("no snapshot to journal against in " + dir_);
+  }
+  Status status;
+  if (!journal_.is_open()) status = journal_.Create(dir_, last_good_);
+  if (status.ok()) status = journal_.Append(records, sync);
+  if (!status.ok()) {
+    // What reached the file is unknown: this segment takes no more records.
+    (void)journal_.Close();
+    journal_writable_ = false;
+  }
+  return status;
 }
 
 Status CheckpointStore::Reset() {
   DirListing listing;
   Status status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
+  (void)journal_.Close();
+  journal_writable_ = false;
   std::vector<std::string> names = listing.temp_files;
   for (uint64_t generation : listing.generations) names.push_back(FileName(generation));
+  for (uint64_t generation : listing.journals) names.push_back(JournalFileName(generation));
   for (const std::string& name : names) {
     status = UnlinkIfPresent(dir_ + "/" + name);
     if (!status.ok()) return status;

@@ -14,6 +14,10 @@ ssize_t FileOps::Write(int fd, const void* buf, size_t count) { return ::write(f
 
 int FileOps::Fsync(int fd) { return ::fsync(fd); }
 
+int FileOps::Fdatasync(int fd) { return ::fdatasync(fd); }
+
+int FileOps::Ftruncate(int fd, off_t length) { return ::ftruncate(fd, length); }
+
 int FileOps::Close(int fd) { return ::close(fd); }
 
 int FileOps::Rename(const char* from, const char* to) { return ::rename(from, to); }

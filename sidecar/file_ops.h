@@ -14,6 +14,8 @@ class FileOps {
   virtual int Open(const char* path, int flags, mode_t mode);
   virtual ssize_t Write(int fd, const void* buf, size_t count);
   virtual int Fsync(int fd);
+  virtual int Fdatasync(int fd);
+  virtual int Ftruncate(int fd, off_t length);
   virtual int Close(int fd);
   virtual int Rename(const char* from, const char* to);
   virtual int Unlink(const char* path);

@@ -24,7 +24,8 @@ bool IsDirectory(const std::string& path) {
 
 // A file is decoded on its own; a state directory through the store, exactly
 // as a resuming run would (newest generation that verifies).
-Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::string* path) {
+Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::string* path,
+                      std::string* journal) {
   if (!IsDirectory(target)) {
     std::string bytes;
     Status status = ReadWholeFile(
@@ -42,12 +43,21 @@ Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::st
   if (!loaded.found) return Status::Error("no checkpoint in " + target);
   *checkpoint = loaded.checkpoint;
   *path = loaded.path;
+  if (!loaded.journal_path.empty()) {
+    *journal = loaded.journal_path + " (" + std::to_string(loaded.journal_commits) + " commits, " +
+               std::to_string(loaded.journal_bytes) + " bytes";
+    if (loaded.journal_torn_bytes > 0) {
+      *journal += ", torn tail of " + std::to_string(loaded.journal_torn_bytes) + " bytes ignored";
+    }
+    *journal += ")";
+  }
   return Status::Ok();
 }
 
-void PrintText(const Checkpoint& c, const std::string& path) {
-  std::cout << "file: " << path << " (verified)\n"
-            << "position: " << (c.has_position ? c.position : "(none)") << "\n"
+void PrintText(const Checkpoint& c, const std::string& path, const std::string& journal) {
+  std::cout << "file: " << path << " (verified)\n";
+  if (!journal.empty()) std::cout << "journal: " << journal << " (verified)\n";
+  std::cout << "position: " << (c.has_position ? c.position : "(none)") << "\n"
             << "done: " << c.done.size() << "\n"
             << "failed: " << c.failures.size() << "\n";
   for (const auto& failure : c.failures) {
@@ -85,7 +95,8 @@ int InspectCommand(const std::vector<std::string>& args) {
   }
   Checkpoint checkpoint;
   std::string path;
-  Status status = LoadForInspect(target, &checkpoint, &path);
+  std::string journal;
+  Status status = LoadForInspect(target, &checkpoint, &path, &journal);
   if (!status.ok()) {
     LogError(status.message());
     return 1;
@@ -94,7 +105,7 @@ int InspectCommand(const std::vector<std::string>& args) {
     std::cout << "{\"file\":" << JsonString(path)
               << ",\"checkpoint\":" << CheckpointToJson(checkpoint, kMaxDoneIdsShown) << "}\n";
   } else {
-    PrintText(checkpoint, path);
+    PrintText(checkpoint, path, journal);
   }
   return 0;
 }

@@ -161,6 +161,19 @@ const std::vector<OptionSpec>& Specs() {
          o->max_line_bytes = n;
          return Status::Ok();
        }},
+      {"--sync", "CKWRAP_SYNC", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v == "always") {
+           o->sync = SyncMode::kAlways;
+         } else if (v == "batch") {
+           o->sync = SyncMode::kBatch;
+         } else if (v == "none") {
+           o->sync = SyncMode::kNone;
+         } else {
+           return BadValue(opt, v, "always, batch or none");
+         }
+         return Status::Ok();
+       }},
       {"--quiet", "CKWRAP_QUIET", false,
        [](auto&, auto&, RunOptions* o) {
          o->quiet = true;
@@ -333,6 +346,10 @@ Options (each also settable as the CKWRAP_* variable shown):
                         (CKWRAP_RESUME_ENV_ONLY=1)
   --max-line-bytes N    longest protocol line accepted (CKWRAP_MAX_LINE_BYTES;
                         default 65536)
+  --sync MODE           when records reach the disk (CKWRAP_SYNC; default
+                        batch): always = each read is durable before the next
+                        read; batch = group commit, one fdatasync per commit;
+                        none = no fdatasync (survives crashes, not power loss)
   --quiet               no messages of ckwrap's own but errors (CKWRAP_QUIET=1)
   --shim LANG           print the path of the shim for LANG (sh, python or c)
                         and exit; a shell job sources the sh one

@@ -11,6 +11,9 @@
 
 namespace ckwrap {
 
+// When a commit's records reach the disk (--sync); see man/ckwrap.1.
+enum class SyncMode { kAlways, kBatch, kNone };
+
 struct RunOptions {
   std::vector<std::string> command;
   std::string state_dir;  // empty: .ckwrap/NAME
@@ -29,6 +32,7 @@ struct RunOptions {
   std::string events_file;
   bool quiet = false;
   std::string shim;  // --shim LANG: print the shim's path and exit
+  SyncMode sync = SyncMode::kBatch;
   bool help = false;
   bool version = false;
 };

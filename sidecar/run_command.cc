@@ -62,6 +62,12 @@ int RunCommand(const std::vector<std::string>& args) {
   LoadedCheckpoint loaded;
   if (status.ok()) status = store.Load(&loaded);
   if (status.ok()) store.RemoveTempFiles();
+  if (status.ok() && loaded.journal_torn_bytes > 0) {
+    LogInfo("journal " + loaded.journal_path + ": dropped a torn tail of " +
+            std::to_string(loaded.journal_torn_bytes) + " bytes after offset " +
+            std::to_string(loaded.journal_bytes) + " (a commit cut short by a crash)");
+    status = store.RepairTornTail(loaded);
+  }
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;

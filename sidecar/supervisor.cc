@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "checkpoint_json.h"
 #include "child_process.h"
 #include "descendants.h"
+#include "journal_writer.h"
 #include "log.h"
 #include "resume_files.h"
 
@@ -24,6 +26,11 @@ namespace {
 constexpr size_t kReadBufferBytes = 64 * 1024;
 constexpr uint64_t kMaxProtocolWarnings = 100;  // per ckwrap run; then one notice
 constexpr uint64_t kCommitRetryMs = 1000;
+// Reading stops while this much journal data waits for a commit (a flood
+// faster than the disk): the pipe then holds the job back, memory stays bounded.
+constexpr size_t kMaxPendingJournalBytes = 16 << 20;
+// A journal longer than max(this, the snapshot) is compacted into a new snapshot.
+constexpr uint64_t kCompactMinJournalBytes = 8 << 20;
 
 int64_t NowUnixMs() {
   using namespace std::chrono;
@@ -78,9 +85,11 @@ struct CommitJob {
   uv_work_t request{};
   CheckpointStore* store = nullptr;
   std::string bytes;
-  uint64_t records = 0;  // records the commit covers
+  uint64_t records = 0;    // records the commit covers
+  bool snapshot = false;  // bytes is a whole checkpoint, else journal records
+  bool sync = true;
   Status status;
-  std::function<void(const Status&, uint64_t)> done;
+  std::function<void(const Status&, uint64_t, bool)> done;
 };
 
 // The terminal ckwrap may hand to its job: stdin, if ckwrap's process group
@@ -208,6 +217,7 @@ void Supervisor::Launch() {
   uv_pipe_init(&loop_, protocol_pipe_, 0);
   uv_pipe_open(protocol_pipe_, fds[0]);
   protocol_pipe_->data = this;
+  reading_paused_ = false;
   uv_read_start(reinterpret_cast<uv_stream_t*>(protocol_pipe_), OnAlloc, OnRead);
   if (options_.stall_timeout_ms > 0) {
     uv_timer_start(
@@ -234,6 +244,20 @@ void Supervisor::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 void Supervisor::OnProtocolBytes(const char* data, size_t size) {
   splitter_.Feed(std::string_view(data, size));
   StartCommit();
+  UpdateReading();
+}
+
+void Supervisor::UpdateReading() {
+  if (protocol_pipe_ == nullptr) return;
+  bool pause = journal_pending_.size() >= kMaxPendingJournalBytes ||
+               (options_.sync == SyncMode::kAlways && commit_in_flight_);
+  auto* stream = reinterpret_cast<uv_stream_t*>(protocol_pipe_);
+  if (pause && !reading_paused_) {
+    uv_read_stop(stream);
+  } else if (!pause && reading_paused_) {
+    uv_read_start(stream, OnAlloc, OnRead);
+  }
+  reading_paused_ = pause;
 }
 
 void Supervisor::OnProtocolEof() {
@@ -257,15 +281,20 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
       progress_this_run_ = true;
       break;
     case Verb::kDone:
-      checkpoint_.done.emplace(record.arg);
+      // Set semantics: only a new id costs a journal record.
+      if (checkpoint_.done.emplace(record.arg).second) {
+        AppendJournalDone(&journal_pending_, record.arg);
+      }
       progress_this_run_ = true;
       break;
     case Verb::kFail:
       checkpoint_.failures.push_back({std::string(record.arg), std::string(record.detail)});
+      AppendJournalFail(&journal_pending_, record.arg, record.detail);
       progress_this_run_ = true;
       break;
     case Verb::kState:
       checkpoint_.state[std::string(record.arg)] = std::string(record.detail);
+      AppendJournalState(&journal_pending_, record.arg, record.detail);
       progress_this_run_ = true;
       break;
     case Verb::kProgress:
@@ -450,7 +479,8 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   phase_ = Phase::kFinishing;
   events_.Emit("finish", {{"status", std::to_string(exit_code)}, {"summary", Quoted(summary)}});
   WriteTerminationLog(options_.termination_log, summary);
-  dirty_ = true;  // the last commit carries the final counters and completion
+  dirty_ = true;          // the last commit carries the final counters and completion
+  snapshot_next_ = true;  // and leaves one compact snapshot for the next start
   StartCommit();
   descendants_done_ = false;
   TerminateDescendants();
@@ -494,9 +524,21 @@ void Supervisor::StartCommit() {
   checkpoint_.updated_unix_ms = NowUnixMs();
   auto* job = new CommitJob;
   job->store = store_;
-  job->bytes = EncodeCheckpoint(checkpoint_);
   job->records = checkpoint_.records;
-  job->done = [this](const Status& status, uint64_t records) { OnCommitDone(status, records); };
+  job->snapshot = snapshot_next_;
+  job->sync = options_.sync != SyncMode::kNone;
+  if (job->snapshot) {
+    // O(all ids), but only at a run's start and end and at compaction, which
+    // comes after a journal as large as the snapshot: O(1) per record amortized.
+    job->bytes = EncodeCheckpoint(checkpoint_);
+    journal_pending_.clear();  // the snapshot holds those records
+  } else {
+    job->bytes.swap(journal_pending_);
+    AppendJournalCommit(&job->bytes, checkpoint_);
+  }
+  job->done = [this](const Status& status, uint64_t records, bool snapshot) {
+    OnCommitDone(status, records, snapshot);
+  };
   job->request.data = job;
   dirty_ = false;
   commit_in_flight_ = true;
@@ -506,20 +548,24 @@ void Supervisor::StartCommit() {
       &loop_, &job->request,
       [](uv_work_t* request) {
         auto* job = static_cast<CommitJob*>(request->data);
-        job->status = job->store->Commit(job->bytes);
+        job->status = job->snapshot ? job->store->Commit(job->bytes)
+                                    : job->store->AppendJournal(job->bytes, job->sync);
       },
       [](uv_work_t* request, int) {
         std::unique_ptr<CommitJob> job(static_cast<CommitJob*>(request->data));
-        job->done(job->status, job->records);
+        job->done(job->status, job->records, job->snapshot);
       });
 }
 
-void Supervisor::OnCommitDone(const Status& status, uint64_t records) {
+void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   commit_in_flight_ = false;
+  UpdateReading();
   if (!status.ok()) {
-    // A failed commit is a lost commit: redo it from memory, never assume it landed.
+    // A failed commit is a lost commit: redo it from memory, never assume it
+    // landed. Its journal records are gone from memory, so a snapshot it is.
     LogError("checkpoint not saved: " + status.message());
     dirty_ = true;
+    snapshot_next_ = true;
     if (phase_ == Phase::kFinishing) {
       exit_code_ = kExitUsage;
       phase_ = Phase::kDone;
@@ -542,7 +588,16 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records) {
       records > checkpoint_request_records_) {
     SendStopSignal();
   }
-  if (dirty_) return StartCommit();
+  if (snapshot) {
+    snapshot_next_ = phase_ == Phase::kFinishing;
+  } else if (store_->journal_bytes() >
+             std::max(kCompactMinJournalBytes, store_->snapshot_bytes())) {
+    snapshot_next_ = true;
+  }
+  if (dirty_) {
+    StartCommit();
+    return UpdateReading();
+  }
   if (phase_ == Phase::kDraining) return Decide();
   MaybeDone();
 }

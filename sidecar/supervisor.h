@@ -49,7 +49,8 @@ class Supervisor {
   void TerminateDescendants();
   void ReapChildren();
   void StartCommit();
-  void OnCommitDone(const Status& status, uint64_t records);
+  void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
+  void UpdateReading();
   void ReportProtocolProblem(uint64_t line_number, const std::string& what);
   void KillGroup(int signum);
   void ReclaimTerminal();
@@ -95,6 +96,13 @@ class Supervisor {
   bool descendants_done_ = true;
 
   bool dirty_ = false;
+  // Journal records (DONE/FAIL/STATE) not yet handed to a commit: each commit
+  // writes only these plus a COMMIT record, O(new records).
+  std::string journal_pending_;
+  // The next commit writes a whole snapshot instead (the run's first commit,
+  // after a failed one, at compaction and at the end).
+  bool snapshot_next_ = true;
+  bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
   bool commit_in_flight_ = false;
   bool commit_failing_ = false;
   uint64_t committed_records_ = 0;

@@ -1,0 +1,48 @@
+// The journal file format, shared by the writer (journal_writer.cc) and the
+// verifying reader (journal_reader.cc). The grammar is in man/ckwrap-checkpoint.5.
+//
+// journal.<generation> holds the records that happened after the snapshot
+// checkpoint.<generation> was taken. It is a sequence of framed records:
+//
+//   offset size  field
+//   0      8     XXH3-64 of bytes [8, 13 + n), u64 little-endian
+//   8      4     payload length n, u32 little-endian (<= kMaxPayloadBytes)
+//   12     1     record type
+//   13     n     payload
+//
+// The first record is a HEADER; then each commit appends its DONE, FAIL and
+// STATE records followed by one COMMIT record carrying the scalar fields. A
+// reader applies a commit's records only once its COMMIT record verifies, so
+// every commit is all or nothing. Payloads (u32/u64/i64 little-endian):
+//   HEADER  magic "CKWRAPJL", u32 version, u64 generation
+//   DONE    the id's bytes
+//   FAIL    u32 id length, id, reason (the rest)
+//   STATE   u32 key length, key, value (the rest)
+//   COMMIT  u64 records, u64 attempts, u64 restarts, i64 updated_unix_ms,
+//           u64 progress_done, u64 progress_total, u8 complete (0|1),
+//           u8 has_position (0|1), position (the rest)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ckwrap::journal_format {
+
+inline constexpr size_t kRecordHeaderBytes = 13;
+inline constexpr size_t kLengthOffset = 8;
+inline constexpr size_t kTypeOffset = 12;
+inline constexpr uint32_t kMaxPayloadBytes = uint32_t{1} << 30;  // 1 GiB
+inline constexpr char kMagic[8] = {'C', 'K', 'W', 'R', 'A', 'P', 'J', 'L'};
+inline constexpr uint32_t kVersion = 1;
+inline constexpr size_t kHeaderPayloadBytes = 8 + 4 + 8;
+inline constexpr size_t kCommitFixedBytes = 6 * 8 + 2;
+
+enum class RecordType : uint8_t {
+  kHeader = 1,
+  kDone = 2,
+  kFail = 3,
+  kState = 4,
+  kCommit = 5,
+};
+
+}  // namespace ckwrap::journal_format

@@ -1,0 +1,120 @@
+// ckwrap_bench: the commit path measured below the supervisor, for
+// scripts/bench. Not a test: it prints one JSON object per run.
+//
+//   ckwrap_bench journal DIR IDS COMMITS RECORDS   the supervisor's commit work
+//       (encode RECORDS new DONE records and a COMMIT record, append, fdatasync)
+//       with IDS ids already done; also times the snapshot (compaction) of IDS ids
+//   ckwrap_bench versus-raw DIR IDS COMMITS RECORDS  the same, each commit
+//       followed by a raw durable replace of the same bytes (temp file, write,
+//       fsync, rename, fsync the directory): the baseline, under the same noise
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "checkpoint_codec.h"
+#include "checkpoint_store.h"
+#include "journal_writer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Micros(Clock::time_point since) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - since).count();
+}
+
+void Die(const std::string& what) {
+  std::fprintf(stderr, "ckwrap_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void PrintStats(std::vector<double> us, const char* extra, const char* end = "}\n") {
+  std::sort(us.begin(), us.end());
+  double sum = 0;
+  for (double u : us) sum += u;
+  auto at = [&](double q) {
+    return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))];
+  };
+  std::printf("{\"p50_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,\"n\":%zu%s%s", at(0.5), at(0.99),
+              sum / us.size(), us.size(), extra, end);
+}
+
+double RawCommit(const std::string& dir, const std::string& data) {
+  std::string final_path = dir + "/raw.dat";
+  std::string temp_path = dir + "/raw.tmp";
+  auto start = Clock::now();
+  int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) Die("open " + temp_path);
+  if (write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) Die("write");
+  if (fsync(fd) != 0 || close(fd) != 0) Die("fsync");
+  if (rename(temp_path.c_str(), final_path.c_str()) != 0) Die("rename");
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || fsync(dfd) != 0 || close(dfd) != 0) Die("fsync dir");
+  return Micros(start);
+}
+
+// With raw, each journal commit is followed by a raw durable replace of the
+// same bytes, so both see the same disk and the same neighbours.
+int Journal(const std::string& dir, uint64_t ids, uint64_t commits, uint64_t records, bool raw) {
+  ckwrap::Checkpoint checkpoint;
+  checkpoint.done.reserve(ids + commits * records);
+  for (uint64_t i = 0; i < ids; ++i) checkpoint.done.insert("item-" + std::to_string(i));
+  ckwrap::CheckpointStore store(dir);
+  ckwrap::LoadedCheckpoint loaded;
+  if (!store.Load(&loaded).ok()) Die("load " + dir);
+  auto start = Clock::now();
+  std::string snapshot = ckwrap::EncodeCheckpoint(checkpoint);
+  ckwrap::Status status = store.Commit(snapshot);
+  double snapshot_us = Micros(start);
+  if (!status.ok()) Die(status.message());
+  std::vector<double> us, raw_us;
+  uint64_t next = ids;
+  uint64_t journal_bytes = 0;
+  for (uint64_t c = 0; c < commits; ++c) {
+    start = Clock::now();
+    std::string batch;
+    for (uint64_t r = 0; r < records; ++r) {
+      std::string id = "item-" + std::to_string(next++);
+      if (checkpoint.done.insert(id).second) ckwrap::AppendJournalDone(&batch, id);
+    }
+    checkpoint.records += records;
+    ckwrap::AppendJournalCommit(&batch, checkpoint);
+    journal_bytes += batch.size();
+    status = store.AppendJournal(batch, true);
+    if (!status.ok()) Die(status.message());
+    us.push_back(Micros(start));
+    if (raw) raw_us.push_back(RawCommit(dir, batch));
+  }
+  if (raw) {
+    std::printf("{\"raw\":");
+    PrintStats(raw_us, "", ",\"journal\":");
+  }
+  // Compaction comes after max(8 MiB, snapshot) of journal: its cost spread over
+  // the commits that fill that journal.
+  double per_commit_bytes = static_cast<double>(journal_bytes) / commits;
+  double compact_every = std::max<double>(8 << 20, snapshot.size()) / per_commit_bytes;
+  char extra[256];
+  std::snprintf(extra, sizeof extra,
+                ",\"snapshot_us\":%.1f,\"snapshot_bytes\":%zu,\"amortized_compaction_us\":%.1f",
+                snapshot_us, snapshot.size(), snapshot_us / compact_every);
+  PrintStats(us, extra, raw ? "}}\n" : "}\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 5 && (args[0] == "journal" || args[0] == "versus-raw")) {
+    return Journal(args[1], std::stoull(args[2]), std::stoull(args[3]), std::stoull(args[4]),
+                   args[0] == "versus-raw");
+  }
+  std::fprintf(stderr, "usage: ckwrap_bench journal|versus-raw DIR IDS COMMITS RECORDS\n");
+  return 2;
+}
