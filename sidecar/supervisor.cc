@@ -85,7 +85,7 @@ struct CommitJob {
   uv_work_t request{};
   CheckpointStore* store = nullptr;
   std::string bytes;
-  uint64_t records = 0;    // records the commit covers
+  uint64_t records = 0;   // records the commit covers
   bool snapshot = false;  // bytes is a whole checkpoint, else journal records
   bool sync = true;
   Status status;
