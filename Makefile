@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= 2
 
-.PHONY: all deps build test test-fast test-sanitize demo install clean format
+.PHONY: all deps build test test-fast test-sanitize demo install clean format bench
 
 all: build
 
@@ -27,6 +27,11 @@ test-sanitize: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCKWRAP_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+
+# Not part of `make test` (a --quick smoke run is): a few minutes, figures as
+# ratios against baselines measured in the same run; JSON in $(BUILD)/bench.json.
+bench: build
+	./scripts/bench --build $(BUILD) --json $(BUILD)/bench.json
 
 demo: build
 	./scripts/demo $(BUILD)/ckwrap

@@ -4,16 +4,20 @@
 //   ckwrap_bench journal DIR IDS COMMITS RECORDS   the supervisor's commit work
 //       (encode RECORDS new DONE records and a COMMIT record, append, fdatasync)
 //       with IDS ids already done; also times the snapshot (compaction) of IDS ids
+//   ckwrap_bench scaling DIR COMMITS RECORDS IDS...  the journal commit with
+//       each number of ids done, commits interleaved round-robin
 //   ckwrap_bench versus-raw DIR IDS COMMITS RECORDS  the same, each commit
 //       followed by a raw durable replace of the same bytes (temp file, write,
 //       fsync, rename, fsync the directory): the baseline, under the same noise
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -93,7 +97,7 @@ int Journal(const std::string& dir, uint64_t ids, uint64_t commits, uint64_t rec
   }
   if (raw) {
     std::printf("{\"raw\":");
-    PrintStats(raw_us, "", ",\"journal\":");
+    PrintStats(raw_us, "", "},\"journal\":");
   }
   // Compaction comes after max(8 MiB, snapshot) of journal: its cost spread over
   // the commits that fill that journal.
@@ -107,6 +111,65 @@ int Journal(const std::string& dir, uint64_t ids, uint64_t commits, uint64_t rec
   return 0;
 }
 
+// One store per size, their commits interleaved round-robin so that every size
+// sees the same disk weather; prints one JSON object per size.
+int Scaling(const std::string& dir, uint64_t commits, uint64_t records,
+            const std::vector<uint64_t>& sizes) {
+  struct Subject {
+    uint64_t ids;
+    ckwrap::Checkpoint checkpoint;
+    std::unique_ptr<ckwrap::CheckpointStore> store;
+    std::vector<double> us;
+    double snapshot_us = 0;
+    size_t snapshot_bytes = 0;
+    uint64_t next = 0;
+    uint64_t journal_bytes = 0;
+  };
+  std::vector<Subject> subjects(sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    Subject& s = subjects[i];
+    s.ids = s.next = sizes[i];
+    s.checkpoint.done.reserve(s.ids + commits * records);
+    for (uint64_t id = 0; id < s.ids; ++id) s.checkpoint.done.insert("item-" + std::to_string(id));
+    std::string sub = dir + "/" + std::to_string(s.ids);
+    if (mkdir(sub.c_str(), 0700) != 0) Die("mkdir " + sub);
+    s.store = std::make_unique<ckwrap::CheckpointStore>(sub);
+    auto start = Clock::now();
+    std::string snapshot = ckwrap::EncodeCheckpoint(s.checkpoint);
+    if (!s.store->Commit(snapshot).ok()) Die("snapshot");
+    s.snapshot_us = Micros(start);
+    s.snapshot_bytes = snapshot.size();
+  }
+  for (uint64_t c = 0; c < commits; ++c) {
+    for (Subject& s : subjects) {
+      auto start = Clock::now();
+      std::string batch;
+      for (uint64_t r = 0; r < records; ++r) {
+        std::string id = "item-" + std::to_string(s.next++);
+        if (s.checkpoint.done.insert(id).second) ckwrap::AppendJournalDone(&batch, id);
+      }
+      s.checkpoint.records += records;
+      ckwrap::AppendJournalCommit(&batch, s.checkpoint);
+      s.journal_bytes += batch.size();
+      ckwrap::Status status = s.store->AppendJournal(batch, true);
+      if (!status.ok()) Die(status.message());
+      s.us.push_back(Micros(start));
+    }
+  }
+  for (Subject& s : subjects) {
+    double per_commit_bytes = static_cast<double>(s.journal_bytes) / commits;
+    double compact_every = std::max<double>(8 << 20, s.snapshot_bytes) / per_commit_bytes;
+    char extra[256];
+    std::snprintf(extra, sizeof extra,
+                  ",\"ids\":%llu,\"snapshot_us\":%.1f,\"snapshot_bytes\":%zu,"
+                  "\"amortized_compaction_us\":%.1f",
+                  static_cast<unsigned long long>(s.ids), s.snapshot_us, s.snapshot_bytes,
+                  s.snapshot_us / compact_every);
+    PrintStats(s.us, extra);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +178,13 @@ int main(int argc, char** argv) {
     return Journal(args[1], std::stoull(args[2]), std::stoull(args[3]), std::stoull(args[4]),
                    args[0] == "versus-raw");
   }
-  std::fprintf(stderr, "usage: ckwrap_bench journal|versus-raw DIR IDS COMMITS RECORDS\n");
+  if (args.size() >= 5 && args[0] == "scaling") {
+    std::vector<uint64_t> sizes;
+    for (size_t i = 4; i < args.size(); ++i) sizes.push_back(std::stoull(args[i]));
+    return Scaling(args[1], std::stoull(args[2]), std::stoull(args[3]), sizes);
+  }
+  std::fprintf(stderr,
+               "usage: ckwrap_bench journal|versus-raw DIR IDS COMMITS RECORDS\n"
+               "       ckwrap_bench scaling DIR COMMITS RECORDS IDS...\n");
   return 2;
 }
