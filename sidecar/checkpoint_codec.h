@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "checkpoint.h"
 #include "status.h"
@@ -11,6 +12,10 @@ namespace ckwrap {
 
 // Header + cereal payload, ready to be written by DurableReplace.
 std::string EncodeCheckpoint(const Checkpoint& checkpoint);
+// The same with the done ids taken from done instead of checkpoint.done, so a
+// snapshot can be encoded on a worker thread from a set the loop only reads.
+std::string EncodeCheckpoint(const Checkpoint& checkpoint,
+                             const std::unordered_set<std::string>& done);
 
 // Checks magic, version, length bound and checksum before cereal sees a byte,
 // then decodes with every size prefix bounded by the bytes left, so hostile

@@ -86,7 +86,11 @@ struct CommitJob {
   CheckpointStore* store = nullptr;
   std::string bytes;
   uint64_t records = 0;   // records the commit covers
-  bool snapshot = false;  // bytes is a whole checkpoint, else journal records
+  bool snapshot = false;  // encode a whole checkpoint, else bytes holds journal records
+  // For a snapshot: everything but the done ids, copied; the done ids are read
+  // in place on the worker thread, the loop not changing them meanwhile.
+  Checkpoint rest;
+  const std::unordered_set<std::string>* done_ids = nullptr;
   bool sync = true;
   Status status;
   std::function<void(const Status&, uint64_t, bool)> done;
@@ -282,7 +286,10 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
       break;
     case Verb::kDone:
       // Set semantics: only a new id costs a journal record.
-      if (checkpoint_.done.emplace(record.arg).second) {
+      // While a snapshot is encoded, an id already in checkpoint_.done may be
+      // journaled again: harmless (a set), and cheaper than a second lookup.
+      if (snapshot_in_flight_ ? done_overflow_.emplace(record.arg).second
+                              : checkpoint_.done.emplace(record.arg).second) {
         AppendJournalDone(&journal_pending_, record.arg);
       }
       progress_this_run_ = true;
@@ -530,7 +537,12 @@ void Supervisor::StartCommit() {
   if (job->snapshot) {
     // O(all ids), but only at a run's start and end and at compaction, which
     // comes after a journal as large as the snapshot: O(1) per record amortized.
-    job->bytes = EncodeCheckpoint(checkpoint_);
+    // Encoded on the worker: until it is done, new ids go to done_overflow_.
+    std::unordered_set<std::string> done = std::move(checkpoint_.done);
+    job->rest = checkpoint_;
+    checkpoint_.done = std::move(done);
+    job->done_ids = &checkpoint_.done;
+    snapshot_in_flight_ = true;
     journal_pending_.clear();  // the snapshot holds those records
   } else {
     job->bytes.swap(journal_pending_);
@@ -548,6 +560,7 @@ void Supervisor::StartCommit() {
       &loop_, &job->request,
       [](uv_work_t* request) {
         auto* job = static_cast<CommitJob*>(request->data);
+        if (job->snapshot) job->bytes = EncodeCheckpoint(job->rest, *job->done_ids);
         job->status = job->snapshot ? job->store->Commit(job->bytes)
                                     : job->store->AppendJournal(job->bytes, job->sync);
       },
@@ -559,6 +572,11 @@ void Supervisor::StartCommit() {
 
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   commit_in_flight_ = false;
+  if (snapshot) {
+    snapshot_in_flight_ = false;
+    checkpoint_.done.merge(done_overflow_);  // O(ids that came meanwhile)
+    done_overflow_.clear();
+  }
   UpdateReading();
   if (!status.ok()) {
     // A failed commit is a lost commit: redo it from memory, never assume it

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "backoff.h"
 #include "checkpoint.h"
@@ -102,6 +103,10 @@ class Supervisor {
   // The next commit writes a whole snapshot instead (the run's first commit,
   // after a failed one, at compaction and at the end).
   bool snapshot_next_ = true;
+  // A snapshot is being encoded on the worker from checkpoint_.done, which the
+  // loop then only reads: new ids wait in done_overflow_ until it is done.
+  bool snapshot_in_flight_ = false;
+  std::unordered_set<std::string> done_overflow_;
   bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
   bool commit_in_flight_ = false;
   bool commit_failing_ = false;
