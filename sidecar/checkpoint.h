@@ -15,6 +15,21 @@ struct Failure {
   bool operator==(const Failure& o) const { return id == o.id && reason == o.reason; }
 };
 
+// Where reading of a --progress-file stopped: the file's identity and the
+// offset just past the last line applied. head_hash is XXH3-64 of the file's
+// first min(offset, 4096) bytes, telling a re-created file that reused the
+// inode number from the one read before.
+struct FileCursor {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint64_t offset = 0;
+  uint64_t head_hash = 0;
+  bool valid() const { return ino != 0; }
+  bool operator==(const FileCursor& o) const {
+    return dev == o.dev && ino == o.ino && offset == o.offset && head_hash == o.head_hash;
+  }
+};
+
 struct Checkpoint {
   // The last CKPT position, verbatim; handed back as --resume-from.
   bool has_position = false;
@@ -34,6 +49,8 @@ struct Checkpoint {
   // Last PROGRESS record, for display only.
   uint64_t progress_done = 0;
   uint64_t progress_total = 0;
+  // --progress-file / ckwrap watch; invalid when no file is followed.
+  FileCursor progress_file;
 
   bool operator==(const Checkpoint& o) const;
 };

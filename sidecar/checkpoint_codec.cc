@@ -22,6 +22,9 @@ constexpr size_t kLengthOffset = 16;
 // Smallest encoding of one element, used to bound a count by the bytes left.
 constexpr size_t kMinStringBytes = 8;  // a u64 length and no bytes
 constexpr size_t kMinPairBytes = 2 * kMinStringBytes;
+// Tags of the optional payload sections.
+constexpr uint8_t kSectionProgressFile = 1;
+constexpr size_t kProgressFileSectionBytes = 1 + 4 * 8;
 
 // ---- Header fields: explicit little-endian, independent of the host. ----
 
@@ -114,6 +117,14 @@ void WritePayload(OutArchive& ar, std::string* out, const Checkpoint& c,
   ar(c.command_fingerprint);
   WriteFlag(ar, c.complete);
   ar(c.progress_done, c.progress_total);
+  // Optional sections after the version-1 fields: a tag byte, then the
+  // section. Written only when set, so a checkpoint without them is
+  // byte-for-byte what earlier releases wrote (man/ckwrap-checkpoint.5).
+  if (c.progress_file.valid()) {
+    uint8_t tag = kSectionProgressFile;
+    ar(tag, c.progress_file.dev, c.progress_file.ino, c.progress_file.offset,
+       c.progress_file.head_hash);
+  }
 }
 
 // ---- Payload reading, every size prefix bounded by the bytes left. ----
@@ -167,6 +178,7 @@ class PayloadReader {
   }
 
   size_t remaining() const { return buf_->remaining(); }
+  int Peek() const { return buf_->sgetc(); }
 
  private:
   DecodeError TooBig(const char* field, uint64_t claimed) const {
@@ -206,6 +218,15 @@ void ReadPayload(PayloadReader& in, Checkpoint* c) {
   c->complete = in.Flag("complete");
   c->progress_done = in.Number<uint64_t>();
   c->progress_total = in.Number<uint64_t>();
+  // Anything else after the version-1 fields is reported as trailing bytes.
+  if (in.remaining() >= kProgressFileSectionBytes && in.Peek() == kSectionProgressFile) {
+    in.Number<uint8_t>();
+    c->progress_file.dev = in.Number<uint64_t>();
+    c->progress_file.ino = in.Number<uint64_t>();
+    c->progress_file.offset = in.Number<uint64_t>();
+    c->progress_file.head_hash = in.Number<uint64_t>();
+    if (!c->progress_file.valid()) throw DecodeError("progress file section with inode 0");
+  }
 }
 
 // The header fields, checked in an order where each check can trust the previous ones.

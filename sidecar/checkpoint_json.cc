@@ -144,6 +144,12 @@ std::string CheckpointToJson(const Checkpoint& c, size_t max_done_ids) {
   out += std::string(",\"done_truncated\":") + (c.done.size() > max_done_ids ? "true" : "false");
   out += ",\"failures\":" + FailuresToJson(c.failures);
   out += ",\"state\":" + StateToJson(c.state);
+  if (c.progress_file.valid()) {
+    out += ",\"progress_file\":{";
+    out += "\"device\":" + std::to_string(c.progress_file.dev);
+    out += ",\"inode\":" + std::to_string(c.progress_file.ino);
+    out += ",\"offset\":" + std::to_string(c.progress_file.offset) + "}";
+  }
   return out + "}";
 }
 

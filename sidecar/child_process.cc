@@ -43,11 +43,14 @@ bool IsExecutableFile(const std::string& path, int* err) {
 }
 
 // Runs in the forked child before exec: only async-signal-safe calls.
-void SetUpChild(int protocol_write_fd, int terminal_fd) {
+void SetUpChild(int protocol_write_fd, int terminal_fd, int stdout_fd, int stderr_fd) {
   if (setpgid(0, 0) != 0) _exit(kExitNotExecutable);
   // Done here as well as in the parent so the job never reads the terminal
   // from a background group (SIGTTIN). SIGTTOU is still ignored at this point.
   if (terminal_fd >= 0) tcsetpgrp(terminal_fd, getpid());
+  // The pipes are all above fd 3 (PrepareProcess keeps 0-3 occupied).
+  if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) != STDOUT_FILENO) _exit(kExitNotExecutable);
+  if (stderr_fd >= 0 && dup2(stderr_fd, STDERR_FILENO) != STDERR_FILENO) _exit(kExitNotExecutable);
   // PrepareProcess keeps fd 3 occupied, so the write end is never 3 already;
   // dup2 gives the copy at 3 no FD_CLOEXEC.
   if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) _exit(kExitNotExecutable);
@@ -134,13 +137,17 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
 
   const int write_fd = spec.protocol_write_fd;
   const int terminal_fd = spec.terminal_fd;
+  const int stdout_fd = spec.stdout_write_fd;
+  const int stderr_fd = spec.stderr_write_fd;
   std::error_code ec;
   int exec_errno = 0;
   bp::child child(
       bp::exe = path, bp::args = args,
       bp::extend::on_setup = [&envp](auto& exec) { exec.env = envp.data(); },
-      bp::extend::on_exec_setup = [write_fd,
-                                   terminal_fd](auto&) { SetUpChild(write_fd, terminal_fd); },
+      bp::extend::on_exec_setup =
+          [write_fd, terminal_fd, stdout_fd, stderr_fd](auto&) {
+            SetUpChild(write_fd, terminal_fd, stdout_fd, stderr_fd);
+          },
       // The error_code form plus reaping here: the throwing form leaves a zombie.
       bp::extend::on_error =
           [&exec_errno](auto& exec, const std::error_code& error) {

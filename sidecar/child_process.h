@@ -25,6 +25,10 @@ struct LaunchSpec {
   // A terminal to make the child's process group the foreground of (so it can
   // read it and Ctrl-C reaches it), or -1.
   int terminal_fd = -1;
+  // When >= 0, become the child's stdout / stderr (--protocol-on, --match);
+  // otherwise the child inherits ckwrap's own.
+  int stdout_write_fd = -1;
+  int stderr_write_fd = -1;
 };
 
 struct LaunchResult {

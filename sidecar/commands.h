@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "options.h"
+
 namespace ckwrap {
 
 int RunCommand(const std::vector<std::string>& args);      // ckwrap [OPTIONS] -- CMD
@@ -12,5 +14,8 @@ int InspectCommand(const std::vector<std::string>& args);  // ckwrap inspect
 int ResetCommand(const std::vector<std::string>& args);    // ckwrap reset
 int EmitCommand(const std::vector<std::string>& args);     // ckwrap emit
 int PendingCommand(const std::vector<std::string>& args);  // ckwrap pending
+int WatchCommand(const std::vector<std::string>& args);    // ckwrap watch
+// Locks and loads the state directory, then supervises (or watches).
+int RunWithOptions(const RunOptions& options);
 
 }  // namespace ckwrap

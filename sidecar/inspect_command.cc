@@ -72,6 +72,10 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
             << "\nrestarts: " << c.restarts << "\ncomplete: " << (c.complete ? "yes" : "no")
             << "\ncreated_unix_ms: " << c.created_unix_ms
             << "\nupdated_unix_ms: " << c.updated_unix_ms << "\n";
+  if (c.progress_file.valid()) {
+    std::cout << "progress_file: device " << c.progress_file.dev << " inode " << c.progress_file.ino
+              << " offset " << c.progress_file.offset << "\n";
+  }
 }
 
 }  // namespace

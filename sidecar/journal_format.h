@@ -18,6 +18,7 @@
 //   DONE    the id's bytes
 //   FAIL    u32 id length, id, reason (the rest)
 //   STATE   u32 key length, key, value (the rest)
+//   PROGRESS_FILE  u64 device, u64 inode, u64 offset, u64 head hash
 //   COMMIT  u64 records, u64 attempts, u64 restarts, i64 updated_unix_ms,
 //           u64 progress_done, u64 progress_total, u8 complete (0|1),
 //           u8 has_position (0|1), position (the rest)
@@ -43,6 +44,10 @@ enum class RecordType : uint8_t {
   kFail = 3,
   kState = 4,
   kCommit = 5,
+  kProgressFile = 6,
 };
+// PROGRESS_FILE (before a COMMIT, taking effect with it): u64 device, u64
+// inode, u64 offset, u64 head hash of the --progress-file cursor.
+inline constexpr size_t kProgressFilePayloadBytes = 4 * 8;
 
 }  // namespace ckwrap::journal_format

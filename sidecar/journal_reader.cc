@@ -59,6 +59,8 @@ struct Pending {
   std::vector<std::string_view> done;
   std::vector<Failure> failures;
   std::vector<std::pair<std::string_view, std::string_view>> state;
+  bool has_progress_file = false;
+  FileCursor progress_file;
   size_t records = 0;
 };
 
@@ -76,6 +78,7 @@ void ApplyCommit(std::string_view payload, Pending* pending, Checkpoint* c) {
   for (std::string_view id : pending->done) c->done.emplace(id);
   for (Failure& f : pending->failures) c->failures.push_back(std::move(f));
   for (auto& [key, value] : pending->state) c->state[std::string(key)] = std::string(value);
+  if (pending->has_progress_file) c->progress_file = pending->progress_file;
   c->records = GetLe(payload, 0, 8);
   c->attempts = GetLe(payload, 8, 8);
   c->restarts = GetLe(payload, 16, 8);
@@ -145,6 +148,16 @@ Status ReplayJournal(std::string_view bytes, uint64_t generation, Checkpoint* ch
       case fmt::RecordType::kState:
         if (!SplitPair(frame.payload, &first, &rest)) return corrupt("STATE key overruns");
         pending.state.emplace_back(first, rest);
+        break;
+      case fmt::RecordType::kProgressFile:
+        if (frame.payload.size() != fmt::kProgressFilePayloadBytes ||
+            GetLe(frame.payload, 8, 8) == 0) {
+          return corrupt("malformed PROGRESS_FILE record");
+        }
+        pending.has_progress_file = true;
+        pending.progress_file =
+            FileCursor{GetLe(frame.payload, 0, 8), GetLe(frame.payload, 8, 8),
+                       GetLe(frame.payload, 16, 8), GetLe(frame.payload, 24, 8)};
         break;
       case fmt::RecordType::kCommit:
         if (frame.payload.size() < fmt::kCommitFixedBytes ||

@@ -69,6 +69,15 @@ void AppendJournalState(std::string* out, std::string_view key, std::string_view
 }
 
 void AppendJournalCommit(std::string* out, const Checkpoint& c) {
+  if (c.progress_file.valid()) {
+    // The file cursor moves with the records read from the file: same commit.
+    std::string cursor;
+    for (uint64_t v : {c.progress_file.dev, c.progress_file.ino, c.progress_file.offset,
+                       c.progress_file.head_hash}) {
+      PutLe(&cursor, v, 8);
+    }
+    AppendRecord(out, fmt::RecordType::kProgressFile, cursor);
+  }
   std::string fixed;
   PutLe(&fixed, c.records, 8);
   PutLe(&fixed, c.attempts, 8);

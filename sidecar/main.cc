@@ -17,10 +17,9 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"inspect", ckwrap::InspectCommand},
-    {"reset", ckwrap::ResetCommand},
-    {"emit", ckwrap::EmitCommand},
-    {"pending", ckwrap::PendingCommand},
+    {"inspect", ckwrap::InspectCommand}, {"reset", ckwrap::ResetCommand},
+    {"emit", ckwrap::EmitCommand},       {"pending", ckwrap::PendingCommand},
+    {"watch", ckwrap::WatchCommand},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 
 #include "shim_path.h"
 
@@ -67,6 +68,16 @@ Status SetBackoff(const std::string& option, const std::string& value, RunOption
   }
   out->backoff_max_ms = std::max(max_ms, out->backoff_initial_ms);
   return Status::Ok();
+}
+
+Setter AddMatch(MatchVerb verb) {
+  return [verb](const std::string& option, const std::string& value, RunOptions* out) {
+    MatchRule rule{verb, value, option};
+    std::unique_ptr<LineMatcher> check;
+    Status status = LineMatcher::Compile({rule}, &check);  // a bad regex is bad usage
+    if (status.ok()) out->matches.push_back(std::move(rule));
+    return status;
+  };
 }
 
 const std::vector<OptionSpec>& Specs() {
@@ -174,6 +185,29 @@ const std::vector<OptionSpec>& Specs() {
          }
          return Status::Ok();
        }},
+      {"--protocol-on", "CKWRAP_PROTOCOL_ON", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v != "stdout" && v != "stderr") return BadValue(opt, v, "stdout or stderr");
+         o->protocol_on = v;
+         return Status::Ok();
+       }},
+      {"--protocol-prefix", "CKWRAP_PROTOCOL_PREFIX", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v.empty() || v.find('\n') != std::string::npos || v.size() > 256) {
+           return BadValue(opt, v, "1 to 256 bytes without a newline");
+         }
+         o->protocol_prefix = v;
+         return Status::Ok();
+       }},
+      {"--match", "CKWRAP_MATCH", true, AddMatch(MatchVerb::kCkpt)},
+      {"--match-done", "CKWRAP_MATCH_DONE", true, AddMatch(MatchVerb::kDone)},
+      {"--match-progress", "CKWRAP_MATCH_PROGRESS", true, AddMatch(MatchVerb::kProgress)},
+      {"--progress-file", "CKWRAP_PROGRESS_FILE", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v.empty() || v.back() == '/') return BadValue(opt, v, "a file path");
+         o->progress_file = v;
+         return Status::Ok();
+       }},
       {"--quiet", "CKWRAP_QUIET", false,
        [](auto&, auto&, RunOptions* o) {
          o->quiet = true;
@@ -237,7 +271,8 @@ bool ParseDurationMs(const std::string& text, uint64_t* ms) {
   return true;
 }
 
-Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out) {
+Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out,
+                       bool allow_no_command) {
   Status status = ApplyEnvironment(out);
   if (!status.ok()) return status;
   size_t i = 0;
@@ -268,7 +303,8 @@ Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out) {
     if (!status.ok()) return status;
   }
   out->command.assign(args.begin() + i, args.end());
-  if (out->command.empty() && !out->help && !out->version && out->shim.empty()) {
+  if (out->command.empty() && !out->help && !out->version && out->shim.empty() &&
+      !allow_no_command) {
     return Status::Error("no command given (usage: ckwrap [OPTIONS] -- COMMAND [ARG...])");
   }
   return Status::Ok();
@@ -302,6 +338,7 @@ std::string ResolveStateDir(const RunOptions& options) {
 
 std::string RunUsage() {
   return R"(usage: ckwrap [OPTIONS] [--] COMMAND [ARG...]
+       ckwrap watch --progress-file FILE [OPTIONS] [--state-dir] STATE_DIR
        ckwrap inspect [--json] FILE|STATE_DIR
        ckwrap reset STATE_DIR
        ckwrap emit VERB [ARG...]
@@ -350,6 +387,20 @@ Options (each also settable as the CKWRAP_* variable shown):
                         batch): always = each read is durable before the next
                         read; batch = group commit, one fdatasync per commit;
                         none = no fdatasync (survives crashes, not power loss)
+  --protocol-on STREAM  also read records from the job's stdout or stderr:
+                        lines starting with the prefix are consumed, the rest
+                        passes through (CKWRAP_PROTOCOL_ON)
+  --protocol-prefix P   the prefix of those lines (CKWRAP_PROTOCOL_PREFIX;
+                        default "@ckwrap ")
+  --match REGEX         a line of the job's stdout, stderr or progress file
+                        matching this POSIX extended regex is a CKPT of its
+                        first group; repeatable (CKWRAP_MATCH)
+  --match-done REGEX    the same, making a DONE of the first group
+                        (CKWRAP_MATCH_DONE)
+  --match-progress REGEX  the same, making a PROGRESS of the first group and
+                        the second, if any, as the total (CKWRAP_MATCH_PROGRESS)
+  --progress-file PATH  also read records from lines appended to PATH,
+                        following rotation (CKWRAP_PROGRESS_FILE)
   --quiet               no messages of ckwrap's own but errors (CKWRAP_QUIET=1)
   --shim LANG           print the path of the shim for LANG (sh, python or c)
                         and exit; a shell job sources the sh one

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exit_codes.h"
+#include "line_matcher.h"
 #include "restart_policy.h"
 #include "status.h"
 
@@ -33,6 +34,12 @@ struct RunOptions {
   bool quiet = false;
   std::string shim;  // --shim LANG: print the shim's path and exit
   SyncMode sync = SyncMode::kBatch;
+  // Channels besides fd 3 (man/ckwrap-protocol.7, CHANNELS).
+  std::string protocol_on;  // "", "stdout" or "stderr": records behind protocol_prefix
+  std::string protocol_prefix = "@ckwrap ";
+  std::vector<MatchRule> matches;  // --match*, tried on stdout, stderr and the progress file
+  std::string progress_file;       // --progress-file
+  bool watch = false;              // ckwrap watch: no child, the progress file only
   bool help = false;
   bool version = false;
 };
@@ -41,7 +48,9 @@ struct RunOptions {
 bool ParseDurationMs(const std::string& text, uint64_t* ms);
 
 // Options come from CKWRAP_* environment variables first, then argv[first..].
-Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out);
+// allow_no_command: for `ckwrap watch`, whose trailing words are not a command.
+Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out,
+                       bool allow_no_command = false);
 
 std::string RunUsage();
 

@@ -53,6 +53,10 @@ int RunCommand(const std::vector<std::string>& args) {
     std::cout << "ckwrap " << CKWRAP_VERSION << "\n";
     return 0;
   }
+  return RunWithOptions(options);
+}
+
+int RunWithOptions(const RunOptions& options) {
   SetQuiet(options.quiet);
   const std::string dir = ResolveStateDir(options);
   StateLock lock;

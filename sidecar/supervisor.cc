@@ -18,6 +18,8 @@
 #include "descendants.h"
 #include "journal_writer.h"
 #include "log.h"
+#include "output_channel.h"
+#include "progress_file_watcher.h"
 #include "resume_files.h"
 
 namespace ckwrap {
@@ -124,6 +126,11 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
                 "line longer than " + std::to_string(options_.max_line_bytes) + " bytes skipped");
           }),
       terminal_fd_(ForegroundTerminal()) {
+  if (!options.matches.empty()) {
+    // Already compiled once by the option parser, so this cannot fail.
+    Status compiled = LineMatcher::Compile(options.matches, &matcher_);
+    if (!compiled.ok()) LogError(compiled.message());
+  }
   uv_loop_init(&loop_);
   for (uv_timer_t* timer : {&backoff_timer_, &grace_timer_, &checkpoint_wait_timer_, &stall_timer_,
                             &commit_retry_timer_, &descendants_timer_}) {
@@ -157,7 +164,16 @@ int Supervisor::Run() {
   }
   BecomeSubreaper();
   if (checkpoint_.created_unix_ms == 0) checkpoint_.created_unix_ms = NowUnixMs();
-  Launch();
+  if (!options_.progress_file.empty() && !StartProgressFile()) {
+    Finish(kExitUsage, "error: cannot read the progress file " + options_.progress_file);
+  } else if (options_.watch) {
+    // Sidecar mode: no child; the file alone, until COMPLETE or a stop signal.
+    child_exited_ = false;
+    phase_ = Phase::kRunning;
+    if (checkpoint_.complete) StopWatching(0);
+  } else {
+    Launch();
+  }
   while (phase_ != Phase::kDone) uv_run(&loop_, UV_RUN_ONCE);
   return exit_code_;
 }
@@ -173,6 +189,11 @@ void Supervisor::Launch() {
   spec.argv = ChildArgv(options_, checkpoint_);
   spec.protocol_write_fd = fds[1];
   spec.terminal_fd = terminal_fd_;
+  if (!OpenOutputChannels(&spec)) {
+    close(fds[0]);
+    close(fds[1]);
+    return Finish(kExitUsage, "cannot pipe the job's output");
+  }
   spec.env = {{"CKWRAP_FD", std::to_string(kChildProtocolFd)},
               {"CKWRAP_STATE_DIR", state_dir_abs_},
               {"CKWRAP_ATTEMPT", std::to_string(checkpoint_.attempts)}};
@@ -187,6 +208,8 @@ void Supervisor::Launch() {
     if (!written.ok()) {
       close(fds[0]);
       close(fds[1]);
+      if (spec.stdout_write_fd >= 0) close(spec.stdout_write_fd);
+      if (spec.stderr_write_fd >= 0) close(spec.stderr_write_fd);
       checkpoint_.attempts--;
       LogError(written.message() + "; not launching the job without it");
       return Finish(kExitUsage, "error: " + written.message());
@@ -196,6 +219,8 @@ void Supervisor::Launch() {
   }
   LaunchResult launched = LaunchChild(spec);
   close(fds[1]);
+  if (spec.stdout_write_fd >= 0) close(spec.stdout_write_fd);
+  if (spec.stderr_write_fd >= 0) close(spec.stderr_write_fd);
   if (launched.pid <= 0) {
     close(fds[0]);
     checkpoint_.attempts--;
@@ -231,6 +256,110 @@ void Supervisor::Launch() {
   }
   dirty_ = true;  // the attempt count
   StartCommit();
+}
+
+// Pipes the child's stdout/stderr through ckwrap when records or --match
+// lines are to be read from them; otherwise the child inherits ckwrap's own.
+bool Supervisor::OpenOutputChannels(LaunchSpec* spec) {
+  std::vector<std::unique_ptr<OutputChannel>> still_closing;
+  for (auto& channel : channels_) {
+    if (!channel->closed()) still_closing.push_back(std::move(channel));
+  }
+  channels_.swap(still_closing);
+  const struct {
+    const char* name;
+    int target_fd;
+    int* child_fd;
+  } streams[] = {{"stdout", STDOUT_FILENO, &spec->stdout_write_fd},
+                 {"stderr", STDERR_FILENO, &spec->stderr_write_fd}};
+  for (const auto& stream : streams) {
+    const bool records = options_.protocol_on == stream.name;
+    if (!records && !matcher_) continue;
+    const char* name = stream.name;
+    OutputFilter::Callbacks callbacks;
+    callbacks.record = [this, name](uint64_t number, std::string_view line) {
+      OnChannelLine(name, number, line, true);
+    };
+    if (matcher_) {
+      callbacks.text = [this, name](uint64_t number, std::string_view line) {
+        OnChannelLine(name, number, line, false);
+      };
+    }
+    callbacks.overlong = [this, name](uint64_t number) {
+      line_source_ = name;
+      ReportProtocolProblem(
+          number, "line longer than " + std::to_string(options_.max_line_bytes) + " bytes skipped");
+      line_source_ = "protocol";
+    };
+    auto channel = std::make_unique<OutputChannel>(
+        &loop_, name, stream.target_fd, records ? options_.protocol_prefix : std::string(),
+        options_.max_line_bytes, std::move(callbacks), [this] { StartCommit(); },
+        [this] { MaybeRunOver(); });
+    if (!channel->Open(stream.child_fd)) {
+      LogError(std::string("cannot create the pipe for the job's ") + name + ": " +
+               strerror(errno));
+      if (spec->stdout_write_fd >= 0) close(spec->stdout_write_fd);
+      spec->stdout_write_fd = -1;
+      return false;
+    }
+    channels_.push_back(std::move(channel));
+  }
+  return true;
+}
+
+bool Supervisor::StartProgressFile() {
+  ProgressFileWatcher::Callbacks callbacks;
+  // With --match the file is a log whose matching lines count; without, a
+  // file of protocol records.
+  callbacks.line = [this](uint64_t number, std::string_view line) {
+    OnChannelLine("progress file", number, line, matcher_ == nullptr);
+  };
+  callbacks.overlong = [this](uint64_t number) {
+    line_source_ = "progress file";
+    ReportProtocolProblem(
+        number, "line longer than " + std::to_string(options_.max_line_bytes) + " bytes skipped");
+    line_source_ = "protocol";
+  };
+  callbacks.batch = [this] { OnProgressFileBatch(); };
+  watcher_ = std::make_unique<ProgressFileWatcher>(&loop_, options_.progress_file,
+                                                   options_.max_line_bytes, std::move(callbacks));
+  // A supervised job's fresh start skips what an earlier job left in the
+  // file; the sidecar reads the file whole (its job may have started first).
+  Status status = watcher_->Start(checkpoint_.progress_file, !options_.watch);
+  if (!status.ok()) LogError(status.message());
+  return status.ok();
+}
+
+// The records of a read and the cursor past them go into the same commit, so
+// a relaunch neither re-reads nor skips a line.
+void Supervisor::OnProgressFileBatch() {
+  checkpoint_.progress_file = watcher_->cursor();
+  dirty_ = true;
+  StartCommit();
+  if (options_.watch && checkpoint_.complete && phase_ == Phase::kRunning) StopWatching(0);
+}
+
+void Supervisor::StopWatching(int exit_code) {
+  watcher_->Check();  // the final drain
+  watcher_->Stop();
+  if (exit_code == 0) {
+    LogInfo("the job said COMPLETE");
+    return Finish(exit_code, "complete at position " + checkpoint_.position);
+  }
+  LogInfo("stopped; progress is saved in " + state_dir_abs_ + " and the next run resumes");
+  Finish(exit_code, "stopped at position " + checkpoint_.position);
+}
+
+void Supervisor::OnChannelLine(const char* source, uint64_t line_number, std::string_view line,
+                               bool is_record) {
+  line_source_ = source;
+  if (is_record) {
+    OnLine(line_number, line);
+  } else {
+    matcher_->Match(line,
+                    [this, line_number](std::string_view record) { OnLine(line_number, record); });
+  }
+  line_source_ = "protocol";
 }
 
 void Supervisor::OnAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
@@ -321,7 +450,7 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
 void Supervisor::ReportProtocolProblem(uint64_t line_number, const std::string& what) {
   // Bounded so a job spewing garbage cannot flood the log.
   if (++protocol_warnings_ > kMaxProtocolWarnings) return;
-  LogError("protocol line " + std::to_string(line_number) + " (attempt " +
+  LogError(std::string(line_source_) + " line " + std::to_string(line_number) + " (attempt " +
            std::to_string(checkpoint_.attempts) + "): " + what + "; skipped");
   if (protocol_warnings_ == kMaxProtocolWarnings) {
     LogError("further protocol warnings are not shown");
@@ -339,6 +468,13 @@ void Supervisor::OnSignal(int signum) {
   }
   if (signum != SIGINT && signum != SIGTERM) {
     if (phase_ == Phase::kRunning) KillGroup(signum);
+    return;
+  }
+  if (options_.watch) {
+    if (phase_ == Phase::kRunning) {
+      stop_requested_ = true;
+      StopWatching(kExitInterrupted);
+    }
     return;
   }
   // SIGINT/SIGTERM mean stop, not crash.
@@ -439,7 +575,11 @@ void Supervisor::OnChildExit(int wait_status) {
 void Supervisor::MaybeRunOver() {
   // The run is over only when both the exit status and the pipe's EOF are in.
   if (phase_ != Phase::kRunning || !child_exited_ || !pipe_eof_) return;
+  for (const auto& channel : channels_) {
+    if (!channel->eof()) return;
+  }
   child_pid_ = -1;
+  if (watcher_) watcher_->Check();  // what the job wrote to the file before it exited
   phase_ = Phase::kDraining;
   StartCommit();
   if (!commit_in_flight_ && !dirty_) Decide();

@@ -9,16 +9,22 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "backoff.h"
 #include "checkpoint.h"
 #include "checkpoint_store.h"
+#include "child_process.h"
 #include "event_log.h"
+#include "line_matcher.h"
 #include "options.h"
 #include "protocol.h"
 #include "restart_policy.h"
 
 namespace ckwrap {
+
+class OutputChannel;
+class ProgressFileWatcher;
 
 class Supervisor {
  public:
@@ -38,6 +44,14 @@ class Supervisor {
   void OnProtocolBytes(const char* data, size_t size);
   void OnProtocolEof();
   void OnLine(uint64_t line_number, std::string_view line);
+  // A line from another channel ("stdout", "stderr", "progress file"):
+  // a record when is_record, else a candidate for --match.
+  void OnChannelLine(const char* source, uint64_t line_number, std::string_view line,
+                     bool is_record);
+  bool OpenOutputChannels(LaunchSpec* spec);
+  bool StartProgressFile();
+  void OnProgressFileBatch();
+  void StopWatching(int exit_code);
   void OnChildExit(int wait_status);
   void OnSignal(int signum);
   void StopJob(int stop_signal);
@@ -112,6 +126,14 @@ class Supervisor {
   bool commit_failing_ = false;
   uint64_t committed_records_ = 0;
   uint64_t protocol_warnings_ = 0;
+
+  // Where the line being applied came from, for messages.
+  const char* line_source_ = "protocol";
+  std::unique_ptr<LineMatcher> matcher_;  // null without --match
+  // The child's piped stdout/stderr: this launch's, and earlier ones whose
+  // handles are still closing.
+  std::vector<std::unique_ptr<OutputChannel>> channels_;
+  std::unique_ptr<ProgressFileWatcher> watcher_;  // --progress-file, ckwrap watch
 };
 
 }  // namespace ckwrap
