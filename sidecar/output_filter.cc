@@ -36,7 +36,20 @@ void OutputFilter::Feed(std::string_view bytes) {
         break;
     }
   }
+  if (span_ != nullptr && out_.empty()) {
+    // The common case: all the read passes through, written from the read buffer.
+    if (callbacks_.pass) callbacks_.pass(std::string_view(span_, end - span_));
+    span_ = nullptr;
+    return;
+  }
+  CloseSpan(end);
   Flush();
+}
+
+void OutputFilter::CloseSpan(const char* p) {
+  if (span_ == nullptr) return;
+  out_.append(span_, p - span_);
+  span_ = nullptr;
 }
 
 // Compares the line's first bytes with the prefix, holding them while they
@@ -49,14 +62,17 @@ const char* OutputFilter::AtLineStart(const char* p, const char* end) {
   const size_t want = prefix_.size() - held_.size();
   const size_t n = std::min(want, static_cast<size_t>(end - p));
   if (std::memcmp(p, prefix_.data() + held_.size(), n) != 0) {
+    mode_ = Mode::kPass;
+    if (held_.empty()) return p;  // the pass-through span goes on
     // Not a record: what was held is ordinary output, sent ahead of the rest.
+    CloseSpan(p);
     out_.append(held_);
     text_.assign(held_);
     text_overlong_ = false;
     held_.clear();
-    mode_ = Mode::kPass;
     return p;
   }
+  CloseSpan(p);  // these bytes are held, maybe a record
   held_.append(p, n);
   if (held_.size() == prefix_.size()) {
     held_.clear();
@@ -96,7 +112,7 @@ const char* OutputFilter::InRecord(const char* p, const char* end) {
 const char* OutputFilter::InPass(const char* p, const char* end) {
   const auto* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
   const char* stop = nl ? nl + 1 : end;
-  out_.append(p, stop - p);
+  if (span_ == nullptr) span_ = p;
   if (callbacks_.text) {
     const size_t body = (nl ? nl : end) - p;
     if (nl != nullptr && text_.empty() && !text_overlong_) {

@@ -46,6 +46,7 @@ class OutputFilter {
   const char* InRecord(const char* p, const char* end);
   const char* InPass(const char* p, const char* end);
   void EndTextLine(std::string_view line);
+  void CloseSpan(const char* p);
   void Flush();
 
   const std::string prefix_;
@@ -55,7 +56,10 @@ class OutputFilter {
   std::string held_;  // matched prefix bytes, then the record body
   std::string text_;  // the current passed-through line, for callbacks_.text
   bool text_overlong_ = false;
-  std::string out_;  // bytes passed through by this Feed, written once
+  // Pass-through bytes of this Feed: a span of the caller's buffer, copied
+  // into out_ only when held or record bytes interrupt it; written once.
+  const char* span_ = nullptr;
+  std::string out_;
   uint64_t line_number_ = 0;
 };
 
