@@ -78,23 +78,44 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
   }
 }
 
+// One field, bare, for scripts (a sidecar's main container reading where to
+// resume): "position" (nothing when there is none), "complete" (yes/no),
+// "records". False for an unknown name.
+bool PrintField(const Checkpoint& c, const std::string& name) {
+  if (name == "position") {
+    if (c.has_position) std::cout << c.position << "\n";
+  } else if (name == "complete") {
+    std::cout << (c.complete ? "yes" : "no") << "\n";
+  } else if (name == "records") {
+    std::cout << c.records << "\n";
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int InspectCommand(const std::vector<std::string>& args) {
   bool json = false;
   std::string target;
-  for (const auto& arg : args) {
+  std::string field;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
     if (arg == "--json") {
       json = true;
+    } else if (arg == "--field" && i + 1 < args.size() && field.empty()) {
+      field = args[++i];
     } else if (target.empty() && !arg.empty() && arg[0] != '-') {
       target = arg;
     } else {
-      LogError("usage: ckwrap inspect [--json] FILE|STATE_DIR (unexpected '" + arg + "')");
+      LogError("usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR (unexpected '" + arg +
+               "')");
       return kExitUsage;
     }
   }
   if (target.empty()) {
-    LogError("usage: ckwrap inspect [--json] FILE|STATE_DIR");
+    LogError("usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR");
     return kExitUsage;
   }
   Checkpoint checkpoint;
@@ -104,6 +125,11 @@ int InspectCommand(const std::vector<std::string>& args) {
   if (!status.ok()) {
     LogError(status.message());
     return 1;
+  }
+  if (!field.empty()) {
+    if (PrintField(checkpoint, field)) return 0;
+    LogError("unknown --field '" + field + "' (position, complete or records)");
+    return kExitUsage;
   }
   if (json) {
     std::cout << "{\"file\":" << JsonString(path)

@@ -339,7 +339,7 @@ std::string ResolveStateDir(const RunOptions& options) {
 std::string RunUsage() {
   return R"(usage: ckwrap [OPTIONS] [--] COMMAND [ARG...]
        ckwrap watch --progress-file FILE [OPTIONS] [--state-dir] STATE_DIR
-       ckwrap inspect [--json] FILE|STATE_DIR
+       ckwrap inspect [--json | --field NAME] FILE|STATE_DIR
        ckwrap reset STATE_DIR
        ckwrap emit VERB [ARG...]
        ckwrap pending [STATE_DIR] [--field N]

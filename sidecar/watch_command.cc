@@ -20,7 +20,7 @@ COMPLETE record (exit 0) or SIGTERM/SIGINT (exit 75, after a last read and
 commit). A restart continues after the last line committed. Options as for
 ckwrap run that apply without a child: --state-dir, --progress-file, --match,
 --match-done, --match-progress, --max-line-bytes, --quiet.
-The resume position: ckwrap inspect STATE_DIR (the "position:" line).
+The resume position, for the job: ckwrap inspect --field position STATE_DIR.
 )";
 }
 

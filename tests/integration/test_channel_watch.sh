@@ -48,7 +48,8 @@ printf 'CKPT 5\n' >> shared/progress.log
 "$CKWRAP" watch --progress-file shared/progress.log shared/ck 2> watch3.err &
 pid=$!
 wait_until 20 records_are shared/ck 8
-assert_eq 5 "$(checkpoint_position shared/ck)" "position for the main container"
+assert_eq 5 "$("$CKWRAP" inspect --field position shared/ck)" "position for the main container"
+assert_eq no "$("$CKWRAP" inspect --field complete shared/ck)" "not complete yet"
 printf 'COMPLETE\n' >> shared/progress.log
 rc=0
 wait "$pid" || rc=$?
