@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -133,6 +134,20 @@ std::string Join(const std::vector<std::string>& parts, const char* separator) {
 CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {}
 
 Status CheckpointStore::Load(LoadedCheckpoint* out) {
+  // A reader beside a running supervisor (inspect) can list a generation that
+  // a commit prunes before it is read: then it lists again. Bounded, since a
+  // supervisor commits at most a few hundred times a second.
+  constexpr int kListingAttempts = 20;
+  Status status;
+  for (int attempt = 0; attempt < kListingAttempts; ++attempt) {
+    bool pruned = false;
+    status = LoadListing(out, &pruned);
+    if (!pruned) break;
+  }
+  return status;
+}
+
+Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   *out = LoadedCheckpoint();
   DirListing listing;
   Status status = ListDir(dir_, &listing);
@@ -144,6 +159,10 @@ Status CheckpointStore::Load(LoadedCheckpoint* out) {
     std::string path = dir_ + "/" + FileName(generation);
     status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes);
     if (!status.ok()) {
+      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+        *pruned = true;  // removed since the listing: not corrupt
+        return status;
+      }
       failures.push_back(path + ": " + status.message());
       continue;
     }

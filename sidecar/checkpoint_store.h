@@ -76,6 +76,9 @@ class CheckpointStore {
   uint64_t generation() const { return generation_; }
 
  private:
+  // One pass over a listing; *pruned when a listed file vanished meanwhile.
+  Status LoadListing(LoadedCheckpoint* out, bool* pruned);
+
   std::string dir_;
   uint64_t generation_ = 0;  // newest generation on disk
   // Newest generation known to verify (loaded or committed by us); 0 if none.

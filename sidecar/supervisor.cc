@@ -33,6 +33,9 @@ constexpr uint64_t kCommitRetryMs = 1000;
 constexpr size_t kMaxPendingJournalBytes = 16 << 20;
 // A journal longer than max(this, the snapshot) is compacted into a new snapshot.
 constexpr uint64_t kCompactMinJournalBytes = 8 << 20;
+// How long after the job's exit ckwrap still reads fd 3 when a process that
+// left the job's process group (a daemon) keeps it open.
+constexpr uint64_t kEofAfterExitMs = 1000;
 
 int64_t NowUnixMs() {
   using namespace std::chrono;
@@ -133,7 +136,7 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
   }
   uv_loop_init(&loop_);
   for (uv_timer_t* timer : {&backoff_timer_, &grace_timer_, &checkpoint_wait_timer_, &stall_timer_,
-                            &commit_retry_timer_, &descendants_timer_}) {
+                            &commit_retry_timer_, &descendants_timer_, &eof_timer_}) {
     uv_timer_init(&loop_, timer);
     timer->data = this;
   }
@@ -394,6 +397,7 @@ void Supervisor::UpdateReading() {
 }
 
 void Supervisor::OnProtocolEof() {
+  uv_timer_stop(&eof_timer_);
   splitter_.Finish();
   pipe_eof_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(protocol_pipe_),
@@ -407,32 +411,39 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
   Record record;
   std::string error;
   if (!ParseRecord(line, &record, &error)) return ReportProtocolProblem(line_number, error);
+  // Progress means something new: a repeated position, id or value is not.
   switch (record.verb) {
     case Verb::kCkpt:
-      checkpoint_.has_position = true;
-      checkpoint_.position.assign(record.arg);
-      progress_this_run_ = true;
+      if (!checkpoint_.has_position || checkpoint_.position != record.arg) {
+        checkpoint_.has_position = true;
+        checkpoint_.position.assign(record.arg);
+        progress_this_run_ = true;
+      }
       break;
     case Verb::kDone:
-      // Set semantics: only a new id costs a journal record.
+      // Set semantics: only a new id costs a journal record, and is progress.
       // While a snapshot is encoded, an id already in checkpoint_.done may be
       // journaled again: harmless (a set), and cheaper than a second lookup.
       if (snapshot_in_flight_ ? done_overflow_.emplace(record.arg).second
                               : checkpoint_.done.emplace(record.arg).second) {
         AppendJournalDone(&journal_pending_, record.arg);
+        progress_this_run_ = true;
       }
-      progress_this_run_ = true;
       break;
     case Verb::kFail:
       checkpoint_.failures.push_back({std::string(record.arg), std::string(record.detail)});
       AppendJournalFail(&journal_pending_, record.arg, record.detail);
       progress_this_run_ = true;
       break;
-    case Verb::kState:
-      checkpoint_.state[std::string(record.arg)] = std::string(record.detail);
-      AppendJournalState(&journal_pending_, record.arg, record.detail);
-      progress_this_run_ = true;
+    case Verb::kState: {
+      std::string& value = checkpoint_.state[std::string(record.arg)];
+      if (value != record.detail) {
+        value.assign(record.detail);
+        AppendJournalState(&journal_pending_, record.arg, record.detail);
+        progress_this_run_ = true;
+      }
       break;
+    }
     case Verb::kProgress:
       checkpoint_.progress_done = record.count;
       checkpoint_.progress_total = record.total;
@@ -560,6 +571,18 @@ void Supervisor::OnChildExit(int wait_status) {
   // Whatever the job left in its group (holding fd 3 or not) must not run on
   // beside the next attempt.
   KillGroup(SIGKILL);
+  if (!pipe_eof_) {
+    uv_timer_start(
+        &eof_timer_,
+        [](uv_timer_t* timer) {
+          auto* self = static_cast<Supervisor*>(timer->data);
+          LogError(
+              "a process outside the job's process group still holds fd 3; "
+              "no longer reading it");
+          self->OnProtocolEof();
+        },
+        kEofAfterExitMs, 0);
+  }
   const int code = ExitCodeOf(wait_status);
   events_.Emit("exit", {{"attempt", std::to_string(checkpoint_.attempts)},
                         {"status", std::to_string(code)},

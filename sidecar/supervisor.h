@@ -92,6 +92,7 @@ class Supervisor {
   uv_timer_t stall_timer_{};
   uv_timer_t commit_retry_timer_{};
   uv_timer_t descendants_timer_{};
+  uv_timer_t eof_timer_{};  // the job exited but something outside its group holds fd 3
   static constexpr int kSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   uv_signal_t signal_handles_[sizeof(kSignals) / sizeof(kSignals[0])]{};
