@@ -28,9 +28,13 @@ assert_contains result.txt "zombies left: 0" "orphans reaped"
 assert_contains result.txt "ckwrap: 1" "ckwrap was PID 1"
 
 # A daemon that escaped the job's process group is stopped before ckwrap exits.
+mkfifo daemon_ready
 cat > daemon.sh <<'JOB'
 #!/bin/bash
-setsid bash -c 'trap "echo daemon-got-TERM >> daemon.txt; exit 0" TERM; while :; do sleep 0.05; done' &
+setsid bash -c 'trap "echo daemon-got-TERM >> daemon.txt; exit 0" TERM
+                echo up > daemon_ready
+                while :; do sleep 0.05; done' &
+read -r _ < daemon_ready   # the daemon has left the job's group and set its trap
 echo "CKPT 1" >&3
 JOB
 chmod +x daemon.sh
