@@ -39,10 +39,12 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   return Status::Ok();
 }
 
-// Writes, fsyncs and closes an already created temp file. Closes fd on every path.
-Status FillTempFile(int fd, std::string_view bytes, const std::string& path) {
+// Writes, fsyncs (if sync) and closes an already created temp file. Closes fd on every path.
+Status FillTempFile(int fd, std::string_view bytes, const std::string& path, bool sync) {
   Status status = WriteAll(fd, bytes, path);
-  if (status.ok() && FsyncRetryingEintr(fd) != 0) status = Status::FromErrno("fsync", path, errno);
+  if (status.ok() && sync && FsyncRetryingEintr(fd) != 0) {
+    status = Status::FromErrno("fsync", path, errno);
+  }
   if (!status.ok()) {
     file_ops().Close(fd);  // the first error is the one worth reporting
     return status;
@@ -92,14 +94,16 @@ Status FsyncDir(const std::string& dir) {
   return Status::Ok();
 }
 
-Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
-                      mode_t mode) {
+namespace {
+
+Status Replace(const std::string& dir, const std::string& name, std::string_view bytes, mode_t mode,
+               bool durable) {
   const std::string final_path = dir + "/" + name;
   const std::string temp_path = TempPath(dir, name);
   int fd = file_ops().Open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   // Not created by us (O_EXCL): nothing of ours to remove.
   if (fd < 0) return WithContext(final_path, Status::FromErrno("open", temp_path, errno));
-  Status status = FillTempFile(fd, bytes, temp_path);
+  Status status = FillTempFile(fd, bytes, temp_path, durable);
   if (status.ok() && file_ops().Rename(temp_path.c_str(), final_path.c_str()) != 0) {
     status = Status::FromErrno("rename to " + final_path + " from", temp_path, errno);
   }
@@ -107,12 +111,25 @@ Status DurableReplace(const std::string& dir, const std::string& name, std::stri
     file_ops().Unlink(temp_path.c_str());
     return WithContext(final_path, status);
   }
+  if (!durable) return Status::Ok();
   // Until the directory is synced the rename itself may be lost in a crash. The
   // new file is in place and cannot be un-renamed: the caller must treat the
   // commit as failed (it may be rolled back by a crash).
   status = FsyncDir(dir);
   if (!status.ok()) return WithContext(final_path, status);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+                      mode_t mode) {
+  return Replace(dir, name, bytes, mode, true);
+}
+
+Status AtomicReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+                     mode_t mode) {
+  return Replace(dir, name, bytes, mode, false);
 }
 
 Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out) {

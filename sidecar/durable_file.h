@@ -17,6 +17,12 @@ namespace ckwrap {
 Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
                       mode_t mode = 0600);
 
+// The same without the fsyncs: readers see the old file or the new one, but a
+// machine crash may lose the replacement. For files derived from the
+// checkpoint and rewritten before every use (the resume files).
+Status AtomicReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+                     mode_t mode = 0600);
+
 // Makes the directory's entries (creates, renames, unlinks) durable: open the
 // directory, fsync it, checked close; all through file_ops().
 Status FsyncDir(const std::string& dir);

@@ -25,10 +25,12 @@ Status WriteResumeFiles(const std::string& dir_abs, const Checkpoint& checkpoint
                         std::vector<std::pair<std::string, std::string>>* env) {
   const std::string done_path = dir_abs + "/" + kDoneFileName;
   const std::string state_path = dir_abs + "/" + kStateFileName;
-  // DurableReplace's errors name the file ("replace DIR/done.txt: ...").
-  Status status = DurableReplace(dir_abs, kDoneFileName, DoneFileBytes(checkpoint));
+  // Errors name the file ("replace DIR/done.txt: ..."). Not fsynced: both are
+  // rewritten from the checkpoint before every launch, and four fsyncs here
+  // would sit between a crash and the relaunch.
+  Status status = AtomicReplace(dir_abs, kDoneFileName, DoneFileBytes(checkpoint));
   if (!status.ok()) return status;
-  status = DurableReplace(dir_abs, kStateFileName, StateToJson(checkpoint.state) + "\n");
+  status = AtomicReplace(dir_abs, kStateFileName, StateToJson(checkpoint.state) + "\n");
   if (!status.ok()) return status;
   env->emplace_back("CKWRAP_DONE_FILE", done_path);
   env->emplace_back("CKWRAP_STATE_FILE", state_path);

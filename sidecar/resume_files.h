@@ -17,7 +17,7 @@ inline constexpr char kStateFileName[] = "state.json";
 // A launch resumes when the checkpoint holds a position, DONE ids or STATE.
 bool IsResumedLaunch(const Checkpoint& checkpoint);
 
-// Writes dir/done.txt and dir/state.json with DurableReplace and appends
+// Writes dir/done.txt and dir/state.json with AtomicReplace and appends
 // CKWRAP_DONE_FILE and CKWRAP_STATE_FILE (absolute paths under dir_abs) to
 // *env. On error nothing is appended and the Status names the file: the child
 // must not be launched with a missing or stale file.
