@@ -1,4 +1,5 @@
 #include <iostream>
+#include <utility>
 
 #include "checkpoint_store.h"
 #include "commands.h"
@@ -13,12 +14,13 @@ namespace {
 
 // Where this run starts: the loaded checkpoint, or a fresh one when there is
 // none or the last run completed.
-Checkpoint StartingCheckpoint(const LoadedCheckpoint& loaded, const RunOptions& options) {
+// Takes the checkpoint out of loaded: a copy of millions of ids would cost start-up time.
+Checkpoint StartingCheckpoint(LoadedCheckpoint& loaded, const RunOptions& options) {
   if (loaded.found && !loaded.checkpoint.complete) {
     if (loaded.checkpoint.has_position) {
       LogInfo("resuming from " + loaded.checkpoint.position + " (" + loaded.path + ")");
     }
-    return loaded.checkpoint;
+    return std::move(loaded.checkpoint);
   }
   if (loaded.found) LogInfo("the last run completed; starting fresh");
   Checkpoint fresh;
