@@ -168,6 +168,12 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     }
     status = LoadJournal(dir_, generation, out);
     if (!status.ok()) return status;
+    // A commit prunes a snapshot before its journal: a snapshot gone now means
+    // its journal may have gone before we read it. List again.
+    if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+      *pruned = true;
+      return status;
+    }
     snapshot_bytes_ = out->snapshot_bytes;
     out->found = true;
     out->path = path;
