@@ -15,6 +15,7 @@ int ResetCommand(const std::vector<std::string>& args);    // ckwrap reset
 int EmitCommand(const std::vector<std::string>& args);     // ckwrap emit
 int PendingCommand(const std::vector<std::string>& args);  // ckwrap pending
 int WatchCommand(const std::vector<std::string>& args);    // ckwrap watch
+int StatusCommand(const std::vector<std::string>& args);   // ckwrap status
 // Locks and loads the state directory, then supervises (or watches).
 int RunWithOptions(const RunOptions& options);
 

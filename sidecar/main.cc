@@ -19,7 +19,7 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"inspect", ckwrap::InspectCommand}, {"reset", ckwrap::ResetCommand},
     {"emit", ckwrap::EmitCommand},       {"pending", ckwrap::PendingCommand},
-    {"watch", ckwrap::WatchCommand},
+    {"watch", ckwrap::WatchCommand},     {"status", ckwrap::StatusCommand},
 };
 
 }  // namespace

@@ -340,6 +340,7 @@ std::string RunUsage() {
   return R"(usage: ckwrap [OPTIONS] [--] COMMAND [ARG...]
        ckwrap watch --progress-file FILE [OPTIONS] [--state-dir] STATE_DIR
        ckwrap inspect [--json | --field NAME] FILE|STATE_DIR
+       ckwrap status [STATE_DIR | --name NAME] [--json | --field F]
        ckwrap reset STATE_DIR
        ckwrap emit VERB [ARG...]
        ckwrap pending [STATE_DIR] [--field N]
