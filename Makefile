@@ -36,8 +36,9 @@ bench: build
 demo: build
 	./scripts/demo $(BUILD)/ckwrap
 
+# DESTDIR stages the tree (packaging): files land in $(DESTDIR)$(PREFIX)/...
 install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 format:
 	clang-format -i sidecar/*.cc sidecar/*.h tests/unit/*.cc
