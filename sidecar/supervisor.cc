@@ -764,6 +764,8 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     return;
   }
   committed_records_ = records;
+  events_.Emit("commit",
+               {{"records", std::to_string(records)}, {"snapshot", snapshot ? "true" : "false"}});
   // The job answered the checkpoint signal and its answer is durable: stop it now.
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(&checkpoint_wait_timer_)) &&
       records > checkpoint_request_records_) {

@@ -47,9 +47,10 @@ open("terminal.txt", "wb").write(seen)
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
 rc=0
-python3 drive.py "$CKWRAP" --state-dir st -- ./job.sh || rc=$?
+python3 drive.py "$CKWRAP" --quiet --state-dir st -- ./job.sh || rc=$?
 assert_eq 130 "$rc" "Ctrl-C stops with 130"
 assert_contains terminal.txt "hello world" "job read the terminal"
+if grep -q "ckwrap:" terminal.txt; then fail "--quiet: ckwrap wrote to the terminal"; fi
 assert_eq 1 "$(wc -l < launches.txt)" "not relaunched"
 printf '#!/bin/bash\necho "${*:-fresh}" >> launches.txt\n' > job.sh
 run_ckwrap --state-dir st -- ./job.sh
