@@ -213,6 +213,23 @@ const std::vector<OptionSpec>& Specs() {
          o->quiet = true;
          return Status::Ok();
        }},
+      {"--verbose", "CKWRAP_VERBOSE", false,
+       [](auto&, auto&, RunOptions* o) {
+         o->verbose = true;
+         return Status::Ok();
+       }},
+      {"--log-format", "CKWRAP_LOG_FORMAT", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v != "text" && v != "json") return BadValue(opt, v, "text or json");
+         o->log_json = v == "json";
+         return Status::Ok();
+       }},
+      {"--status-interval", "CKWRAP_STATUS_INTERVAL", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseDurationMs(v, &o->status_interval_ms)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "a duration like 30s or 2m (0: no plain status lines)");
+       }},
       {"--shim", nullptr, true,
        [](auto& opt, auto& v, RunOptions* o) {
          if (!IsShimLanguage(v)) return BadValue(opt, v, "sh, python or c");
@@ -403,6 +420,12 @@ Options (each also settable as the CKWRAP_* variable shown):
   --progress-file PATH  also read records from lines appended to PATH,
                         following rotation (CKWRAP_PROGRESS_FILE)
   --quiet               no messages of ckwrap's own but errors (CKWRAP_QUIET=1)
+  --verbose             also each launch's command line (CKWRAP_VERBOSE=1)
+  --log-format F        text (default) or json: one JSON object per message
+                        (CKWRAP_LOG_FORMAT)
+  --status-interval D   when stderr is not a terminal, a plain status line every
+                        D (default 30s; 0: none) and one per restart; on a
+                        terminal a live line instead (CKWRAP_STATUS_INTERVAL)
   --shim LANG           print the path of the shim for LANG (sh, python or c)
                         and exit; a shell job sources the sh one
   --help                this text

@@ -32,7 +32,10 @@ struct RunOptions {
   std::string termination_log;
   std::string events_file;
   bool quiet = false;
-  std::string shim;  // --shim LANG: print the shim's path and exit
+  bool verbose = false;
+  bool log_json = false;                // --log-format json
+  uint64_t status_interval_ms = 30000;  // plain status line when stderr is no terminal; 0: none
+  std::string shim;                     // --shim LANG: print the shim's path and exit
   SyncMode sync = SyncMode::kBatch;
   // Channels besides fd 3 (man/ckwrap-protocol.7, CHANNELS).
   std::string protocol_on;  // "", "stdout" or "stderr": records behind protocol_prefix

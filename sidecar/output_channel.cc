@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "log.h"
+#include "status_line.h"
 
 namespace ckwrap {
 
@@ -81,7 +82,9 @@ void OutputChannel::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
 
 void OutputChannel::Pass(std::string_view bytes) {
   if (target_broken_) return;
+  TerminalOutputBegin();
   int err = WriteAll(target_fd_, bytes);
+  TerminalOutputEnd(bytes);
   if (err == 0) return;
   // The job keeps running and its records still count; only the text is lost.
   target_broken_ = true;

@@ -60,6 +60,8 @@ int RunCommand(const std::vector<std::string>& args) {
 
 int RunWithOptions(const RunOptions& options) {
   SetQuiet(options.quiet);
+  SetVerbose(options.verbose);
+  SetLogJson(options.log_json);
   const std::string dir = ResolveStateDir(options);
   StateLock lock;
   Status status = MakeDirectories(dir);

@@ -21,6 +21,7 @@
 #include "output_channel.h"
 #include "progress_file_watcher.h"
 #include "resume_files.h"
+#include "status_line.h"
 
 namespace ckwrap {
 namespace {
@@ -166,6 +167,20 @@ int Supervisor::Run() {
     return kExitUsage;
   }
   BecomeSubreaper();
+  status_line_ = std::make_unique<StatusLine>(
+      &loop_, StatusLine::ChooseMode(options_.quiet), options_.status_interval_ms, [this] {
+        StatusSnapshot s;
+        s.has_position = checkpoint_.has_position;
+        s.position = checkpoint_.position;
+        s.progress_done = checkpoint_.progress_done;
+        s.progress_total = checkpoint_.progress_total;
+        s.done = checkpoint_.done.size() + done_overflow_.size();
+        s.failed = checkpoint_.failures.size();
+        s.attempts = checkpoint_.attempts;
+        s.restarts = checkpoint_.restarts;
+        return s;
+      });
+  status_line_->Start();
   if (checkpoint_.created_unix_ms == 0) checkpoint_.created_unix_ms = NowUnixMs();
   if (!options_.progress_file.empty() && !StartProgressFile()) {
     Finish(kExitUsage, "error: cannot read the progress file " + options_.progress_file);
@@ -178,6 +193,7 @@ int Supervisor::Run() {
     Launch();
   }
   while (phase_ != Phase::kDone) uv_run(&loop_, UV_RUN_ONCE);
+  status_line_->Stop();
   return exit_code_;
 }
 
@@ -220,6 +236,9 @@ void Supervisor::Launch() {
   } else {
     spec.unset_env.insert(spec.unset_env.end(), {"CKWRAP_DONE_FILE", "CKWRAP_STATE_FILE"});
   }
+  std::string argv_text;
+  for (const auto& arg : spec.argv) argv_text += (argv_text.empty() ? "" : " ") + Quoted(arg);
+  LogVerbose("attempt " + std::to_string(checkpoint_.attempts) + ": launching " + argv_text);
   LaunchResult launched = LaunchChild(spec);
   close(fds[1]);
   if (spec.stdout_write_fd >= 0) close(spec.stdout_write_fd);
@@ -277,7 +296,7 @@ bool Supervisor::OpenOutputChannels(LaunchSpec* spec) {
                  {"stderr", STDERR_FILENO, &spec->stderr_write_fd}};
   for (const auto& stream : streams) {
     const bool records = options_.protocol_on == stream.name;
-    if (!records && !matcher_) continue;
+    if (!records && !matcher_ && !status_line_->PipesStream(stream.target_fd)) continue;
     const char* name = stream.name;
     OutputFilter::Callbacks callbacks;
     callbacks.record = [this, name](uint64_t number, std::string_view line) {
@@ -631,6 +650,7 @@ void Supervisor::Decide() {
   }
   if (restarts_.progressed_last_run()) backoff_.Reset();
   checkpoint_.restarts++;
+  status_line_->OnRestart();
   dirty_ = true;
   StartCommit();
   uint64_t delay = backoff_.NextDelayMs();

@@ -25,6 +25,7 @@ namespace ckwrap {
 
 class OutputChannel;
 class ProgressFileWatcher;
+class StatusLine;
 
 class Supervisor {
  public:
@@ -135,6 +136,7 @@ class Supervisor {
   // handles are still closing.
   std::vector<std::unique_ptr<OutputChannel>> channels_;
   std::unique_ptr<ProgressFileWatcher> watcher_;  // --progress-file, ckwrap watch
+  std::unique_ptr<StatusLine> status_line_;       // the live or plain status line
 };
 
 }  // namespace ckwrap
