@@ -19,7 +19,8 @@ for ((i = start; i < rows; i++)); do
     echo "import.sh: row $i: simulating an error exit"
     exit 1
   fi
-  # Only with ckwrap: run bare, the script still works.
-  if [ -n "${CKWRAP_FD:-}" ]; then echo "CKPT $((i + 1))" >&"$CKWRAP_FD"; fi
+  # Only with ckwrap: run bare, the script still works. PROGRESS feeds the status line.
+  if [ -n "${CKWRAP_FD:-}" ]; then printf 'PROGRESS %d %d\nCKPT %d\n' $((i + 1)) "$rows" $((i + 1)) >&"$CKWRAP_FD"; fi
+  sleep "${ROW_DELAY:-0}"  # the demo slows down so its status line can be watched
 done
 echo "import.sh: all $rows rows done"
