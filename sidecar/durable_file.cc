@@ -10,6 +10,19 @@
 #include "file_ops.h"
 
 namespace ckwrap {
+
+Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    ssize_t n = file_ops().Write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("write", path, errno);
+    // A regular file never accepts 0 bytes of a non-empty write; don't spin on it.
+    if (n == 0) return Status::Error("write " + path + ": wrote 0 bytes");
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 // Unique per process and call, so concurrent replaces never share a temp file.
@@ -25,18 +38,6 @@ int FsyncRetryingEintr(int fd) {
     rc = file_ops().Fsync(fd);
   } while (rc != 0 && errno == EINTR);
   return rc;
-}
-
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = file_ops().Write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("write", path, errno);
-    // A regular file never accepts 0 bytes of a non-empty write; don't spin on it.
-    if (n == 0) return Status::Error("write " + path + ": wrote 0 bytes");
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
 }
 
 // Writes, fsyncs (if sync) and closes an already created temp file. Closes fd on every path.

@@ -27,6 +27,10 @@ Status AtomicReplace(const std::string& dir, const std::string& name, std::strin
 // directory, fsync it, checked close; all through file_ops().
 Status FsyncDir(const std::string& dir);
 
+// Writes all of bytes to fd through file_ops(), retrying short writes and
+// EINTR; the error names path.
+Status WriteAll(int fd, std::string_view bytes, const std::string& path);
+
 // Reads a whole file, refusing files larger than max_bytes.
 Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out);
 

@@ -39,17 +39,6 @@ std::string Le(uint64_t value, size_t width) {
   return s;
 }
 
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = file_ops().Write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("write", path, errno);
-    if (n == 0) return Status::Error("write " + path + ": wrote 0 bytes");
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 void AppendJournalHeader(std::string* out, uint64_t generation) {
