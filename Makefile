@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= 2
 
-.PHONY: all deps build test test-fast test-sanitize demo install clean format bench
+.PHONY: all deps build test test-fast test-sanitize demo install clean format bench torture
 
 all: build
 
@@ -32,6 +32,11 @@ test-sanitize: deps
 # ratios against baselines measured in the same run; JSON in $(BUILD)/bench.json.
 bench: build
 	./scripts/bench --build $(BUILD) --json $(BUILD)/bench.json
+
+# Crash torture: TORTURE_ITERATIONS SIGKILLs of ckwrap at random moments (make test runs 30).
+TORTURE_ITERATIONS ?= 1000
+torture: build
+	./scripts/torture --iterations $(TORTURE_ITERATIONS) $(BUILD)/ckwrap
 
 demo: build
 	./scripts/demo $(BUILD)/ckwrap
