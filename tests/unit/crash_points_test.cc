@@ -1,0 +1,174 @@
+// Every crash point of a commit: stop after each single syscall of
+// CheckpointStore::Commit, drop what was not fsynced, and show that Load
+// recovers the old or the new checkpoint, never a mix and never nothing.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "checkpoint_codec.h"
+#include "checkpoint_store.h"
+#include "checkpoint_test_util.h"
+#include "crash_sim_file_ops.h"
+
+namespace ckwrap {
+namespace {
+
+using testing::CrashSimFileOps;
+using testing::HasTempFile;
+using testing::ListNames;
+using testing::ReadFileOrEmpty;
+using testing::TempDir;
+using testing::WriteFileForTest;
+
+Checkpoint Numbered(int n) {
+  Checkpoint c;
+  c.has_position = true;
+  c.position = "pos-" + std::to_string(n);
+  for (int i = 0; i < n * 100; ++i) c.done.insert("id-" + std::to_string(i));
+  c.records = static_cast<uint64_t>(n) * 1000;
+  c.attempts = static_cast<uint64_t>(n);
+  return c;
+}
+
+void CopyDir(const std::string& from, const std::string& to) {
+  for (const std::string& name : ListNames(from)) {
+    WriteFileForTest(to + "/" + name, ReadFileOrEmpty(from + "/" + name));
+  }
+}
+
+class ScopedFileOps {
+ public:
+  explicit ScopedFileOps(FileOps* ops) : previous_(SetFileOpsForTesting(ops)) {}
+  ~ScopedFileOps() { SetFileOpsForTesting(previous_); }
+
+ private:
+  FileOps* previous_;
+};
+
+// What a directory left by a crash loads as, and that the store carries on
+// from it: a further commit lands and no temp file stays.
+void CheckRecovered(const std::string& dir, const Checkpoint* old_state,
+                    const Checkpoint& new_state, bool commit_reported_ok,
+                    const std::string& image) {
+  INFO("image: " << image);
+  CheckpointStore store(dir);
+  LoadedCheckpoint loaded;
+  Status status = store.Load(&loaded);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  if (commit_reported_ok) {
+    // A commit reported durable survives every crash that follows it.
+    REQUIRE(loaded.found);
+    CHECK(loaded.checkpoint == new_state);
+  } else if (old_state == nullptr) {
+    CHECK((!loaded.found || loaded.checkpoint == new_state));
+  } else {
+    REQUIRE(loaded.found);                                                       // never nothing
+    CHECK((loaded.checkpoint == *old_state || loaded.checkpoint == new_state));  // never a mix
+  }
+  store.RemoveTempFiles();
+  Checkpoint next = Numbered(9);
+  status = store.Commit(EncodeCheckpoint(next));
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK_FALSE(HasTempFile(dir));
+  LoadedCheckpoint reloaded;
+  REQUIRE(CheckpointStore(dir).Load(&reloaded).ok());
+  CHECK(reloaded.checkpoint == next);
+}
+
+// Enumerates every crash point of one Commit of new_state onto the directory
+// prepared by `committed` earlier commits; returns how many points there were.
+long EnumerateCommitCrashPoints(int committed) {
+  TempDir initial;
+  for (int n = 1; n <= committed; ++n) {
+    REQUIRE(CheckpointStore(initial.path()).Commit(EncodeCheckpoint(Numbered(n))).ok());
+  }
+  Checkpoint old_state = Numbered(committed);
+  Checkpoint new_state = Numbered(committed + 1);
+  const Checkpoint* old_ptr = committed > 0 ? &old_state : nullptr;
+  for (long crash_after = 0;; ++crash_after) {
+    INFO("generations before: " << committed << ", crash after syscall " << crash_after);
+    TempDir work;
+    CopyDir(initial.path(), work.path());
+    CheckpointStore store(work.path());
+    LoadedCheckpoint loaded;
+    REQUIRE(store.Load(&loaded).ok());
+    CrashSimFileOps ops(work.path(), crash_after);
+    Status status;
+    {
+      ScopedFileOps scoped(&ops);
+      status = store.Commit(EncodeCheckpoint(new_state));
+    }
+    // A commit may still report success when the crash only cut its pruning of
+    // old generations short; CheckRecovered then requires the new state.
+    TempDir lost, kept;
+    ops.CrashImage(lost.path(), /*keep_unsynced_data=*/false);
+    ops.CrashImage(kept.path(), /*keep_unsynced_data=*/true);
+    CheckRecovered(lost.path(), old_ptr, new_state, status.ok(), "power loss, unsynced data lost");
+    CheckRecovered(kept.path(), old_ptr, new_state, status.ok(), "power loss, unsynced data kept");
+    CheckRecovered(work.path(), old_ptr, new_state, status.ok(), "process killed");
+    if (!ops.crashed()) {
+      CHECK(status.ok());
+      return crash_after;  // the commit ran to its end: every point was covered
+    }
+  }
+}
+
+TEST_CASE("Crash after every syscall of a first commit: nothing or the new checkpoint") {
+  CHECK(EnumerateCommitCrashPoints(0) >= 8);
+}
+
+TEST_CASE("Crash after every syscall of a commit: the old or the new checkpoint") {
+  CHECK(EnumerateCommitCrashPoints(1) >= 8);
+}
+
+TEST_CASE("Crash after every syscall of a commit that prunes a generation") {
+  // Two generations on disk: the commit also unlinks the older one.
+  CHECK(EnumerateCommitCrashPoints(2) >= 9);
+}
+
+TEST_CASE("The crash model drops a rename that the directory fsync did not cover") {
+  // Checks the model itself, so the tests above cannot pass vacuously.
+  TempDir dir;
+  WriteFileForTest(dir / "a", "old");
+  CrashSimFileOps ops(dir.path(), -1);
+  int fd = ops.Open((dir / "t").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  REQUIRE(fd >= 0);
+  REQUIRE(ops.Write(fd, "new", 3) == 3);
+  TempDir before_fsync;
+  ops.CrashImage(before_fsync.path(), false);
+  CHECK(ListNames(before_fsync.path()) == std::vector<std::string>{"a"});
+  REQUIRE(ops.Fsync(fd) == 0);
+  REQUIRE(ops.Close(fd) == 0);
+  REQUIRE(ops.Rename((dir / "t").c_str(), (dir / "a").c_str()) == 0);
+  TempDir before_dir_fsync;
+  ops.CrashImage(before_dir_fsync.path(), false);
+  CHECK(ReadFileOrEmpty(before_dir_fsync / "a") == "old");
+  int dir_fd = ops.Open(dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
+  REQUIRE(ops.Fsync(dir_fd) == 0);
+  ops.Close(dir_fd);
+  TempDir after;
+  ops.CrashImage(after.path(), false);
+  CHECK(ReadFileOrEmpty(after / "a") == "new");
+  CHECK(ListNames(after.path()) == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("The crash model loses the data of a file renamed before its fsync") {
+  TempDir dir;
+  CrashSimFileOps ops(dir.path(), -1);
+  int fd = ops.Open((dir / "t").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  REQUIRE(ops.Write(fd, "data", 4) == 4);
+  REQUIRE(ops.Close(fd) == 0);
+  REQUIRE(ops.Rename((dir / "t").c_str(), (dir / "f").c_str()) == 0);
+  int dir_fd = ops.Open(dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
+  REQUIRE(ops.Fsync(dir_fd) == 0);
+  ops.Close(dir_fd);
+  TempDir lost, kept;
+  ops.CrashImage(lost.path(), false);
+  ops.CrashImage(kept.path(), true);
+  CHECK(ReadFileOrEmpty(lost / "f").empty());
+  CHECK(ReadFileOrEmpty(kept / "f") == "data");
+}
+
+}  // namespace
+}  // namespace ckwrap
