@@ -17,25 +17,32 @@ fill_disk() {
   dd if=/dev/zero of=disk/filler bs=4k status=none 2>/dev/null || true
 }
 
-mkfifo go
+# One fifo per step: a second open of the same fifo could still meet the
+# previous writer and read its EOF instead of waiting.
+mkfifo a1 a2 b1 b2
+# committed DIR POS: POS is committed and the commit has pruned the older
+# generations (an unlink after the disk is filled would free space again).
+committed() {
+  position_is "$1" "$2" && [ "$(ls "$1" | grep -c '^checkpoint\.')" -le 2 ]
+}
 cat > job.sh <<'JOB'
 #!/bin/bash
 echo "launched: $*" >> launches.txt
 [ -n "${NO_WAIT:-}" ] && exit 0
 echo "CKPT 1" >&3
-read -r _ < go
+read -r _ < "${STEP}1"
 echo "CKPT 2" >&3
-read -r _ < go
-exit "${JOB_EXIT:-0}"
+read -r _ < "${STEP}2"
+exit 0
 JOB
 chmod +x job.sh
 
-"$CKWRAP" --state-dir disk/state --max-restarts 0 -- ./job.sh 2>ckwrap.err &
+STEP=a "$CKWRAP" --state-dir disk/state --max-restarts 0 -- ./job.sh 2>ckwrap.err &
 supervisor=$!
-wait_until 20 position_is disk/state 1
+wait_until 20 committed disk/state 1
 
 fill_disk
-echo > go  # the job goes on: CKPT 2 cannot be written
+echo > a1  # the job goes on: CKPT 2 cannot be written
 wait_until 20 grep -q "No space left on device" ckwrap.err
 assert_contains ckwrap.err "checkpoint not saved" "failed write reported"
 assert_contains ckwrap.err "disk/state/" "the path is named"
@@ -51,7 +58,7 @@ kill -0 "$supervisor" || fail "ckwrap stopped while the disk was full"
 
 rm disk/filler  # space is back: the checkpoint is written from memory
 wait_until 20 position_is disk/state 2
-echo > go
+echo > a2
 wait "$supervisor" || fail "ckwrap exited $? after the disk recovered"
 "$CKWRAP" inspect disk/state | grep -qx "complete: yes" || fail "completed run not recorded"
 pass "ENOSPC during a run: reported, last checkpoint intact, written once space is back"
@@ -59,13 +66,13 @@ pass "ENOSPC during a run: reported, last checkpoint intact, written once space 
 # The disk is full when the job ends: the last write fails, ckwrap exits 125,
 # and the next run resumes from the last good checkpoint.
 : > ckwrap.err
-"$CKWRAP" --state-dir disk/state --max-restarts 0 -- ./job.sh 2>ckwrap.err &
+STEP=b "$CKWRAP" --state-dir disk/state --max-restarts 0 -- ./job.sh 2>ckwrap.err &
 supervisor=$!
 wait_until 20 position_is disk/state 1
-echo > go
-wait_until 20 position_is disk/state 2
+echo > b1
+wait_until 20 committed disk/state 2
 fill_disk
-echo > go
+echo > b2
 rc=0
 wait "$supervisor" || rc=$?
 assert_eq 125 "$rc" "exit status when the last write fails"
