@@ -3,6 +3,7 @@
 // recovers the old or the new checkpoint, never a mix and never nothing.
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "checkpoint_store.h"
 #include "checkpoint_test_util.h"
 #include "crash_sim_file_ops.h"
+#include "journal_writer.h"
 
 namespace ckwrap {
 namespace {
@@ -29,12 +31,6 @@ Checkpoint Numbered(int n) {
   c.records = static_cast<uint64_t>(n) * 1000;
   c.attempts = static_cast<uint64_t>(n);
   return c;
-}
-
-void CopyDir(const std::string& from, const std::string& to) {
-  for (const std::string& name : ListNames(from)) {
-    WriteFileForTest(to + "/" + name, ReadFileOrEmpty(from + "/" + name));
-  }
 }
 
 class ScopedFileOps {
@@ -76,42 +72,95 @@ void CheckRecovered(const std::string& dir, const Checkpoint* old_state,
   CHECK(reloaded.checkpoint == next);
 }
 
-// Enumerates every crash point of one Commit of new_state onto the directory
-// prepared by `committed` earlier commits; returns how many points there were.
-long EnumerateCommitCrashPoints(int committed) {
-  TempDir initial;
-  for (int n = 1; n <= committed; ++n) {
-    REQUIRE(CheckpointStore(initial.path()).Commit(EncodeCheckpoint(Numbered(n))).ok());
-  }
-  Checkpoint old_state = Numbered(committed);
-  Checkpoint new_state = Numbered(committed + 1);
-  const Checkpoint* old_ptr = committed > 0 ? &old_state : nullptr;
+using StoreStep = std::function<Status(CheckpointStore&)>;
+
+// Enumerates every crash point of `action` on a store that `prepare` brought
+// to old_state (nullptr: nothing committed); returns how many there were.
+long EnumerateCrashPoints(const StoreStep& prepare, const StoreStep& action,
+                          const Checkpoint* old_state, const Checkpoint& new_state) {
   for (long crash_after = 0;; ++crash_after) {
-    INFO("generations before: " << committed << ", crash after syscall " << crash_after);
+    INFO("crash after syscall " << crash_after);
     TempDir work;
-    CopyDir(initial.path(), work.path());
     CheckpointStore store(work.path());
     LoadedCheckpoint loaded;
     REQUIRE(store.Load(&loaded).ok());
+    Status prepared = prepare(store);
+    REQUIRE_MESSAGE(prepared.ok(), prepared.message());
     CrashSimFileOps ops(work.path(), crash_after);
     Status status;
     {
       ScopedFileOps scoped(&ops);
-      status = store.Commit(EncodeCheckpoint(new_state));
+      status = action(store);
     }
     // A commit may still report success when the crash only cut its pruning of
     // old generations short; CheckRecovered then requires the new state.
-    TempDir lost, kept;
-    ops.CrashImage(lost.path(), /*keep_unsynced_data=*/false);
-    ops.CrashImage(kept.path(), /*keep_unsynced_data=*/true);
-    CheckRecovered(lost.path(), old_ptr, new_state, status.ok(), "power loss, unsynced data lost");
-    CheckRecovered(kept.path(), old_ptr, new_state, status.ok(), "power loss, unsynced data kept");
-    CheckRecovered(work.path(), old_ptr, new_state, status.ok(), "process killed");
+    TempDir lost, torn, kept;
+    ops.CrashImage(lost.path(), CrashSimFileOps::Unsynced::kLost);
+    ops.CrashImage(torn.path(), CrashSimFileOps::Unsynced::kTorn);
+    ops.CrashImage(kept.path(), CrashSimFileOps::Unsynced::kKept);
+    CheckRecovered(lost.path(), old_state, new_state, status.ok(),
+                   "power loss, unsynced data lost");
+    CheckRecovered(torn.path(), old_state, new_state, status.ok(),
+                   "power loss, unsynced data torn");
+    CheckRecovered(kept.path(), old_state, new_state, status.ok(),
+                   "power loss, unsynced data kept");
+    CheckRecovered(work.path(), old_state, new_state, status.ok(), "process killed");
     if (!ops.crashed()) {
       CHECK(status.ok());
-      return crash_after;  // the commit ran to its end: every point was covered
+      return crash_after;  // the action ran to its end: every point was covered
     }
   }
+}
+
+// Snapshot commits of Numbered(1..committed) as the starting point.
+StoreStep CommitUpTo(int committed) {
+  return [committed](CheckpointStore& store) {
+    for (int n = 1; n <= committed; ++n) {
+      Status status = store.Commit(EncodeCheckpoint(Numbered(n)));
+      if (!status.ok()) return status;
+    }
+    return Status::Ok();
+  };
+}
+
+StoreStep CommitSnapshot(const Checkpoint& checkpoint) {
+  return
+      [checkpoint](CheckpointStore& store) { return store.Commit(EncodeCheckpoint(checkpoint)); };
+}
+
+long EnumerateCommitCrashPoints(int committed) {
+  Checkpoint old_state = Numbered(committed);
+  INFO("generations before: " << committed);
+  return EnumerateCrashPoints(CommitUpTo(committed), CommitSnapshot(Numbered(committed + 1)),
+                              committed > 0 ? &old_state : nullptr, Numbered(committed + 1));
+}
+
+// `from` plus ten journaled DONE ids and a new position.
+Checkpoint Advanced(const Checkpoint& from, const std::string& tag) {
+  Checkpoint to = from;
+  for (int i = 0; i < 10; ++i) to.done.insert(tag + "-" + std::to_string(i));
+  to.position = "pos-" + tag;
+  to.records += 10;
+  return to;
+}
+
+// One journal batch taking `from` to `to` (DONE ids only, then COMMIT).
+StoreStep AppendBatch(const Checkpoint& from, const Checkpoint& to) {
+  return [from, to](CheckpointStore& store) {
+    std::string records;
+    for (const std::string& id : to.done) {
+      if (from.done.count(id) == 0) AppendJournalDone(&records, id);
+    }
+    AppendJournalCommit(&records, to);
+    return store.AppendJournal(records, /*sync=*/true);
+  };
+}
+
+StoreStep Then(StoreStep first, StoreStep second) {
+  return [first, second](CheckpointStore& store) {
+    Status status = first(store);
+    return status.ok() ? second(store) : status;
+  };
 }
 
 TEST_CASE("Crash after every syscall of a first commit: nothing or the new checkpoint") {
@@ -127,6 +176,28 @@ TEST_CASE("Crash after every syscall of a commit that prunes a generation") {
   CHECK(EnumerateCommitCrashPoints(2) >= 9);
 }
 
+TEST_CASE("Crash after every syscall of the first journal append (creating the journal)") {
+  Checkpoint a = Numbered(1);
+  Checkpoint b = Advanced(a, "b");
+  CHECK(EnumerateCrashPoints(CommitUpTo(1), AppendBatch(a, b), &a, b) >= 5);
+}
+
+TEST_CASE("Crash after every syscall of a journal append to an existing journal") {
+  Checkpoint a = Numbered(1);
+  Checkpoint b = Advanced(a, "b");
+  Checkpoint c = Advanced(b, "c");
+  CHECK(EnumerateCrashPoints(Then(CommitUpTo(1), AppendBatch(a, b)), AppendBatch(b, c), &b, c) >=
+        2);
+}
+
+TEST_CASE("Crash after every syscall of a compaction (snapshot over a journal)") {
+  Checkpoint a = Numbered(2);
+  Checkpoint b = Advanced(a, "b");
+  Checkpoint c = Advanced(b, "c");
+  CHECK(EnumerateCrashPoints(Then(CommitUpTo(2), AppendBatch(a, b)), CommitSnapshot(c), &b, c) >=
+        9);
+}
+
 TEST_CASE("The crash model drops a rename that the directory fsync did not cover") {
   // Checks the model itself, so the tests above cannot pass vacuously.
   TempDir dir;
@@ -136,19 +207,19 @@ TEST_CASE("The crash model drops a rename that the directory fsync did not cover
   REQUIRE(fd >= 0);
   REQUIRE(ops.Write(fd, "new", 3) == 3);
   TempDir before_fsync;
-  ops.CrashImage(before_fsync.path(), false);
+  ops.CrashImage(before_fsync.path(), CrashSimFileOps::Unsynced::kLost);
   CHECK(ListNames(before_fsync.path()) == std::vector<std::string>{"a"});
   REQUIRE(ops.Fsync(fd) == 0);
   REQUIRE(ops.Close(fd) == 0);
   REQUIRE(ops.Rename((dir / "t").c_str(), (dir / "a").c_str()) == 0);
   TempDir before_dir_fsync;
-  ops.CrashImage(before_dir_fsync.path(), false);
+  ops.CrashImage(before_dir_fsync.path(), CrashSimFileOps::Unsynced::kLost);
   CHECK(ReadFileOrEmpty(before_dir_fsync / "a") == "old");
   int dir_fd = ops.Open(dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
   REQUIRE(ops.Fsync(dir_fd) == 0);
   ops.Close(dir_fd);
   TempDir after;
-  ops.CrashImage(after.path(), false);
+  ops.CrashImage(after.path(), CrashSimFileOps::Unsynced::kLost);
   CHECK(ReadFileOrEmpty(after / "a") == "new");
   CHECK(ListNames(after.path()) == std::vector<std::string>{"a"});
 }
@@ -164,8 +235,8 @@ TEST_CASE("The crash model loses the data of a file renamed before its fsync") {
   REQUIRE(ops.Fsync(dir_fd) == 0);
   ops.Close(dir_fd);
   TempDir lost, kept;
-  ops.CrashImage(lost.path(), false);
-  ops.CrashImage(kept.path(), true);
+  ops.CrashImage(lost.path(), CrashSimFileOps::Unsynced::kLost);
+  ops.CrashImage(kept.path(), CrashSimFileOps::Unsynced::kKept);
   CHECK(ReadFileOrEmpty(lost / "f").empty());
   CHECK(ReadFileOrEmpty(kept / "f") == "data");
 }

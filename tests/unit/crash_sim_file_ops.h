@@ -40,17 +40,26 @@ class CrashSimFileOps : public FileOps {
   long calls() const { return calls_; }
   bool crashed() const { return crash_after_ >= 0 && calls_ > crash_after_; }
 
+  // What happens to bytes written but not yet synced when the power goes.
+  enum class Unsynced {
+    kLost,  // none reached the disk
+    kTorn,  // the first half of them did (a torn append)
+    kKept,  // all did (the page cache happened to be flushed)
+  };
+
   // Writes into image_dir what a power loss right now would leave: the
-  // durable entries with their durable data. A file whose data was never
-  // fsynced comes back empty if keep_unsynced_data is false, or with all its
-  // written bytes if true (the page cache happened to be flushed).
-  void CrashImage(const std::string& image_dir, bool keep_unsynced_data) const {
+  // durable entries with their durable data, plus unsynced bytes as told.
+  void CrashImage(const std::string& image_dir, Unsynced unsynced) const {
     for (const auto& [name, id] : durable_entries_) {
       auto durable = durable_data_.find(id);
       std::string bytes = durable != durable_data_.end() ? durable->second : "";
-      if (keep_unsynced_data) {
-        for (const auto& [live_name, live_id] : live_) {
-          if (live_id == id) bytes = ReadFileOrEmpty(dir_ + "/" + live_name);
+      for (const auto& [live_name, live_id] : live_) {
+        if (live_id != id || unsynced == Unsynced::kLost) continue;
+        std::string live = ReadFileOrEmpty(dir_ + "/" + live_name);
+        if (unsynced == Unsynced::kKept) {
+          bytes = live;
+        } else if (live.size() > bytes.size() && live.compare(0, bytes.size(), bytes) == 0) {
+          bytes = live.substr(0, bytes.size() + (live.size() - bytes.size()) / 2);
         }
       }
       WriteFileForTest(image_dir + "/" + name, bytes);
@@ -84,15 +93,18 @@ class CrashSimFileOps : public FileOps {
   int Fsync(int fd) override {
     if (Dead()) return -1;
     int rc = FileOps::Fsync(fd);
-    if (rc != 0) return rc;
-    if (dir_fds_[fd]) {
-      durable_entries_ = live_;
-    } else {
-      // Reopened through /proc: the fd itself may be write-only.
-      int id = fd_ids_[fd];
-      durable_data_[id] = ReadFileOrEmpty("/proc/self/fd/" + std::to_string(fd));
-    }
-    return 0;
+    if (rc == 0) Synced(fd);
+    return rc;
+  }
+  int Fdatasync(int fd) override {
+    if (Dead()) return -1;
+    int rc = FileOps::Fdatasync(fd);
+    if (rc == 0) Synced(fd);  // data and size: what a reader needs
+    return rc;
+  }
+  int Ftruncate(int fd, off_t length) override {
+    if (Dead()) return -1;
+    return FileOps::Ftruncate(fd, length);
   }
   int Close(int fd) override {
     if (Dead()) {
@@ -123,6 +135,20 @@ class CrashSimFileOps : public FileOps {
   }
 
  private:
+  void Synced(int fd) {
+    auto dir = dir_fds_.find(fd);
+    if (dir != dir_fds_.end() && dir->second) {
+      durable_entries_ = live_;
+    } else {
+      // An fd opened before this model existed is found by its current name.
+      std::string proc = "/proc/self/fd/" + std::to_string(fd);
+      auto known = fd_ids_.find(fd);
+      int id = known != fd_ids_.end() ? known->second
+                                      : live_[NameIn(std::filesystem::read_symlink(proc).c_str())];
+      // Reopened through /proc: the fd itself may be write-only.
+      durable_data_[id] = ReadFileOrEmpty(proc);
+    }
+  }
   bool Dead() {
     ++calls_;
     if (!crashed()) return false;
