@@ -13,6 +13,7 @@
 #include "checkpoint_store.h"
 #include "checkpoint_test_util.h"
 #include "file_ops.h"
+#include "journal_writer.h"
 
 namespace ckwrap {
 namespace {
@@ -22,7 +23,8 @@ using testing::TempDir;
 
 // Real syscalls, except that calls of one kind fail with one errno: every such
 // call, or only the first one (a transient fault such as EINTR).
-// Kinds: open, write, fsync, close, rename, unlink, dir-open, dir-fsync, dir-close.
+// Kinds: open, write, fsync, fdatasync, close, rename, unlink, dir-open,
+// dir-fsync, dir-close.
 class FaultOps : public FileOps {
  public:
   FaultOps(std::string kind, int error, bool once)
@@ -42,6 +44,10 @@ class FaultOps : public FileOps {
   int Fsync(int fd) override {
     if (Fails(IsDir(fd) ? "dir-fsync" : "fsync")) return -1;
     return FileOps::Fsync(fd);
+  }
+  int Fdatasync(int fd) override {
+    if (Fails("fdatasync")) return -1;
+    return FileOps::Fdatasync(fd);
   }
   int Close(int fd) override {
     bool is_dir = IsDir(fd);
@@ -112,7 +118,8 @@ const char* const kKinds[] = {"open",   "write",    "fsync",     "close",    "re
 bool AfterRename(const std::string& kind) { return kind.rfind("dir-", 0) == 0; }
 
 void CheckFault(const std::string& kind, int error, bool once) {
-  INFO("fault: " << kind << " fails with " << std::strerror(error) << (once ? " once" : " always"));
+  INFO("fault: " << kind << " fails with " << std::string(std::strerror(error))
+                 << (once ? " once" : " always"));
   TempDir dir;
   CheckpointStore store(dir.path());
   REQUIRE(store.Commit(EncodeCheckpoint(At("old-1"))).ok());
@@ -162,6 +169,64 @@ TEST_CASE("EIO from every syscall of a commit keeps the last checkpoint and name
 
 TEST_CASE("EINTR once from every syscall of a commit: retried, or reported and redone") {
   for (const char* kind : kKinds) CheckFault(kind, EINTR, /*once=*/true);
+}
+
+// A journal batch: DONE of the position, then COMMIT.
+std::string Batch(const Checkpoint& to) {
+  std::string records;
+  AppendJournalDone(&records, to.position);
+  AppendJournalCommit(&records, to);
+  return records;
+}
+
+void CheckJournalFault(const std::string& kind, int error, bool first_append) {
+  INFO("journal fault: " << kind << " fails with " << std::string(std::strerror(error))
+                         << (first_append ? " (first append)" : " (later append)"));
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  REQUIRE(store.Commit(EncodeCheckpoint(At("old"))).ok());
+  Checkpoint last_good = At("old");
+  if (!first_append) {
+    REQUIRE(store.AppendJournal(Batch(At("old+1")), true).ok());
+    last_good.position = "old+1";
+    last_good.done.insert("old+1");
+  }
+  FaultOps ops(kind, error, /*once=*/false);
+  Status status;
+  {
+    ScopedFileOps scoped(&ops);
+    status = store.AppendJournal(Batch(At("new")), true);
+  }
+  if (ops.injected == 0) return;  // this append does not make that call
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find(dir.path()) != std::string::npos);
+  CHECK(status.message().find(std::strerror(error)) != std::string::npos);
+  Checkpoint after_failure = LoadOk(dir.path());
+  if (kind == "fdatasync") {
+    // Written but not known to be durable: a reader may see it (it is the state
+    // being redone), and it must not be counted on.
+    Checkpoint appended = last_good;
+    appended.position = "new";
+    appended.done.insert("new");
+    CHECK((after_failure == last_good || after_failure == appended));
+  } else {
+    CHECK(after_failure == last_good);
+  }
+  // The segment takes no more records: the supervisor redoes the commit from
+  // memory as a snapshot, which lands once the fault is gone.
+  CHECK_FALSE(store.AppendJournal(Batch(At("new")), true).ok());
+  Status redone = store.Commit(EncodeCheckpoint(At("new")));
+  REQUIRE_MESSAGE(redone.ok(), redone.message());
+  CHECK(LoadOk(dir.path()) == At("new"));
+}
+
+TEST_CASE("ENOSPC and EIO from every syscall of a journal append: reported, redone as a snapshot") {
+  for (const char* kind : {"open", "write", "fdatasync", "dir-open", "dir-fsync"}) {
+    for (int error : {ENOSPC, EIO}) {
+      CheckJournalFault(kind, error, /*first_append=*/true);
+      CheckJournalFault(kind, error, /*first_append=*/false);
+    }
+  }
 }
 
 TEST_CASE("A failed fsync is a lost commit even if a later fsync succeeds") {
