@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= 2
 
-.PHONY: all deps build test test-fast test-sanitize demo install clean format bench torture
+.PHONY: all deps build test test-fast test-sanitize demo install clean format bench torture fuzz
 
 all: build
 
@@ -38,6 +38,19 @@ TORTURE_ITERATIONS ?= 1000
 torture: build
 	./scripts/torture --iterations $(TORTURE_ITERATIONS) $(BUILD)/ckwrap
 
+# libFuzzer targets (clang++, separate build dir), FUZZ_SECONDS each, starting
+# from the seed corpus in tests/fuzz/corpus (new inputs go to $(BUILD_FUZZ)/corpus).
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCKWRAP_FUZZ=ON
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_protocol fuzz_checkpoint fuzz_journal
+	for t in protocol checkpoint journal; do \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$t && \
+	  $(BUILD_FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=1024 \
+	    -artifact_prefix=$(BUILD_FUZZ)/crash-$$t- $(BUILD_FUZZ)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 demo: build
 	./scripts/demo $(BUILD)/ckwrap
 
@@ -49,4 +62,4 @@ format:
 	clang-format -i sidecar/*.cc sidecar/*.h tests/unit/*.cc
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

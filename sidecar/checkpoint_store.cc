@@ -20,7 +20,6 @@ namespace ckwrap {
 namespace {
 
 constexpr char kPrefix[] = "checkpoint.";
-constexpr size_t kPrefixLength = sizeof kPrefix - 1;
 constexpr size_t kGenerationDigits = 20;
 constexpr char kJournalPrefix[] = "journal.";
 constexpr char kTempPrefix[] = ".tmp.";  // DurableReplace's temp files

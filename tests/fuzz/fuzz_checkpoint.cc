@@ -1,0 +1,18 @@
+// libFuzzer target: the snapshot decoder. Whatever it accepts must round-trip.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "checkpoint_codec.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  ckwrap::Checkpoint checkpoint;
+  if (!ckwrap::DecodeCheckpoint(bytes, &checkpoint).ok()) return 0;
+  ckwrap::Checkpoint again;
+  if (!ckwrap::DecodeCheckpoint(ckwrap::EncodeCheckpoint(checkpoint), &again).ok() ||
+      !(again == checkpoint)) {
+    __builtin_trap();
+  }
+  return 0;
+}
