@@ -24,6 +24,7 @@
 #define CKWRAP_SHIM_H_
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,67 @@ static inline int ck_checkpoint_u64(unsigned long long position) {
   snprintf(text, sizeof text, "%llu", position);
   return ck_checkpoint(text);
 }
+/* OUTPUT path: declare a file the job appends to (like ckwrap --output). */
+static inline int ck_output(const char* path) { return ck__record("OUTPUT", path, 0, NULL); }
+
+/* SYNC: returns 0 once every record written before it is in a durable commit;
+ * -1 with errno ETIMEDOUT (no acknowledgement within timeout_ms; a negative
+ * timeout_ms means $CKWRAP_SYNC_TIMEOUT seconds, else 60 s), EPIPE (ckwrap is
+ * gone) or ENOTSUP (no CKWRAP_ACK_FD). One waiter at a time per job. */
+static inline int ck_sync(long timeout_ms) {
+  static unsigned long seq = 0; /* one waiter at a time: no lock */
+  char token[64], line[64];
+  const char* ack = getenv("CKWRAP_ACK_FD");
+  size_t len = 0;
+  int fd;
+  if (ck_fd() < 0) return 0;
+  if (ack == NULL || *ack == '\0') {
+    errno = ENOTSUP;
+    return -1;
+  }
+  fd = atoi(ack);
+  if (timeout_ms < 0) {
+    const char* t = getenv("CKWRAP_SYNC_TIMEOUT");
+    timeout_ms = (t != NULL && *t != '\0' ? atol(t) : 60) * 1000;
+  }
+  snprintf(token, sizeof token, "c%ld.%lu", (long)getpid(), ++seq);
+  if (ck__record("SYNC", token, 1, NULL) != 0) return -1;
+  for (;;) { /* the deadline restarts per line; older lines are rare */
+    struct pollfd p;
+    char c;
+    ssize_t n;
+    p.fd = fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    n = poll(&p, 1, timeout_ms > 2147483647L ? 2147483647 : (int)timeout_ms);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    n = read(fd, &c, 1); /* one byte: nothing after our line is consumed */
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) {
+      errno = EPIPE;
+      return -1;
+    }
+    if (c != '\n') {
+      if (len + 1 < sizeof line) line[len++] = c;
+      continue;
+    }
+    line[len] = '\0';
+    len = 0;
+    if (strcmp(line, token) == 0) return 0;
+  }
+}
+/* CKPT position, then ck_sync(timeout_ms). */
+static inline int ck_checkpoint_sync(const char* position, long timeout_ms) {
+  if (ck_checkpoint(position) != 0) return -1;
+  return ck_sync(timeout_ms);
+}
+
 /* DONE id: item id is finished. */
 static inline int ck_done(const char* id) { return ck__record("DONE", id, 0, NULL); }
 /* FAIL id [reason]: item id failed; reason may be NULL. */

@@ -26,7 +26,7 @@ import sys
 __all__ = [
     "active", "checkpoint", "done", "fail", "state", "progress", "complete",
     "resume_from", "attempt", "args", "done_ids", "saved_state", "pending",
-    "item", "PIPE_BUF",
+    "item", "PIPE_BUF", "sync", "output", "SyncError",
 ]
 
 PIPE_BUF = 4096  # POSIX's minimum and Linux's value: the atomic pipe write size
@@ -64,9 +64,73 @@ def _emit(*fields):
         raise OSError("ckwrap: short write to CKWRAP_FD (%d of %d bytes)" % (written, len(data)))
 
 
-def checkpoint(position):
-    """CKPT: everything before position is finished; handed back on resume."""
+def checkpoint(position, sync=False, timeout=None):
+    """CKPT: everything before position is finished; handed back on resume.
+
+    sync=True returns only once the commit holding this record is durable
+    (see sync())."""
     _emit("CKPT", position)
+    if sync:
+        _wait_durable(timeout)
+
+
+def output(path):
+    """OUTPUT: declare a file the job appends to (like ckwrap --output)."""
+    _emit("OUTPUT", path)
+
+
+class SyncError(OSError):
+    """No acknowledgement: a timeout, or ckwrap is gone."""
+
+
+_sync_seq = [0]
+
+
+def sync(timeout=None):
+    """SYNC: wait until every record emitted before is in a durable commit;
+    see _wait_durable."""
+    _wait_durable(timeout)
+
+
+def _wait_durable(timeout=None):
+    """SYNC: wait until every record emitted before is in a durable commit.
+
+    timeout: seconds (default $CKWRAP_SYNC_TIMEOUT, else 60). Raises
+    SyncError on timeout or when ckwrap is gone. One waiter at a time per
+    job (man/ckwrap-protocol.7). Outside ckwrap: returns at once."""
+    import select
+    import time
+    if _fd() is None:
+        return
+    ack = os.environ.get("CKWRAP_ACK_FD", "")
+    if not ack:
+        raise SyncError("ckwrap: no acknowledgement channel (CKWRAP_ACK_FD unset)")
+    ack_fd = int(ack)
+    if timeout is None:
+        timeout = float(os.environ.get("CKWRAP_SYNC_TIMEOUT", "60"))
+    _sync_seq[0] += 1
+    token = "py%d.%d" % (os.getpid(), _sync_seq[0])
+    try:
+        _emit("SYNC", token)
+    except BrokenPipeError:
+        raise SyncError("ckwrap: ckwrap is gone: cannot send SYNC %s" % token) from None
+    deadline = time.monotonic() + timeout
+    line = b""
+    while True:
+        left = deadline - time.monotonic()
+        ready = select.select([ack_fd], [], [], max(left, 0))[0] if left > 0 else []
+        if not ready:
+            raise SyncError("ckwrap: no acknowledgement of SYNC %s within %gs" % (token, timeout))
+        byte = os.read(ack_fd, 1)  # one byte: nothing after our line is consumed
+        if not byte:
+            raise SyncError("ckwrap: ckwrap is gone: the acknowledgement channel closed "
+                            "before SYNC %s" % token)
+        if byte != b"\n":
+            line += byte
+            continue
+        if line.decode("utf-8", "replace") == token:
+            return
+        line = b""  # an older SYNC that timed out
 
 
 def done(item_id):

@@ -61,8 +61,66 @@ _ck_word() {
 }
 
 ck_checkpoint() {
+  if [ "${1-}" = "--sync" ]; then
+    shift
+    [ -n "${1-}" ] || _ck_refuse "CKPT needs a position" || return
+    _ck_emit "CKPT $1" || return
+    ck_sync
+    return
+  fi
   [ -n "${1-}" ] || _ck_refuse "CKPT needs a position" || return
   _ck_emit "CKPT $1"
+}
+
+# OUTPUT path: declare a file the job appends to (like --output).
+ck_output() {
+  [ -n "${1-}" ] || _ck_refuse "OUTPUT needs a path" || return
+  _ck_emit "OUTPUT $1"
+}
+
+# SYNC: returns 0 once every record sent before it is in a durable commit;
+# 4 when no acknowledgement came within ${CKWRAP_SYNC_TIMEOUT:-60} seconds,
+# 5 when ckwrap is gone. One waiter at a time per job (man/ckwrap-protocol.7).
+_ck_seq=0
+ck_sync() {
+  [ -n "${CKWRAP_FD:-}" ] || return 0
+  if [ -z "${CKWRAP_ACK_FD:-}" ]; then
+    echo "ckwrap.sh: ck_sync: no acknowledgement channel (CKWRAP_ACK_FD unset)" >&2
+    return 5
+  fi
+  _ck_seq=$((_ck_seq + 1))
+  # shellcheck disable=SC3028 # bash's subshell pid when there is one
+  _ck_token="sh${BASHPID:-$$}.$_ck_seq"
+  if ! _ck_emit "SYNC $_ck_token"; then
+    echo "ckwrap.sh: ckwrap is gone: cannot send SYNC $_ck_token" >&2
+    return 5
+  fi
+  _ck_timeout=${CKWRAP_SYNC_TIMEOUT:-60}
+  while :; do
+    _ck_ack=
+    if [ -n "${BASH_VERSION:-}" ]; then
+      # shellcheck disable=SC3045 # bash only: a timeout without a fork
+      IFS= read -r -t "$_ck_timeout" -u "$CKWRAP_ACK_FD" _ck_ack
+      _ck_rc=$?
+      [ "$_ck_rc" -gt 128 ] && _ck_rc=124
+    else
+      # read(1) takes one byte at a time from a pipe: nothing after the line is consumed.
+      # shellcheck disable=SC2016 # $l is the inner shell's
+      _ck_ack=$(timeout "$_ck_timeout" sh -c \
+        'IFS= read -r l <&'"$CKWRAP_ACK_FD"' && printf "%s" "$l"')
+      _ck_rc=$?
+    fi
+    if [ "$_ck_rc" -eq 124 ]; then
+      echo "ckwrap.sh: no acknowledgement of SYNC $_ck_token within ${_ck_timeout}s" >&2
+      return 4
+    fi
+    if [ "$_ck_rc" -ne 0 ]; then
+      echo "ckwrap.sh: ckwrap is gone: the acknowledgement channel closed before SYNC $_ck_token" >&2
+      return 5
+    fi
+    # An older token is a SYNC that timed out: skip it.
+    [ "$_ck_ack" = "$_ck_token" ] && return 0
+  done
 }
 ck_done() {
   [ -n "${1-}" ] || _ck_refuse "DONE needs an id" || return

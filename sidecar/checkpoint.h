@@ -30,6 +30,30 @@ struct FileCursor {
   }
 };
 
+// A declared output (--output, OUTPUT record): its size when the last
+// committed CKPT/DONE record was read, and XXH3-64 of its last
+// min(size, 4096) bytes. A resumed run truncates the file back to size.
+struct OutputFile {
+  std::string path;  // absolute
+  uint64_t size = 0;
+  uint64_t tail_hash = 0;
+  bool operator==(const OutputFile& o) const {
+    return path == o.path && size == o.size && tail_hash == o.tail_hash;
+  }
+};
+
+// A declared input (--input) when the run started: a resume against a
+// changed input is refused (man/ckwrap.1, --resume-anyway).
+struct InputFile {
+  std::string path;  // as given
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t hash = 0;  // XXH3-64 of the whole file
+  bool operator==(const InputFile& o) const {
+    return path == o.path && size == o.size && mtime_ns == o.mtime_ns && hash == o.hash;
+  }
+};
+
 struct Checkpoint {
   // The last CKPT position, verbatim; handed back as --resume-from.
   bool has_position = false;
@@ -51,6 +75,9 @@ struct Checkpoint {
   uint64_t progress_total = 0;
   // --progress-file / ckwrap watch; invalid when no file is followed.
   FileCursor progress_file;
+  std::vector<OutputFile> outputs;  // --output, OUTPUT records
+  std::vector<InputFile> inputs;    // --input fingerprints
+  bool keep_done = false;           // --incremental: the DONE set outlives completion
 
   bool operator==(const Checkpoint& o) const;
 };

@@ -25,6 +25,11 @@ constexpr size_t kMinPairBytes = 2 * kMinStringBytes;
 // Tags of the optional payload sections.
 constexpr uint8_t kSectionProgressFile = 1;
 constexpr size_t kProgressFileSectionBytes = 1 + 4 * 8;
+constexpr uint8_t kSectionOutputs = 2;
+constexpr uint8_t kSectionInputs = 3;
+constexpr uint8_t kSectionKeepDone = 4;
+constexpr size_t kMinOutputBytes = kMinStringBytes + 2 * 8;
+constexpr size_t kMinInputBytes = kMinStringBytes + 3 * 8;
 
 // ---- Header fields: explicit little-endian, independent of the host. ----
 
@@ -124,6 +129,26 @@ void WritePayload(OutArchive& ar, std::string* out, const Checkpoint& c,
     uint8_t tag = kSectionProgressFile;
     ar(tag, c.progress_file.dev, c.progress_file.ino, c.progress_file.offset,
        c.progress_file.head_hash);
+  }
+  if (!c.outputs.empty()) {
+    uint8_t tag = kSectionOutputs;
+    ar(tag, uint64_t{c.outputs.size()});
+    for (const OutputFile& f : c.outputs) {
+      WriteString(ar, f.path);
+      ar(f.size, f.tail_hash);
+    }
+  }
+  if (!c.inputs.empty()) {
+    uint8_t tag = kSectionInputs;
+    ar(tag, uint64_t{c.inputs.size()});
+    for (const InputFile& f : c.inputs) {
+      WriteString(ar, f.path);
+      ar(f.size, f.mtime_ns, f.hash);
+    }
+  }
+  if (c.keep_done) {
+    uint8_t tag = kSectionKeepDone;
+    ar(tag);
   }
 }
 
@@ -226,6 +251,33 @@ void ReadPayload(PayloadReader& in, Checkpoint* c) {
     c->progress_file.offset = in.Number<uint64_t>();
     c->progress_file.head_hash = in.Number<uint64_t>();
     if (!c->progress_file.valid()) throw DecodeError("progress file section with inode 0");
+  }
+  if (in.remaining() > 0 && in.Peek() == kSectionOutputs) {
+    in.Number<uint8_t>();
+    uint64_t n = in.Count("outputs", kMinOutputBytes);
+    for (uint64_t i = 0; i < n; ++i) {
+      OutputFile f;
+      f.path = in.String("output path");
+      f.size = in.Number<uint64_t>();
+      f.tail_hash = in.Number<uint64_t>();
+      c->outputs.push_back(std::move(f));
+    }
+  }
+  if (in.remaining() > 0 && in.Peek() == kSectionInputs) {
+    in.Number<uint8_t>();
+    uint64_t n = in.Count("inputs", kMinInputBytes);
+    for (uint64_t i = 0; i < n; ++i) {
+      InputFile f;
+      f.path = in.String("input path");
+      f.size = in.Number<uint64_t>();
+      f.mtime_ns = in.Number<int64_t>();
+      f.hash = in.Number<uint64_t>();
+      c->inputs.push_back(std::move(f));
+    }
+  }
+  if (in.remaining() > 0 && in.Peek() == kSectionKeepDone) {
+    in.Number<uint8_t>();
+    c->keep_done = true;
   }
 }
 

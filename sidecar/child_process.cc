@@ -43,7 +43,8 @@ bool IsExecutableFile(const std::string& path, int* err) {
 }
 
 // Runs in the forked child before exec: only async-signal-safe calls.
-void SetUpChild(int protocol_write_fd, int terminal_fd, int stdout_fd, int stderr_fd) {
+void SetUpChild(int protocol_write_fd, int ack_read_fd, int terminal_fd, int stdout_fd,
+                int stderr_fd) {
   if (setpgid(0, 0) != 0) _exit(kExitNotExecutable);
   // Done here as well as in the parent so the job never reads the terminal
   // from a background group (SIGTTIN). SIGTTOU is still ignored at this point.
@@ -54,9 +55,15 @@ void SetUpChild(int protocol_write_fd, int terminal_fd, int stdout_fd, int stder
   // PrepareProcess keeps fd 3 occupied, so the write end is never 3 already;
   // dup2 gives the copy at 3 no FD_CLOEXEC.
   if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) _exit(kExitNotExecutable);
+  if (ack_read_fd == kChildAckFd) {
+    if (fcntl(kChildAckFd, F_SETFD, 0) != 0) _exit(kExitNotExecutable);  // keep it at exec
+  } else if (ack_read_fd >= 0 && dup2(ack_read_fd, kChildAckFd) != kChildAckFd) {
+    _exit(kExitNotExecutable);
+  }
   // Everything else ckwrap holds closes at exec (Boost's own error pipe included,
   // which is why this marks rather than closes).
-  syscall(SYS_close_range, kChildProtocolFd + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+  syscall(SYS_close_range, (ack_read_fd >= 0 ? kChildAckFd : kChildProtocolFd) + 1, ~0U,
+          CLOSE_RANGE_CLOEXEC);
   RestoreCallerSignals();
 }
 
@@ -136,6 +143,7 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   const int write_fd = spec.protocol_write_fd;
+  const int ack_fd = spec.ack_read_fd;
   const int terminal_fd = spec.terminal_fd;
   const int stdout_fd = spec.stdout_write_fd;
   const int stderr_fd = spec.stderr_write_fd;
@@ -145,8 +153,8 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
       bp::exe = path, bp::args = args,
       bp::extend::on_setup = [&envp](auto& exec) { exec.env = envp.data(); },
       bp::extend::on_exec_setup =
-          [write_fd, terminal_fd, stdout_fd, stderr_fd](auto&) {
-            SetUpChild(write_fd, terminal_fd, stdout_fd, stderr_fd);
+          [write_fd, ack_fd, terminal_fd, stdout_fd, stderr_fd](auto&) {
+            SetUpChild(write_fd, ack_fd, terminal_fd, stdout_fd, stderr_fd);
           },
       // The error_code form plus reaping here: the throwing form leaves a zombie.
       bp::extend::on_error =

@@ -15,6 +15,7 @@
 namespace ckwrap {
 
 inline constexpr int kChildProtocolFd = 3;
+inline constexpr int kChildAckFd = 4;  // read end of the acknowledgement pipe
 
 struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it has a '/'
@@ -22,6 +23,7 @@ struct LaunchSpec {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<std::string> unset_env;
   int protocol_write_fd = -1;  // becomes fd 3 in the child
+  int ack_read_fd = -1;        // when >= 0, becomes fd 4 in the child
   // A terminal to make the child's process group the foreground of (so it can
   // read it and Ctrl-C reaches it), or -1.
   int terminal_fd = -1;

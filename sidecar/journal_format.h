@@ -45,7 +45,10 @@ enum class RecordType : uint8_t {
   kState = 4,
   kCommit = 5,
   kProgressFile = 6,
+  kOutputs = 7,
 };
+// OUTPUTS (before a COMMIT, taking effect with it): the whole declared-output
+// list, u64 n, then n x (u64 path length, path, u64 size, u64 tail hash).
 // PROGRESS_FILE (before a COMMIT, taking effect with it): u64 device, u64
 // inode, u64 offset, u64 head hash of the --progress-file cursor.
 inline constexpr size_t kProgressFilePayloadBytes = 4 * 8;

@@ -61,6 +61,8 @@ struct Pending {
   std::vector<std::pair<std::string_view, std::string_view>> state;
   bool has_progress_file = false;
   FileCursor progress_file;
+  bool has_outputs = false;
+  std::vector<OutputFile> outputs;
   size_t records = 0;
 };
 
@@ -74,11 +76,35 @@ bool SplitPair(std::string_view payload, std::string_view* first, std::string_vi
   return true;
 }
 
+// u64 n, then n x (u64 path length, path, u64 size, u64 tail hash).
+bool ParseOutputs(std::string_view payload, std::vector<OutputFile>* out) {
+  out->clear();
+  if (payload.size() < 8) return false;
+  uint64_t n = GetLe(payload, 0, 8);
+  size_t at = 8;
+  if (n > (payload.size() - at) / 24) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    if (payload.size() - at < 8) return false;
+    uint64_t length = GetLe(payload, at, 8);
+    at += 8;
+    if (length > payload.size() - at || payload.size() - at - length < 16) return false;
+    OutputFile f;
+    f.path.assign(payload.substr(at, length));
+    at += length;
+    f.size = GetLe(payload, at, 8);
+    f.tail_hash = GetLe(payload, at + 8, 8);
+    at += 16;
+    out->push_back(std::move(f));
+  }
+  return at == payload.size();
+}
+
 void ApplyCommit(std::string_view payload, Pending* pending, Checkpoint* c) {
   for (std::string_view id : pending->done) c->done.emplace(id);
   for (Failure& f : pending->failures) c->failures.push_back(std::move(f));
   for (auto& [key, value] : pending->state) c->state[std::string(key)] = std::string(value);
   if (pending->has_progress_file) c->progress_file = pending->progress_file;
+  if (pending->has_outputs) c->outputs = std::move(pending->outputs);
   c->records = GetLe(payload, 0, 8);
   c->attempts = GetLe(payload, 8, 8);
   c->restarts = GetLe(payload, 16, 8);
@@ -158,6 +184,12 @@ Status ReplayJournal(std::string_view bytes, uint64_t generation, Checkpoint* ch
         pending.progress_file =
             FileCursor{GetLe(frame.payload, 0, 8), GetLe(frame.payload, 8, 8),
                        GetLe(frame.payload, 16, 8), GetLe(frame.payload, 24, 8)};
+        break;
+      case fmt::RecordType::kOutputs:
+        if (!ParseOutputs(frame.payload, &pending.outputs)) {
+          return corrupt("malformed OUTPUTS record");
+        }
+        pending.has_outputs = true;
         break;
       case fmt::RecordType::kCommit:
         if (frame.payload.size() < fmt::kCommitFixedBytes ||

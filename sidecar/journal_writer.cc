@@ -68,6 +68,18 @@ void AppendJournalCommit(std::string* out, const Checkpoint& c) {
     }
     AppendRecord(out, fmt::RecordType::kProgressFile, cursor);
   }
+  if (!c.outputs.empty()) {
+    // The output sizes belong to the records of this commit: same commit.
+    std::string outputs;
+    PutLe(&outputs, c.outputs.size(), 8);
+    for (const OutputFile& f : c.outputs) {
+      PutLe(&outputs, f.path.size(), 8);
+      outputs.append(f.path);
+      PutLe(&outputs, f.size, 8);
+      PutLe(&outputs, f.tail_hash, 8);
+    }
+    AppendRecord(out, fmt::RecordType::kOutputs, outputs);
+  }
   std::string fixed;
   PutLe(&fixed, c.records, 8);
   PutLe(&fixed, c.attempts, 8);

@@ -208,6 +208,28 @@ const std::vector<OptionSpec>& Specs() {
          o->progress_file = v;
          return Status::Ok();
        }},
+      {"--output", "CKWRAP_OUTPUT", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v.empty() || v.back() == '/') return BadValue(opt, v, "a file path");
+         o->outputs.push_back(v);
+         return Status::Ok();
+       }},
+      {"--input", "CKWRAP_INPUT", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         if (v.empty() || v.back() == '/') return BadValue(opt, v, "a file path");
+         o->inputs.push_back(v);
+         return Status::Ok();
+       }},
+      {"--resume-anyway", "CKWRAP_RESUME_ANYWAY", false,
+       [](auto&, auto&, RunOptions* o) {
+         o->resume_anyway = true;
+         return Status::Ok();
+       }},
+      {"--incremental", "CKWRAP_INCREMENTAL", false,
+       [](auto&, auto&, RunOptions* o) {
+         o->incremental = true;
+         return Status::Ok();
+       }},
       {"--quiet", "CKWRAP_QUIET", false,
        [](auto&, auto&, RunOptions* o) {
          o->quiet = true;
@@ -419,6 +441,15 @@ Options (each also settable as the CKWRAP_* variable shown):
                         the second, if any, as the total (CKWRAP_MATCH_PROGRESS)
   --progress-file PATH  also read records from lines appended to PATH,
                         following rotation (CKWRAP_PROGRESS_FILE)
+  --output FILE         a file the job appends to: its size is recorded with
+                        each CKPT/DONE, and a relaunch or resumed run truncates
+                        it back to the last commit; repeatable (CKWRAP_OUTPUT)
+  --input FILE          fingerprint FILE (size, mtime, hash); a resume against
+                        a changed input is refused; repeatable (CKWRAP_INPUT)
+  --resume-anyway       resume despite a changed command line or input
+                        (CKWRAP_RESUME_ANYWAY=1)
+  --incremental         keep the DONE set after success: the next run skips
+                        the ids already done (CKWRAP_INCREMENTAL=1)
   --quiet               no messages of ckwrap's own but errors (CKWRAP_QUIET=1)
   --verbose             also each launch's command line (CKWRAP_VERBOSE=1)
   --log-format F        text (default) or json: one JSON object per message

@@ -40,9 +40,13 @@ struct RunOptions {
   // Channels besides fd 3 (man/ckwrap-protocol.7, CHANNELS).
   std::string protocol_on;  // "", "stdout" or "stderr": records behind protocol_prefix
   std::string protocol_prefix = "@ckwrap ";
-  std::vector<MatchRule> matches;  // --match*, tried on stdout, stderr and the progress file
-  std::string progress_file;       // --progress-file
-  bool watch = false;              // ckwrap watch: no child, the progress file only
+  std::vector<MatchRule> matches;    // --match*, tried on stdout, stderr and the progress file
+  std::string progress_file;         // --progress-file
+  bool watch = false;                // ckwrap watch: no child, the progress file only
+  std::vector<std::string> outputs;  // --output: truncated back to the checkpoint on resume
+  std::vector<std::string> inputs;   // --input: fingerprinted, checked on resume
+  bool resume_anyway = false;        // resume despite a changed command or input
+  bool incremental = false;          // keep the DONE set after success
   bool help = false;
   bool version = false;
 };

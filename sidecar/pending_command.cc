@@ -74,8 +74,11 @@ Status LoadDoneSet(const std::string& state_dir, std::string* storage, Checkpoin
     Status status = store.Load(&loaded);
     if (!status.ok()) return status;
     for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
-    // A completed job's next run starts fresh: nothing of it counts as done.
-    if (!loaded.found || loaded.checkpoint.complete) return Status::Ok();
+    // A completed job's next run starts fresh: nothing of it counts as done,
+    // unless it ran --incremental (its next run skips what is done).
+    if (!loaded.found || (loaded.checkpoint.complete && !loaded.checkpoint.keep_done)) {
+      return Status::Ok();
+    }
     *checkpoint = std::move(loaded.checkpoint);
     done->reserve(checkpoint->done.size());
     for (const std::string& id : checkpoint->done) done->insert(id);

@@ -100,6 +100,20 @@ bool ParseComplete(std::string_view, bool has_args, Record*, std::string* error)
   return true;
 }
 
+bool ParseOutput(std::string_view args, bool, Record* out, std::string* error) {
+  if (args.empty()) return Fail(error, "OUTPUT needs a path");
+  out->arg = args;
+  return true;
+}
+
+bool ParseSync(std::string_view args, bool, Record* out, std::string* error) {
+  if (args.empty() || args.find(' ') != std::string_view::npos) {
+    return Fail(error, "SYNC needs one token without spaces");
+  }
+  out->arg = args;
+  return true;
+}
+
 struct VerbEntry {
   std::string_view name;
   Verb verb;
@@ -113,6 +127,8 @@ constexpr VerbEntry kVerbs[] = {
     {"STATE", Verb::kState, ParseState},
     {"PROGRESS", Verb::kProgress, ParseProgress},
     {"COMPLETE", Verb::kComplete, ParseComplete},
+    {"OUTPUT", Verb::kOutput, ParseOutput},
+    {"SYNC", Verb::kSync, ParseSync},
 };
 
 }  // namespace

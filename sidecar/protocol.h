@@ -13,11 +13,11 @@ namespace ckwrap {
 // Default cap on one protocol line, excluding its "\r\n" (SPEC: 64 KiB).
 inline constexpr size_t kDefaultMaxLineBytes = 64 * 1024;
 
-enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete };
+enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete, kOutput, kSync };
 
 struct Record {
   Verb verb;
-  std::string_view arg;     // CKPT position, DONE/FAIL id, STATE key
+  std::string_view arg;     // CKPT position, DONE/FAIL id, STATE key, OUTPUT path, SYNC token
   std::string_view detail;  // FAIL reason, STATE value (may be empty)
   uint64_t count = 0;       // PROGRESS n
   uint64_t total = 0;       // PROGRESS total, 0 when absent

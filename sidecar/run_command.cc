@@ -3,6 +3,7 @@
 
 #include "checkpoint_store.h"
 #include "commands.h"
+#include "declared_outputs.h"
 #include "log.h"
 #include "options.h"
 #include "shim_path.h"
@@ -13,19 +14,48 @@ namespace ckwrap {
 namespace {
 
 // Where this run starts: the loaded checkpoint, or a fresh one when there is
-// none or the last run completed.
-// Takes the checkpoint out of loaded: a copy of millions of ids would cost start-up time.
-Checkpoint StartingCheckpoint(LoadedCheckpoint& loaded, const RunOptions& options) {
+// none or the last run completed (keeping its DONE set with --incremental).
+// A resume against a changed command line or input is refused unless
+// --resume-anyway. Takes the checkpoint out of loaded: a copy of millions of
+// ids would cost start-up time.
+Status StartingCheckpoint(LoadedCheckpoint& loaded, const RunOptions& options, Checkpoint* out) {
+  std::vector<InputFile> inputs;
+  Status status = FingerprintInputs(options.inputs, &inputs);
+  if (!status.ok()) return status;
+  const uint64_t fingerprint = CommandFingerprint(options.command);
   if (loaded.found && !loaded.checkpoint.complete) {
-    if (loaded.checkpoint.has_position) {
-      LogInfo("resuming from " + loaded.checkpoint.position + " (" + loaded.path + ")");
+    *out = std::move(loaded.checkpoint);
+    std::string changes = DescribeInputChanges(out->inputs, inputs);
+    if (out->command_fingerprint != 0 && out->command_fingerprint != fingerprint) {
+      changes = "the command line differs from the checkpointed run's\n" + changes;
     }
-    return std::move(loaded.checkpoint);
+    if (!changes.empty()) {
+      if (!options.resume_anyway) {
+        return Status::Error("refusing to resume " + loaded.path + ":\n" + changes +
+                             "pass --resume-anyway to resume regardless, or ckwrap reset to "
+                             "start over");
+      }
+      LogInfo("resuming despite changes (--resume-anyway):\n" +
+              changes.substr(0, changes.size() - 1));
+      out->command_fingerprint = fingerprint;
+      out->inputs = inputs;
+    }
+    if (out->has_position) LogInfo("resuming from " + out->position + " (" + loaded.path + ")");
+    out->keep_done = options.incremental;
+    return Status::Ok();
   }
-  if (loaded.found) LogInfo("the last run completed; starting fresh");
-  Checkpoint fresh;
-  fresh.command_fingerprint = CommandFingerprint(options.command);
-  return fresh;
+  *out = Checkpoint();
+  if (loaded.found && options.incremental && loaded.checkpoint.keep_done) {
+    LogInfo("the last run completed; --incremental: skipping its " +
+            std::to_string(loaded.checkpoint.done.size()) + " done ids");
+    out->done = std::move(loaded.checkpoint.done);
+  } else if (loaded.found) {
+    LogInfo("the last run completed; starting fresh");
+  }
+  out->command_fingerprint = fingerprint;
+  out->inputs = std::move(inputs);
+  out->keep_done = options.incremental;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -82,7 +112,13 @@ int RunWithOptions(const RunOptions& options) {
   }
   for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
   if (!loaded.warnings.empty()) LogError("falling back to the previous generation " + loaded.path);
-  Supervisor supervisor(options, &store, StartingCheckpoint(loaded, options));
+  Checkpoint start;
+  status = StartingCheckpoint(loaded, options, &start);
+  if (!status.ok()) {
+    LogError(status.message());
+    return kExitUsage;
+  }
+  Supervisor supervisor(options, &store, std::move(start));
   return supervisor.Run();
 }
 

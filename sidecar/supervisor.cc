@@ -15,6 +15,7 @@
 #include "checkpoint_codec.h"
 #include "checkpoint_json.h"
 #include "child_process.h"
+#include "declared_outputs.h"
 #include "descendants.h"
 #include "journal_writer.h"
 #include "log.h"
@@ -150,6 +151,7 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
 }
 
 Supervisor::~Supervisor() {
+  CloseAckPipe();
   uv_walk(
       &loop_,
       [](uv_handle_t* handle, void*) {
@@ -198,8 +200,24 @@ int Supervisor::Run() {
 }
 
 void Supervisor::Launch() {
+  // Appends after the last commit would be repeated: cut them off first.
+  Status restored = RestoreOutputs(checkpoint_.outputs);
+  if (!restored.ok()) {
+    LogError(restored.message());
+    return Finish(kExitUsage, "error: " + restored.message());
+  }
+  for (const std::string& path : options_.outputs) DeclareOutput(path);
+  CloseAckPipe();
+  int acks[2];
+  if (pipe2(acks, O_CLOEXEC) != 0) {
+    LogError(std::string("cannot create the acknowledgement pipe: ") + strerror(errno));
+    return Finish(kExitUsage, "error: cannot create the acknowledgement pipe");
+  }
+  fcntl(acks[1], F_SETFL, O_NONBLOCK);  // a job that never reads must not block ckwrap
+  ack_fd_ = acks[1];
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
+    close(acks[0]);
     LogError(std::string("cannot create the protocol pipe: ") + strerror(errno));
     return Finish(kExitUsage, "error: cannot create the protocol pipe");
   }
@@ -207,15 +225,18 @@ void Supervisor::Launch() {
   LaunchSpec spec;
   spec.argv = ChildArgv(options_, checkpoint_);
   spec.protocol_write_fd = fds[1];
+  spec.ack_read_fd = acks[0];
   spec.terminal_fd = terminal_fd_;
   if (!OpenOutputChannels(&spec)) {
+    close(acks[0]);
     close(fds[0]);
     close(fds[1]);
     return Finish(kExitUsage, "cannot pipe the job's output");
   }
   spec.env = {{"CKWRAP_FD", std::to_string(kChildProtocolFd)},
               {"CKWRAP_STATE_DIR", state_dir_abs_},
-              {"CKWRAP_ATTEMPT", std::to_string(checkpoint_.attempts)}};
+              {"CKWRAP_ATTEMPT", std::to_string(checkpoint_.attempts)},
+              {"CKWRAP_ACK_FD", std::to_string(kChildAckFd)}};
   if (checkpoint_.has_position) {
     spec.env.emplace_back("CKWRAP_RESUME_FROM", checkpoint_.position);
     spec.env.emplace_back("CKWRAP_RESUME_FLAG", options_.resume_flag);
@@ -225,6 +246,7 @@ void Supervisor::Launch() {
   if (IsResumedLaunch(checkpoint_)) {
     Status written = WriteResumeFiles(state_dir_abs_, checkpoint_, &spec.env);
     if (!written.ok()) {
+      close(acks[0]);
       close(fds[0]);
       close(fds[1]);
       if (spec.stdout_write_fd >= 0) close(spec.stdout_write_fd);
@@ -240,6 +262,7 @@ void Supervisor::Launch() {
   for (const auto& arg : spec.argv) argv_text += (argv_text.empty() ? "" : " ") + Quoted(arg);
   LogVerbose("attempt " + std::to_string(checkpoint_.attempts) + ": launching " + argv_text);
   LaunchResult launched = LaunchChild(spec);
+  close(acks[0]);
   close(fds[1]);
   if (spec.stdout_write_fd >= 0) close(spec.stdout_write_fd);
   if (spec.stderr_write_fd >= 0) close(spec.stderr_write_fd);
@@ -433,6 +456,7 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
   // Progress means something new: a repeated position, id or value is not.
   switch (record.verb) {
     case Verb::kCkpt:
+      ObserveOutputs();
       if (!checkpoint_.has_position || checkpoint_.position != record.arg) {
         checkpoint_.has_position = true;
         checkpoint_.position.assign(record.arg);
@@ -440,6 +464,7 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
       }
       break;
     case Verb::kDone:
+      ObserveOutputs();
       // Set semantics: only a new id costs a journal record, and is progress.
       // While a snapshot is encoded, an id already in checkpoint_.done may be
       // journaled again: harmless (a set), and cheaper than a second lookup.
@@ -470,11 +495,81 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
     case Verb::kComplete:
       checkpoint_.complete = true;
       break;
+    case Verb::kOutput:
+      DeclareOutput(std::string(record.arg));
+      break;
+    case Verb::kSync:
+      // Acknowledged once a commit covering this record (and all before it) is durable.
+      sync_waiting_.emplace_back(checkpoint_.records + 1, std::string(record.arg));
+      break;
   }
   checkpoint_.records++;
   dirty_ = true;
   // Any record shows the job is alive. (uv_timer_again is a no-op when stopped.)
   uv_timer_again(&stall_timer_);
+}
+
+void Supervisor::ObserveOutputs() {
+  // The size when the record is read: everything the job wrote before it
+  // emitted the record (man/ckwrap.1, --output, for the contract).
+  for (OutputFile& f : checkpoint_.outputs) {
+    uint64_t size = 0;
+    Status status = OutputSize(f.path, &size);
+    if (status.ok()) {
+      f.size = size;
+    } else {
+      LogError("declared output: " + status.message());
+    }
+  }
+}
+
+void Supervisor::DeclareOutput(const std::string& path) {
+  const std::string abs = AbsolutePath(path);
+  for (const OutputFile& f : checkpoint_.outputs) {
+    if (f.path == abs) return;
+  }
+  OutputFile f;
+  f.path = abs;
+  Status status = OutputSize(abs, &f.size);
+  if (!status.ok()) LogError("declared output: " + status.message());
+  checkpoint_.outputs.push_back(std::move(f));
+  dirty_ = true;
+}
+
+void Supervisor::HashOutputTails() {
+  hashed_sizes_.resize(checkpoint_.outputs.size(), UINT64_MAX);
+  for (size_t i = 0; i < checkpoint_.outputs.size(); ++i) {
+    OutputFile& f = checkpoint_.outputs[i];
+    if (hashed_sizes_[i] == f.size) continue;
+    Status status = OutputTailHash(f.path, f.size, &f.tail_hash);
+    if (!status.ok()) {
+      LogError("declared output: " + status.message());
+      continue;
+    }
+    hashed_sizes_[i] = f.size;
+  }
+}
+
+void Supervisor::Acknowledge(uint64_t committed_records) {
+  size_t acked = 0;
+  while (acked < sync_waiting_.size() && sync_waiting_[acked].first <= committed_records) {
+    if (ack_fd_ >= 0) {
+      std::string line = sync_waiting_[acked].second + "\n";
+      // At most 4096 bytes: atomic; the pipe is non-blocking, so a job that
+      // sends SYNC and never reads fd 4 loses acks rather than stalling ckwrap.
+      if (write(ack_fd_, line.data(), line.size()) < 0 && errno != EPIPE) {
+        LogError(std::string("acknowledgement not sent: ") + strerror(errno));
+      }
+    }
+    acked++;
+  }
+  sync_waiting_.erase(sync_waiting_.begin(), sync_waiting_.begin() + acked);
+}
+
+void Supervisor::CloseAckPipe() {
+  if (ack_fd_ >= 0) close(ack_fd_);
+  ack_fd_ = -1;
+  sync_waiting_.clear();  // the waiter has gone with the last attempt
 }
 
 void Supervisor::ReportProtocolProblem(uint64_t line_number, const std::string& what) {
@@ -712,6 +807,7 @@ void Supervisor::MaybeDone() {
 void Supervisor::StartCommit() {
   if (commit_in_flight_ || !dirty_ || commit_failing_) return;
   checkpoint_.updated_unix_ms = NowUnixMs();
+  HashOutputTails();
   auto* job = new CommitJob;
   job->store = store_;
   job->records = checkpoint_.records;
@@ -786,6 +882,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
   committed_records_ = records;
   events_.Emit("commit",
                {{"records", std::to_string(records)}, {"snapshot", snapshot ? "true" : "false"}});
+  Acknowledge(records);
   // The job answered the checkpoint signal and its answer is durable: stop it now.
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(&checkpoint_wait_timer_)) &&
       records > checkpoint_request_records_) {

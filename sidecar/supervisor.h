@@ -68,6 +68,13 @@ class Supervisor {
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
   void UpdateReading();
   void ReportProtocolProblem(uint64_t line_number, const std::string& what);
+  // Declared outputs (declared_outputs.h): the sizes a CKPT/DONE commits with.
+  void ObserveOutputs();
+  void DeclareOutput(const std::string& path);
+  void HashOutputTails();
+  // SYNC tokens whose commit is durable go back on the acknowledgement pipe.
+  void Acknowledge(uint64_t committed_records);
+  void CloseAckPipe();
   void KillGroup(int signum);
   void ReclaimTerminal();
 
@@ -128,6 +135,13 @@ class Supervisor {
   bool commit_failing_ = false;
   uint64_t committed_records_ = 0;
   uint64_t protocol_warnings_ = 0;
+  // The acknowledgement pipe's write end (the job reads fd 4), and the SYNC
+  // tokens waiting for a commit: (records including the SYNC, token).
+  int ack_fd_ = -1;
+  std::vector<std::pair<uint64_t, std::string>> sync_waiting_;
+  // The sizes whose tail hashes checkpoint_.outputs holds (hashes are taken
+  // at commit time from the bytes below the recorded size).
+  std::vector<uint64_t> hashed_sizes_;
 
   // Where the line being applied came from, for messages.
   const char* line_source_ = "protocol";

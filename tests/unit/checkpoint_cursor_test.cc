@@ -59,7 +59,7 @@ TEST_CASE("UnknownSectionTagIsRejected") {
   std::string bytes = EncodeCheckpoint(WithCursor());
   const size_t tag_at = bytes.size() - 1 - 4 * 8;
   REQUIRE(bytes[tag_at] == 1);
-  bytes[tag_at] = 2;
+  bytes[tag_at] = 9;
   Checkpoint out;
   Status status = DecodeCheckpoint(Reseal(bytes), &out);
   CHECK_FALSE(status.ok());

@@ -1,0 +1,60 @@
+# --incremental: a daily run over yesterday's items plus 10 new ones
+# processes exactly the 10 (through CKWRAP_DONE_FILE, Python's pending() and
+# `ckwrap pending`); without it, a completed job's next run does everything.
+TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
+SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+. "$TESTS_DIR/lib.sh"
+export PYTHONPATH="$SHIM_DIR"
+
+mkdir inbox
+cat > daily.py <<'JOB'
+import os
+import ckwrap
+for name in ckwrap.pending(sorted(os.listdir("inbox"))):
+    with open("processed.txt", "a") as out:
+        out.write(name + "\n")
+    ckwrap.done(name)
+JOB
+
+for i in $(seq -w 1 50); do touch "inbox/day1-$i"; done
+run_ckwrap --state-dir st --incremental -- python3 daily.py
+assert_eq 0 "$rc" "day 1"
+assert_eq 50 "$(wc -l < processed.txt)" "day 1 processes everything"
+# `ckwrap pending` against the completed incremental checkpoint.
+assert_eq 0 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "nothing pending after day 1"
+
+for i in $(seq -w 1 10); do touch "inbox/day2-$i"; done
+assert_eq 10 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "the 10 new items are pending"
+: > processed.txt
+run_ckwrap --state-dir st --incremental -- python3 daily.py
+assert_eq 0 "$rc" "day 2"
+assert_eq "$(ls inbox | grep day2 | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
+  "day 2 processes exactly the 10 new items"
+assert_contains ckwrap.err "skipping its 50 done ids" "day 2 says what it skips"
+assert_eq 60 "$("$CKWRAP" inspect st | sed -n 's/^done: //p')" "the set grows"
+
+# Day 3 with a crash in the middle: resumes, still only the new items.
+for i in $(seq -w 1 10); do touch "inbox/day3-$i"; done
+cat > crashy.py <<'JOB'
+import os, signal
+import ckwrap
+for name in ckwrap.pending(sorted(os.listdir("inbox"))):
+    with open("processed.txt", "a") as out:
+        out.write(name + "\n")
+    ckwrap.done(name)
+    if name == "day3-05" and ckwrap.attempt() == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+JOB
+: > processed.txt
+run_ckwrap --state-dir st --incremental --backoff 0 -- python3 crashy.py
+assert_eq 0 "$rc" "day 3"
+assert_eq "$(ls inbox | grep day3 | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
+  "day 3, crash included, processes exactly its 10 items once"
+
+# Without --incremental the completed run's set is not kept.
+: > processed.txt
+run_ckwrap --state-dir st -- python3 daily.py
+assert_eq 0 "$rc" "a plain run"
+assert_eq 70 "$(wc -l < processed.txt)" "a plain run after completion starts from nothing"
+assert_eq 70 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "and pending no longer skips anything"
+pass "incremental: day 2 and day 3 process exactly their 10 new items"
