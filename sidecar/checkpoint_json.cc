@@ -150,6 +150,27 @@ std::string CheckpointToJson(const Checkpoint& c, size_t max_done_ids) {
     out += ",\"inode\":" + std::to_string(c.progress_file.ino);
     out += ",\"offset\":" + std::to_string(c.progress_file.offset) + "}";
   }
+  // Only when present, like progress_file: older consumers see the same object.
+  if (!c.outputs.empty()) {
+    out += ",\"outputs\":[";
+    for (size_t i = 0; i < c.outputs.size(); ++i) {
+      if (i > 0) out += ',';
+      out += "{\"path\":" + JsonString(c.outputs[i].path) +
+             ",\"size\":" + std::to_string(c.outputs[i].size) + "}";
+    }
+    out += "]";
+  }
+  if (!c.inputs.empty()) {
+    out += ",\"inputs\":[";
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+      if (i > 0) out += ',';
+      out += "{\"path\":" + JsonString(c.inputs[i].path) +
+             ",\"size\":" + std::to_string(c.inputs[i].size) +
+             ",\"mtime_ns\":" + std::to_string(c.inputs[i].mtime_ns) + "}";
+    }
+    out += "]";
+  }
+  if (c.keep_done) out += ",\"incremental\":true";
   return out + "}";
 }
 

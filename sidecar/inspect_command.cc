@@ -76,6 +76,9 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
     std::cout << "progress_file: device " << c.progress_file.dev << " inode " << c.progress_file.ino
               << " offset " << c.progress_file.offset << "\n";
   }
+  for (const auto& f : c.outputs) std::cout << "output: " << f.path << " " << f.size << " bytes\n";
+  for (const auto& f : c.inputs) std::cout << "input: " << f.path << " " << f.size << " bytes\n";
+  if (c.keep_done) std::cout << "incremental: yes\n";
 }
 
 // One field, bare, for scripts (a sidecar's main container reading where to

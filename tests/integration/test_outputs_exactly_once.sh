@@ -32,6 +32,10 @@ assert_eq 0 "$rc" "exit status after 20 crashes"
 assert_eq 20 "$(ls crashed.* | wc -l)" "crashes"
 seq 0 199 | sed 's/.*/item,&,ok/' > expected.csv
 cmp -s expected.csv out.csv || { diff expected.csv out.csv | head >&2; fail "out.csv is not every item exactly once"; }
+"$CKWRAP" inspect st | grep -qx "output: $PWD/out.csv $(wc -c < out.csv) bytes" ||
+  fail "inspect shows the committed size of out.csv"
+"$CKWRAP" inspect --json st | grep -qF "\"outputs\":[{\"path\":\"$PWD/out.csv\",\"size\":$(wc -c < out.csv)}]" ||
+  fail "inspect --json shows the committed size of out.csv"
 truncations=$(grep -c "killed by signal 9" ckwrap.err)
 assert_eq 20 "$truncations" "crashes seen by ckwrap"
 
