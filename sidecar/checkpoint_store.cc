@@ -83,10 +83,13 @@ Status ListDir(const std::string& dir, DirListing* listing) {
 }
 
 // Reads and verifies one generation; the reason on failure names no path.
-Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size) {
+// *unreadable: the file could not be read at all (EIO, EMFILE...), which says
+// nothing about its content, as opposed to bytes that fail to verify.
+Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* unreadable) {
   std::string bytes;
   Status status = ReadWholeFile(
       path, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
+  *unreadable = !status.ok();
   if (!status.ok()) return status;
   *size = bytes.size();
   return DecodeCheckpoint(bytes, out);
@@ -112,6 +115,16 @@ Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint
   out->journal_bytes = replay.valid_bytes;
   out->journal_torn_bytes = replay.torn_bytes;
   out->journal_commits = replay.commits;
+  return Status::Ok();
+}
+
+// dir/name -> dir/name.rejected: no longer a generation Load would consider.
+Status RenameAside(const std::string& dir, const std::string& name) {
+  const std::string from = dir + "/" + name;
+  const std::string to = from + ".rejected";
+  if (file_ops().Rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno("rename", from, errno);
+  }
   return Status::Ok();
 }
 
@@ -156,17 +169,25 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   std::vector<std::string> failures;
   for (uint64_t generation : listing.generations) {
     std::string path = dir_ + "/" + FileName(generation);
-    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes);
+    bool unreadable = false;
+    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes, &unreadable);
     if (!status.ok()) {
       if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
         *pruned = true;  // removed since the listing: not corrupt
         return status;
       }
+      // Falling back past a file we merely failed to read would lose its progress.
+      if (unreadable) {
+        return Status::Error(status.message() + " (not falling back to an older checkpoint)");
+      }
       failures.push_back(path + ": " + status.message());
       continue;
     }
     status = LoadJournal(dir_, generation, out);
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) *pruned = true;
+      return status;
+    }
     // A commit prunes a snapshot before its journal: a snapshot gone now means
     // its journal may have gone before we read it. List again.
     if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
@@ -221,11 +242,23 @@ Status CheckpointStore::Commit(const std::string& encoded) {
   // Best effort and not synced: an older generation that survives, or comes back
   // after a crash, is only a stale fallback, and the next commit prunes it again.
   // A snapshot goes before its journal: a journal without its snapshot is ignored.
+  // A generation newer than the fallback is one that Load rejected: keep it,
+  // renamed out of the way, for a human to examine; never delete evidence.
   for (uint64_t generation : listing.generations) {
-    if (generation != fallback) (void)UnlinkIfPresent(dir_ + "/" + FileName(generation));
+    if (generation == fallback) continue;
+    if (generation > fallback) {
+      (void)RenameAside(dir_, FileName(generation));
+    } else {
+      (void)UnlinkIfPresent(dir_ + "/" + FileName(generation));
+    }
   }
   for (uint64_t generation : listing.journals) {
-    if (generation != fallback) (void)UnlinkIfPresent(dir_ + "/" + JournalFileName(generation));
+    if (generation == fallback) continue;
+    if (generation > fallback) {
+      (void)RenameAside(dir_, JournalFileName(generation));
+    } else {
+      (void)UnlinkIfPresent(dir_ + "/" + JournalFileName(generation));
+    }
   }
   return Status::Ok();
 }

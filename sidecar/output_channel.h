@@ -33,6 +33,9 @@ class OutputChannel {
   // child (the caller closes it after the launch). False on failure, with errno.
   bool Open(int* child_fd);
   bool eof() const { return eof_; }
+  // Stops reading as if at end of file (the job exited but something that
+  // left its group keeps the pipe open); what was read is passed on first.
+  void ForceEof() { OnEof(); }
   // The handle's close callback has run: the object may be destroyed.
   bool closed() const { return closed_; }
   const char* name() const { return name_; }

@@ -23,6 +23,12 @@ Status StartingCheckpoint(LoadedCheckpoint& loaded, const RunOptions& options, C
   Status status = FingerprintInputs(options.inputs, &inputs);
   if (!status.ok()) return status;
   const uint64_t fingerprint = CommandFingerprint(options.command);
+  // A watcher restarted after its job completed must not wipe the position
+  // the main container reads: it keeps the completed checkpoint and exits 0.
+  if (loaded.found && loaded.checkpoint.complete && options.watch) {
+    *out = std::move(loaded.checkpoint);
+    return Status::Ok();
+  }
   if (loaded.found && !loaded.checkpoint.complete) {
     *out = std::move(loaded.checkpoint);
     std::string changes = DescribeInputChanges(out->inputs, inputs);

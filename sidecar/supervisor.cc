@@ -30,6 +30,8 @@ namespace {
 constexpr size_t kReadBufferBytes = 64 * 1024;
 constexpr uint64_t kMaxProtocolWarnings = 100;  // per ckwrap run; then one notice
 constexpr uint64_t kCommitRetryMs = 1000;
+// Failed commits retried once the job is gone before ckwrap gives up (125).
+constexpr int kEndingCommitAttempts = 5;
 // Reading stops while this much journal data waits for a commit (a flood
 // faster than the disk): the pipe then holds the job back, memory stays bounded.
 constexpr size_t kMaxPendingJournalBytes = 16 << 20;
@@ -439,7 +441,6 @@ void Supervisor::UpdateReading() {
 }
 
 void Supervisor::OnProtocolEof() {
-  uv_timer_stop(&eof_timer_);
   splitter_.Finish();
   pipe_eof_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(protocol_pipe_),
@@ -685,18 +686,9 @@ void Supervisor::OnChildExit(int wait_status) {
   // Whatever the job left in its group (holding fd 3 or not) must not run on
   // beside the next attempt.
   KillGroup(SIGKILL);
-  if (!pipe_eof_) {
-    uv_timer_start(
-        &eof_timer_,
-        [](uv_timer_t* timer) {
-          auto* self = static_cast<Supervisor*>(timer->data);
-          LogError(
-              "a process outside the job's process group still holds fd 3; "
-              "no longer reading it");
-          self->OnProtocolEof();
-        },
-        kEofAfterExitMs, 0);
-  }
+  uv_timer_start(
+      &eof_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->OnEofTimeout(); },
+      kEofAfterExitMs, 0);
   const int code = ExitCodeOf(wait_status);
   events_.Emit("exit", {{"attempt", std::to_string(checkpoint_.attempts)},
                         {"status", std::to_string(code)},
@@ -707,6 +699,28 @@ void Supervisor::OnChildExit(int wait_status) {
             std::to_string(checkpoint_.attempts) + ")");
   }
   MaybeRunOver();
+}
+
+// The job has exited; its pipes should reach EOF at once. One still open is
+// held by a process that left the job's group: stop reading it. Never while
+// reading is paused for backpressure: the records still in the pipe count.
+void Supervisor::OnEofTimeout() {
+  if (phase_ != Phase::kRunning) return;
+  if (reading_paused_) {
+    uv_timer_start(&eof_timer_, eof_timer_.timer_cb, kEofAfterExitMs, 0);
+    return;
+  }
+  if (!pipe_eof_) {
+    LogError("a process outside the job's process group still holds fd 3; no longer reading it");
+    OnProtocolEof();
+  }
+  for (const auto& channel : channels_) {
+    if (!channel->eof()) {
+      LogError(std::string("a process outside the job's process group still holds its ") +
+               channel->name() + "; no longer reading it");
+      channel->ForceEof();
+    }
+  }
 }
 
 void Supervisor::MaybeRunOver() {
@@ -805,6 +819,7 @@ void Supervisor::MaybeDone() {
 }
 
 void Supervisor::StartCommit() {
+  if (abandon_commits_) dirty_ = false;
   if (commit_in_flight_ || !dirty_ || commit_failing_) return;
   checkpoint_.updated_unix_ms = NowUnixMs();
   HashOutputTails();
@@ -863,10 +878,21 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     LogError("checkpoint not saved: " + status.message());
     dirty_ = true;
     snapshot_next_ = true;
-    if (phase_ == Phase::kFinishing) {
-      exit_code_ = kExitUsage;
-      phase_ = Phase::kDone;
-      return;
+    // Ending (the job is gone, or ckwrap was told to stop): retry a few times,
+    // then exit 125 rather than retry forever deaf to signals. The previous
+    // commit on disk is intact; the next run resumes from it.
+    const bool ending =
+        phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
+    if (ending && ++ending_commit_failures_ >= kEndingCommitAttempts) {
+      LogError("giving up on saving the last checkpoint after " +
+               std::to_string(kEndingCommitAttempts) + " attempts");
+      abandon_commits_ = true;
+      dirty_ = false;
+      if (phase_ == Phase::kFinishing) {
+        exit_code_ = kExitUsage;
+        return MaybeDone();
+      }
+      return Finish(kExitUsage, "error: the last checkpoint could not be saved");
     }
     commit_failing_ = true;
     uv_timer_start(
@@ -880,6 +906,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     return;
   }
   committed_records_ = records;
+  ending_commit_failures_ = 0;
   events_.Emit("commit",
                {{"records", std::to_string(records)}, {"snapshot", snapshot ? "true" : "false"}});
   Acknowledge(records);

@@ -58,6 +58,7 @@ class Supervisor {
   void StopJob(int stop_signal);
   void SendStopSignal();
   void OnStalled();
+  void OnEofTimeout();
   void MaybeRunOver();
   void Decide();
   void Finish(int exit_code, const std::string& summary);
@@ -133,6 +134,8 @@ class Supervisor {
   bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
   bool commit_in_flight_ = false;
   bool commit_failing_ = false;
+  int ending_commit_failures_ = 0;
+  bool abandon_commits_ = false;  // gave up saving: the run ends without it
   uint64_t committed_records_ = 0;
   uint64_t protocol_warnings_ = 0;
   // The acknowledgement pipe's write end (the job reads fd 4), and the SYNC

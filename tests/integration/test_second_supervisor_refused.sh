@@ -2,30 +2,34 @@
 # pid; a lock left by a SIGKILLed ckwrap does not block the next run.
 . "$(dirname "$0")/lib.sh"
 
-mkfifo started release
+# One pair of fifos per round: reopening a fifo can meet the previous
+# writer still closing it, and the reader then sees EOF instead of the line.
+mkfifo started1 release1 started2 release2
 cat > job.sh <<'JOB'
 #!/bin/bash
-echo started > started
-read -r _ < release
+echo started > "started$ROUND"
+read -r _ < "release$ROUND"
 JOB
 chmod +x job.sh
 
+export ROUND=1
 "$CKWRAP" --state-dir st -- ./job.sh 2>first.err &
 first=$!
-read -r _ < started
+read -r _ < started1
 run_ckwrap --state-dir st -- ./job.sh
 assert_eq 125 "$rc" "second supervisor"
 assert_contains ckwrap.err "in use by another ckwrap (pid $first)" "names the holder"
-echo go > release
+echo go > release1
 wait "$first" || fail "first supervisor failed"
 
 # Killed holder: the lock dies with it.
+export ROUND=2
 "$CKWRAP" --state-dir st -- ./job.sh 2>first.err &
 first=$!
-read -r _ < started
+read -r _ < started2
 kill -9 "$first"
 wait "$first" 2>/dev/null || true
-echo go > release  # lets the orphaned job end
+echo go > release2  # lets the orphaned job end
 printf '#!/bin/sh\nexit 0\n' > ok.sh
 chmod +x ok.sh
 run_ckwrap --state-dir st -- ./ok.sh

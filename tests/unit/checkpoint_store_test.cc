@@ -134,9 +134,27 @@ TEST_CASE("Commit after a corrupt newest generation never overwrites it and keep
   CHECK(store.generation() == 2);
   REQUIRE(store.Commit(EncodeCheckpoint(WithRecords(3))).ok());
   CHECK(store.generation() == 3);
-  // Generation 1, the last one that verified, stays as the fallback.
-  CHECK(ListNames(dir.path()) == std::vector<std::string>{Name(1), Name(3)});
+  // Generation 1, the last one that verified, stays as the fallback; the
+  // rejected generation 2 is kept aside for a human, not deleted.
+  CHECK(ListNames(dir.path()) == std::vector<std::string>{Name(1), Name(2) + ".rejected", Name(3)});
   CHECK(LoadOk(dir.path()).checkpoint.records == 3);
+}
+
+TEST_CASE("A generation that cannot be read stops the load instead of falling back") {
+  TempDir dir;
+  {
+    CheckpointStore first(dir.path());
+    Commit(first, 1);
+  }
+  // A read error (here EISDIR) says nothing about the content: falling back to
+  // generation 1 and pruning would lose generation 2's progress.
+  REQUIRE(mkdir((dir / Name(2)).c_str(), 0700) == 0);
+  CheckpointStore store(dir.path());
+  LoadedCheckpoint loaded;
+  Status status = store.Load(&loaded);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find(Name(2)) != std::string::npos);
+  CHECK(status.message().find("not falling back") != std::string::npos);
 }
 
 TEST_CASE("Commit without Load still never overwrites an existing file") {
