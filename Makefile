@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= 2
 
-.PHONY: all deps build test test-fast test-sanitize demo install clean format bench torture fuzz
+.PHONY: all deps build test test-fast test-asan test-sanitize demo install clean format bench torture fuzz
 
 all: build
 
@@ -18,7 +18,10 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The default test run: every test on a normal build, then again under ASan+UBSan.
-test: test-fast test-sanitize
+test: test-fast test-asan
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs it via make test).
+test-asan: test-sanitize
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

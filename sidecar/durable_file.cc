@@ -101,7 +101,8 @@ Status Replace(const std::string& dir, const std::string& name, std::string_view
                bool durable) {
   const std::string final_path = dir + "/" + name;
   const std::string temp_path = TempPath(dir, name);
-  int fd = file_ops().Open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  int fd = file_ops().Open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           mode);
   // Not created by us (O_EXCL): nothing of ours to remove.
   if (fd < 0) return WithContext(final_path, Status::FromErrno("open", temp_path, errno));
   Status status = FillTempFile(fd, bytes, temp_path, durable);

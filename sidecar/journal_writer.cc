@@ -104,7 +104,8 @@ Status JournalWriter::Create(const std::string& dir, uint64_t generation) {
   Status status = Close();
   if (!status.ok()) return status;
   path_ = dir + "/" + JournalFileName(generation);
-  int fd = file_ops().Open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  int fd = file_ops().Open(path_.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
     // Left by a crash between a snapshot's unlink and its journal's: no snapshot
     // refers to it any more, so its content is not ours to keep.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -26,7 +27,7 @@ StateLock::~StateLock() {
 
 Status StateLock::Acquire(const std::string& dir) {
   const std::string path = dir + "/lock";
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Status::FromErrno("cannot open lock file", path, errno);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
@@ -65,10 +66,25 @@ Status MakeDirectories(const std::string& dir) {
       return Status::FromErrno("cannot create state directory", prefix, errno);
     }
   }
+  std::string path = dir;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
   struct stat st {};
-  if (stat(dir.c_str(), &st) != 0)
+  if (lstat(path.c_str(), &st) != 0) {
     return Status::FromErrno("cannot use state directory", dir, errno);
+  }
+  // Another user who can swap the directory (a symlink, a world-writable
+  // directory) could point ckwrap's writes elsewhere or replace checkpoints.
+  if (S_ISLNK(st.st_mode)) {
+    return Status::Error("state directory " + dir +
+                         " is a symbolic link; give the directory it points to instead");
+  }
   if (!S_ISDIR(st.st_mode)) return Status::Error("state directory " + dir + " is not a directory");
+  if (st.st_mode & S_IWOTH) {
+    char mode[8];
+    snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::Error("state directory " + dir + " is writable by other users (mode " + mode +
+                         "); run chmod o-w on it");
+  }
   return Status::Ok();
 }
 

@@ -32,6 +32,7 @@ wait "$first" 2>/dev/null || true
 echo go > release2  # lets the orphaned job end
 printf '#!/bin/sh\nexit 0\n' > ok.sh
 chmod +x ok.sh
-run_ckwrap --state-dir st -- ./ok.sh
+# (A different command on the same state: --resume-anyway, the lock is what is tested.)
+run_ckwrap --state-dir st --resume-anyway -- ./ok.sh
 assert_eq 0 "$rc" "run after a killed holder"
 pass "second supervisor refused; stale lock ignored"
