@@ -705,7 +705,7 @@ void Supervisor::OnChildExit(int wait_status) {
 // held by a process that left the job's group: stop reading it. Never while
 // reading is paused for backpressure: the records still in the pipe count.
 void Supervisor::OnEofTimeout() {
-  if (phase_ != Phase::kRunning) return;
+  if (phase_ != Phase::kRunning || !child_exited_) return;
   if (reading_paused_) {
     uv_timer_start(&eof_timer_, eof_timer_.timer_cb, kEofAfterExitMs, 0);
     return;
@@ -730,6 +730,7 @@ void Supervisor::MaybeRunOver() {
     if (!channel->eof()) return;
   }
   child_pid_ = -1;
+  uv_timer_stop(&eof_timer_);       // armed at the exit; must not fire into the next attempt
   if (watcher_) watcher_->Check();  // what the job wrote to the file before it exited
   phase_ = Phase::kDraining;
   StartCommit();
