@@ -150,14 +150,16 @@ TEST_CASE("A torn tail at every truncation length keeps exactly the whole commit
   }
 }
 
-TEST_CASE("Every flipped byte is detected: an error, or the last commit dropped as torn") {
+TEST_CASE("Every single-bit flip is detected: an error, or the last commit dropped as torn") {
   Built built = Build(Base());
   const size_t last_commit_start = built.ends[built.ends.size() - 2];
   REQUIRE(built.last_commit_record > last_commit_start);
-  for (size_t i = 0; i < built.bytes.size(); ++i) {
+  for (size_t flip = 0; flip < built.bytes.size() * 8; ++flip) {
+    const size_t i = flip / 8;
     CAPTURE(i);
+    CAPTURE(flip % 8);
     std::string bytes = built.bytes;
-    bytes[i] = static_cast<char>(bytes[i] ^ 0x40);
+    bytes[i] = static_cast<char>(bytes[i] ^ (1 << (flip % 8)));
     Checkpoint c = Base();
     JournalReplay replay;
     Status status = ReplayJournal(bytes, 7, &c, &replay);
