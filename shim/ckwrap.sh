@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # ckwrap.sh: the ckwrap protocol for shell jobs (POSIX sh: bash, dash, busybox sh).
 #
 #   . "$(ckwrap --shim sh)"            # or the installed path, see ckwrap(1)

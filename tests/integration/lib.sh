@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Shared helpers for the integration tests: each test sources this, gets a
 # fresh scratch directory as its cwd, and fails loudly with a reason.
 set -euo pipefail

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # State directories ckwrap cannot use are refused at once with exit 125 and a
 # message naming the path: a regular file, a path under a regular file, and a
 # read-only filesystem (a read-only tmpfs, when mount is allowed).

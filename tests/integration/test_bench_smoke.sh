@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # scripts/bench runs end to end at tiny sizes (the real run is `make bench`):
 # every measurement runs, the JSON has every row, each with a ratio.
 . "$(dirname "$0")/lib.sh"

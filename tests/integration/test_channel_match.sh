@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --match: an unmodified legacy script printing "Processed N/M rows" on stdout
 # crashes twice and resumes from the regex's position, every row done exactly
 # once; --match on stderr; the output still passes through; a bad regex is a

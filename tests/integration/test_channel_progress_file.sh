@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --progress-file: a job appends protocol lines to a file that does not exist
 # yet and is rotated during the run by rename-and-recreate (with late writes
 # to the old file), copytruncate, delete-and-recreate and atomic replace: no

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The progress file's identity and offset are in the checkpoint: ckwrap
 # killed with SIGKILL and run again neither re-reads the lines it committed
 # nor skips those appended while it was down, and a line half-written at the

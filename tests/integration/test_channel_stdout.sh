@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --protocol-on stdout|stderr: lines behind the prefix are records and are
 # consumed; every other byte passes through unchanged and in order (binary,
 # large, a partial last line, a prompt without a newline shown at once), and a

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ckwrap watch: the sidecar follows a file written by an independent process,
 # commits its records, stops on SIGTERM (75, after a last read and commit),
 # resumes from the saved offset when restarted (also after SIGKILL), and exits

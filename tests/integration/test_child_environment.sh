@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # What the job sees: fd 3 and CKWRAP_FD, fd 4 and CKWRAP_ACK_FD (SYNC
 # acknowledgements), no other ckwrap fd, its own process
 # group, the caller's ignored signals and mask (and not ckwrap's own), its own

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A corrupted newest checkpoint is rejected loudly and the previous generation
 # is used; when no generation verifies, ckwrap stops with 125 naming the files
 # and never starts over.

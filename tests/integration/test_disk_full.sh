@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The disk holding the state directory fills up (a small tmpfs, ENOSPC): the
 # failed write is reported with its path, the last good checkpoint stays intact,
 # the job keeps running, and the checkpoint is written from memory once space

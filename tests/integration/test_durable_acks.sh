@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Durable acknowledgements: a job deleting each source file only after
 # `ck_checkpoint --sync` returned never loses an item, though ckwrap itself
 # is SIGKILLed 100 times at random points (UNSAFE=1, deleting right after

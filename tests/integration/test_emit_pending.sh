@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ckwrap emit: validated records to $CKWRAP_FD, 125 on bad usage, a no-op
 # outside ckwrap. ckwrap pending: drops DONE lines (whole line or --field N),
 # from $CKWRAP_DONE_FILE or a state directory, streaming, and fast.

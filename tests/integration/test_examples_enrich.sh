@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # scripts/examples/enrich.py: 1,000 documents against a flaky API that raises
 # and SIGKILLs at random. Under ckwrap every document is enriched, and a
 # document is enriched more than once only if it was in flight at a SIGKILL

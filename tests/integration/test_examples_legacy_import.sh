@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # scripts/examples/legacy_import_{before,after}.sh: the conversion is three
 # lines; the converted script, SIGKILLed twice under ckwrap, inserts every row
 # once and only the two in-flight rows twice; run bare it does exactly what

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # scripts/examples/parallel_workers.sh: 8 workers fed by `ckwrap pending`,
 # each emitting DONE. The job is SIGKILLed (whole process group) midway; the
 # relaunch processes exactly the ids not DONE at the crash, so an id is

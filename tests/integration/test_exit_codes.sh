@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ckwrap's exit status is the job's: 0, N, 128+signal; 126 and 127 as a shell.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A job that ignores SIGTERM is SIGKILLed after --grace; ckwrap still exits 75.
 . "$(dirname "$0")/lib.sh"
 

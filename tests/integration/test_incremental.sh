@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --incremental: a daily run over yesterday's items plus 10 new ones
 # processes exactly the 10 (through CKWRAP_DONE_FILE, Python's pending() and
 # `ckwrap pending`); without it, a completed job's next run does everything.

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # inspect decodes and verifies (non-zero on a bad file, with the reason);
 # reset forgets progress so the next run starts fresh; success retires the
 # checkpoint so the next run starts fresh too.

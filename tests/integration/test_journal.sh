@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Records land in the journal in every --sync mode, a flood of DONE ids
 # (compacted on the way) is kept whole, and a torn journal tail is dropped with
 # a notice while everything committed before it is kept.

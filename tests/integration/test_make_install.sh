@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # make install DESTDIR=... PREFIX=... stages the binary, the man pages in
 # their sections' directories and the shims; the staged binary finds its
 # installed shims (ckwrap --shim) and man finds the pages.

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The man pages are lint-clean under mandoc and groff, and ckwrap(1)'s OPTIONS
 # section documents exactly the options `ckwrap --help` prints.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}

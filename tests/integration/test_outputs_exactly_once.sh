@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A bash job appending one line per item to out.csv (ck_checkpoint --sync
 # after each) and SIGKILLed at 20 random points (after a whole line, in the
 # middle of a line, or between the CKPT and its acknowledgement) ends with

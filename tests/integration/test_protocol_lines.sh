@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Every v1 verb is recorded; malformed lines, unknown verbs and overlong lines
 # are reported with their line number and skipped; \r\n and records split
 # across writes are accepted; a last line without '\n' still counts.

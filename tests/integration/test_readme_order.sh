@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The README's set-up reads in the promised order: the two commands (make
 # demo, make test), then the three-line conversion of a legacy script, then
 # the recipes.

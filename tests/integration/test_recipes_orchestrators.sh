@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The README's recipes, with this script playing the orchestrator's part:
 # a Kubernetes Job (restart on failure, fail the Job on 76, state on a volume,
 # one state dir per completion index), systemd (RestartPreventExitStatus=76),

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The machine (or container) dies mid-run: ckwrap and its job are SIGKILLed.
 # Running the same command again resumes on its very first launch.
 . "$(dirname "$0")/lib.sh"

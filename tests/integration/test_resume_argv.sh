@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # How the position reaches the job: --resume-from POS appended (one argv
 # element, never through a shell), --resume-flag, {} templating, env only.
 . "$(dirname "$0")/lib.sh"

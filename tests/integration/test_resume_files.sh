@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A resumed child gets CKWRAP_DONE_FILE (its DONE ids, one per line) and
 # CKWRAP_STATE_FILE (STATE as JSON); a fresh one gets neither (not even
 # inherited); if the files cannot be written, ckwrap stops with 125 naming

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A resume after the input file was edited, or with another command line in
 # the same state directory, is refused (125) with the reason; --resume-anyway
 # accepts it, and the run then finishes.

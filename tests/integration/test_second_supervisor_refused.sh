@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # One supervisor per state directory: a second is refused at once, naming the
 # pid; a lock left by a SIGKILLed ckwrap does not block the next run.
 . "$(dirname "$0")/lib.sh"

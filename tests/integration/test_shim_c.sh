@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # shim/ckwrap.h compiled as C (gcc -std=c99) and C++ (g++ -std=c++11), both
 # with -Wall -Wextra -Werror: a job that crashes once resumes with each item
 # processed once (the in-flight one twice), every call reaches the

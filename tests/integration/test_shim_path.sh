@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ckwrap --shim LANG prints the installed shim next to the binary
 # (PREFIX/bin/ckwrap -> PREFIX/share/ckwrap/shim/FILE), else the source tree's.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}

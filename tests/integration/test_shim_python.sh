@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # shim/ckwrap.py under python3: a job that crashes once resumes with each item
 # processed once (the in-flight one twice) through pending() and the done
 # file, every call reaches the checkpoint, args() drops the appended position,

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # shim/ckwrap.sh under bash, dash and busybox sh: a job that crashes once
 # resumes with each item processed once (the in-flight one twice), every
 # record reaches the checkpoint, the original arguments come back, a bare run

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The state directory is private: created 0700 with 0600 files; a state path
 # that is a symbolic link, or a directory other users can write, is refused
 # with a clear message (exit 125) before anything is read or written.

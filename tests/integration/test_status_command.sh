@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ckwrap status reports a real run: while the supervisor holds the directory
 # (running, its pid), after a crash and restart, and after success; --field
 # gives bare values; with no argument it lists the jobs under .ckwrap/.

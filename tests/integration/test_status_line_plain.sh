@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # When stderr is not a terminal the status line is plain text: one every
 # --status-interval and one per restart, no escape codes anywhere, and the
 # job's output untouched; --quiet silences it; --log-format json makes every

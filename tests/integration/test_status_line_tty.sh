@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # On a terminal the status line (position, n/total bar, rate, ETA, restarts)
 # is drawn in place and never tears the job's output: every line the job
 # printed (stdout and stderr, a line written in two pieces too) reaches the

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # SIGTERM to ckwrap means stop, not crash: the job's group gets it, ckwrap
 # exits 75 without relaunching, and the next run resumes.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --events writes one JSON line per event; --termination-log a one-line summary.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # As PID 1 of a new PID namespace, ckwrap reaps every orphan (100 zombies)
 # and still exits with the job's own status; nothing of the job outlives it.
 . "$(dirname "$0")/lib.sh"

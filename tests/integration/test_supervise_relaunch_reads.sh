@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # What a relaunched attempt writes long after the previous attempt's exit is
 # still read: nothing armed at one attempt's exit (the EOF timeout for pipes
 # held by escaped processes) may fire into the next attempt.

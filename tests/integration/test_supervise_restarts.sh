@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Progress-aware restarts: a job stuck at the same position gives up after K
 # runs with status 76 naming the position; one that crashes often but
 # advances finishes; --no-restart-on and --restart never/always.

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Signals reach the whole process group, grandchildren included; a job that
 # ignores SIGTERM is killed after --grace and its progress is kept;
 # --checkpoint-signal lets the job save its place before it is stopped.

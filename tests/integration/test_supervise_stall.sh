@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # A job that stops sending records for --stall-timeout is stopped as hung and
 # relaunched from its checkpoint.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # docker stop style: TERM, then KILL after a grace, and a whole-supervisor
 # restart, 20 times against one state directory: no committed progress lost,
 # every item done, at most one redone per cycle.

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # On a terminal the job's group gets the terminal: it reads its input there,
 # and Ctrl-C stops it without a relaunch (exit 130); the next run resumes.
 . "$(dirname "$0")/lib.sh"
