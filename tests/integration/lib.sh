@@ -53,6 +53,7 @@ wait_until() {
 
 # run_ckwrap ARGS...: runs ckwrap, stores its exit status in $rc and its
 # stderr in ckwrap.err, never failing the test by itself.
+# shellcheck disable=SC2034 # rc is the result, read by the sourcing test
 run_ckwrap() {
   rc=0
   "$CKWRAP" "$@" 2>ckwrap.err || rc=$?

@@ -24,7 +24,8 @@ mkfifo a1 a2 b1 b2
 # committed DIR POS: POS is committed and the commit has pruned the older
 # generations (an unlink after the disk is filled would free space again).
 committed() {
-  position_is "$1" "$2" && [ "$(ls "$1" | grep -c '^checkpoint\.')" -le 2 ]
+  local files=("$1"/checkpoint.*)
+  position_is "$1" "$2" && [ "${#files[@]}" -le 2 ]
 }
 cat > job.sh <<'JOB'
 #!/bin/bash
@@ -56,7 +57,8 @@ assert_eq 1 "$(checkpoint_position disk/state)" "last good checkpoint intact"
 for file in disk/state/checkpoint.*; do
   "$CKWRAP" inspect "$file" >/dev/null || fail "$file does not verify"
 done
-[ -z "$(ls -A disk/state | grep '^\.tmp\.')" ] || fail "temp file left after ENOSPC"
+temps=(disk/state/.tmp.*)
+[ ! -e "${temps[0]}" ] || fail "temp file left after ENOSPC"
 kill -0 "$supervisor" || fail "ckwrap stopped while the disk was full"
 
 rm disk/filler  # space is back: the checkpoint is written from memory
