@@ -4,8 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_set>
 #include <vector>
+
+#include "done_set.h"
 
 namespace ckwrap {
 
@@ -58,9 +59,9 @@ struct Checkpoint {
   // The last CKPT position, verbatim; handed back as --resume-from.
   bool has_position = false;
   std::string position;
-  // DONE ids (set semantics). Kept as a hash set so a DONE costs O(1); a later
-  // journal appends only the ids new since the last commit.
-  std::unordered_set<std::string> done;
+  // DONE ids (set semantics): a DONE costs O(1), and a later journal appends
+  // only the ids new since the last commit.
+  DoneSet done;
   std::vector<Failure> failures;
   std::map<std::string, std::string> state;
   uint64_t records = 0;   // protocol records accepted, over all attempts

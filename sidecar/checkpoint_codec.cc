@@ -94,16 +94,16 @@ class StringSink : public std::streambuf {
 
 // The done ids straight into the output, bypassing the archive: the same
 // bytes (u64 little-endian length, then the id), a few times faster.
-void WriteDoneIds(std::string* out, const std::unordered_set<std::string>& done) {
-  for (const std::string& id : done) {  // hash order: unspecified
-    uint64_t size = id.size();
-    for (size_t i = 0; i < 8; ++i) out->push_back(static_cast<char>(size >> (8 * i)));
+void WriteDoneIds(std::string* out, const DoneSet& done) {
+  for (std::string_view id : done) {  // insertion order
+    char size[8];
+    for (size_t i = 0; i < 8; ++i) size[i] = static_cast<char>(uint64_t{id.size()} >> (8 * i));
+    out->append(size, sizeof size);
     out->append(id);
   }
 }
 
-void WritePayload(OutArchive& ar, std::string* out, const Checkpoint& c,
-                  const std::unordered_set<std::string>& done) {
+void WritePayload(OutArchive& ar, std::string* out, const Checkpoint& c, const DoneSet& done) {
   WriteFlag(ar, c.has_position);
   WriteString(ar, c.position);
   ar(uint64_t{done.size()});
@@ -167,6 +167,12 @@ class ViewBuf : public std::streambuf {
     setg(begin, begin, begin + bytes.size());
   }
   size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
+  // The next n (<= remaining()) bytes, consumed, without a copy.
+  std::string_view Take(size_t n) {
+    std::string_view taken(gptr(), n);
+    setg(eback(), gptr() + n, egptr());
+    return taken;
+  }
 };
 
 class PayloadReader {
@@ -194,12 +200,13 @@ class PayloadReader {
     return count;
   }
 
-  std::string String(const char* field) {
+  std::string String(const char* field) { return std::string(View(field)); }
+
+  // A string's bytes in place: valid while the payload is.
+  std::string_view View(const char* field) {
     uint64_t size = Number<uint64_t>();
     if (size > buf_->remaining()) throw TooBig(field, size);
-    std::string s(size, '\0');
-    (*ar_)(cereal::binary_data(s.data(), s.size()));
-    return s;
+    return buf_->Take(size);
   }
 
   size_t remaining() const { return buf_->remaining(); }
@@ -220,7 +227,7 @@ void ReadPayload(PayloadReader& in, Checkpoint* c) {
   c->position = in.String("position");
   uint64_t done = in.Count("done", kMinStringBytes);
   c->done.reserve(done);
-  for (uint64_t i = 0; i < done; ++i) c->done.insert(in.String("done id"));
+  for (uint64_t i = 0; i < done; ++i) c->done.insert(in.View("done id"));
   uint64_t failures = in.Count("failures", kMinPairBytes);
   c->failures.reserve(failures);
   for (uint64_t i = 0; i < failures; ++i) {
@@ -335,8 +342,7 @@ std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
   return EncodeCheckpoint(checkpoint, checkpoint.done);
 }
 
-std::string EncodeCheckpoint(const Checkpoint& checkpoint,
-                             const std::unordered_set<std::string>& done) {
+std::string EncodeCheckpoint(const Checkpoint& checkpoint, const DoneSet& done) {
   // The payload is written after the header's place, in the one string.
   std::string out(fmt::kHeaderBytes, '\0');
   out.reserve(fmt::kHeaderBytes + 256 + done.size() * 24);

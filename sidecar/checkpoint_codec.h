@@ -3,7 +3,6 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include "checkpoint.h"
 #include "status.h"
@@ -14,8 +13,7 @@ namespace ckwrap {
 std::string EncodeCheckpoint(const Checkpoint& checkpoint);
 // The same with the done ids taken from done instead of checkpoint.done, so a
 // snapshot can be encoded on a worker thread from a set the loop only reads.
-std::string EncodeCheckpoint(const Checkpoint& checkpoint,
-                             const std::unordered_set<std::string>& done);
+std::string EncodeCheckpoint(const Checkpoint& checkpoint, const DoneSet& done);
 
 // Checks magic, version, length bound and checksum before cereal sees a byte,
 // then decodes with every size prefix bounded by the bytes left, so hostile

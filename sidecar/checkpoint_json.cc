@@ -59,16 +59,13 @@ void AppendSignedField(std::string* out, const char* name, int64_t value) {
 
 // The first max_ids done ids in byte order, so the output is stable.
 std::string DoneIdsToJson(const Checkpoint& c, size_t max_ids) {
-  std::vector<const std::string*> ids;
-  ids.reserve(c.done.size());
-  for (const std::string& id : c.done) ids.push_back(&id);
+  std::vector<std::string_view> ids(c.done.begin(), c.done.end());
   size_t shown = std::min(max_ids, ids.size());
-  auto less = [](const std::string* a, const std::string* b) { return *a < *b; };
-  std::partial_sort(ids.begin(), ids.begin() + shown, ids.end(), less);
+  std::partial_sort(ids.begin(), ids.begin() + shown, ids.end());
   std::string out = "[";
   for (size_t i = 0; i < shown; ++i) {
     if (i > 0) out += ',';
-    out += JsonString(*ids[i]);
+    out += JsonString(ids[i]);
   }
   return out + "]";
 }

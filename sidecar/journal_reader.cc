@@ -100,7 +100,7 @@ bool ParseOutputs(std::string_view payload, std::vector<OutputFile>* out) {
 }
 
 void ApplyCommit(std::string_view payload, Pending* pending, Checkpoint* c) {
-  for (std::string_view id : pending->done) c->done.emplace(id);
+  for (std::string_view id : pending->done) c->done.insert(id);
   for (Failure& f : pending->failures) c->failures.push_back(std::move(f));
   for (auto& [key, value] : pending->state) c->state[std::string(key)] = std::string(value);
   if (pending->has_progress_file) c->progress_file = pending->progress_file;

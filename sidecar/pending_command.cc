@@ -11,10 +11,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-#include <unordered_set>
 
 #include "checkpoint_store.h"
 #include "commands.h"
+#include "done_set.h"
 #include "durable_file.h"
 #include "log.h"
 #include "options.h"
@@ -29,8 +29,6 @@ struct PendingArgs {
   std::string state_dir;
   size_t field = 0;  // 0: the whole line
 };
-
-using IdSet = std::unordered_set<std::string_view>;
 
 int PendingUsage(const std::string& why) {
   LogError("pending: " + why + " (usage: ckwrap pending [STATE_DIR] [--field N])");
@@ -65,9 +63,8 @@ Status ParsePendingArgs(const std::vector<std::string>& args, PendingArgs* out) 
   return Status::Ok();
 }
 
-// The done ids: views into *storage (the done file) or into *checkpoint.
-Status LoadDoneSet(const std::string& state_dir, std::string* storage, Checkpoint* checkpoint,
-                   IdSet* done) {
+// The done ids, from the checkpoint in state_dir or from $CKWRAP_DONE_FILE.
+Status LoadDoneSet(const std::string& state_dir, DoneSet* done) {
   if (!state_dir.empty()) {
     CheckpointStore store(state_dir);
     LoadedCheckpoint loaded;
@@ -79,16 +76,15 @@ Status LoadDoneSet(const std::string& state_dir, std::string* storage, Checkpoin
     if (!loaded.found || (loaded.checkpoint.complete && !loaded.checkpoint.keep_done)) {
       return Status::Ok();
     }
-    *checkpoint = std::move(loaded.checkpoint);
-    done->reserve(checkpoint->done.size());
-    for (const std::string& id : checkpoint->done) done->insert(id);
+    *done = std::move(loaded.checkpoint.done);
     return Status::Ok();
   }
   const char* path = std::getenv("CKWRAP_DONE_FILE");
   if (path == nullptr || *path == '\0') return Status::Ok();
-  Status status = ReadWholeFile(path, kMaxDoneFileBytes, storage);
+  std::string storage;
+  Status status = ReadWholeFile(path, kMaxDoneFileBytes, &storage);
   if (!status.ok()) return status;
-  std::string_view rest(*storage);
+  std::string_view rest(storage);
   done->reserve(rest.size() / 16);
   while (!rest.empty()) {
     size_t nl = rest.find('\n');
@@ -117,7 +113,7 @@ std::string_view IdOf(std::string_view line, size_t field) {
 
 class Filter {
  public:
-  Filter(const IdSet& done, size_t field) : done_(done), field_(field) {}
+  Filter(const DoneSet& done, size_t field) : done_(done), field_(field) {}
 
   // Appends to out the lines of data that are not done; keeps a partial last line.
   void Feed(std::string_view data, std::string* out) {
@@ -148,10 +144,10 @@ class Filter {
   void Emit(std::string_view line_with_nl, std::string* out) {
     std::string_view line = line_with_nl;
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    if (done_.count(IdOf(line, field_)) == 0) out->append(line_with_nl);
+    if (!done_.contains(IdOf(line, field_))) out->append(line_with_nl);
   }
 
-  const IdSet& done_;
+  const DoneSet& done_;
   size_t field_;
   std::string partial_;
 };
@@ -172,10 +168,8 @@ int PendingCommand(const std::vector<std::string>& args) {
   PendingArgs parsed;
   Status status = ParsePendingArgs(args, &parsed);
   if (!status.ok()) return PendingUsage(status.message());
-  std::string storage;
-  Checkpoint checkpoint;
-  IdSet done;
-  status = LoadDoneSet(parsed.state_dir, &storage, &checkpoint, &done);
+  DoneSet done;
+  status = LoadDoneSet(parsed.state_dir, &done);
   if (!status.ok()) {
     LogError("pending: " + status.message());
     return kExitUsage;

@@ -11,10 +11,10 @@ bool IsResumedLaunch(const Checkpoint& checkpoint) {
 
 std::string DoneFileBytes(const Checkpoint& checkpoint) {
   size_t bytes = 0;
-  for (const std::string& id : checkpoint.done) bytes += id.size() + 1;
+  for (std::string_view id : checkpoint.done) bytes += id.size() + 1;
   std::string out;
   out.reserve(bytes);
-  for (const std::string& id : checkpoint.done) {
+  for (std::string_view id : checkpoint.done) {
     out += id;
     out += '\n';
   }

@@ -99,7 +99,7 @@ struct CommitJob {
   // For a snapshot: everything but the done ids, copied; the done ids are read
   // in place on the worker thread, the loop not changing them meanwhile.
   Checkpoint rest;
-  const std::unordered_set<std::string>* done_ids = nullptr;
+  const DoneSet* done_ids = nullptr;
   bool sync = true;
   Status status;
   std::function<void(const Status&, uint64_t, bool)> done;
@@ -469,8 +469,8 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
       // Set semantics: only a new id costs a journal record, and is progress.
       // While a snapshot is encoded, an id already in checkpoint_.done may be
       // journaled again: harmless (a set), and cheaper than a second lookup.
-      if (snapshot_in_flight_ ? done_overflow_.emplace(record.arg).second
-                              : checkpoint_.done.emplace(record.arg).second) {
+      if (snapshot_in_flight_ ? done_overflow_.insert(record.arg)
+                              : checkpoint_.done.insert(record.arg)) {
         AppendJournalDone(&journal_pending_, record.arg);
         progress_this_run_ = true;
       }
@@ -833,7 +833,7 @@ void Supervisor::StartCommit() {
     // O(all ids), but only at a run's start and end and at compaction, which
     // comes after a journal as large as the snapshot: O(1) per record amortized.
     // Encoded on the worker: until it is done, new ids go to done_overflow_.
-    std::unordered_set<std::string> done = std::move(checkpoint_.done);
+    DoneSet done = std::move(checkpoint_.done);
     job->rest = checkpoint_;
     checkpoint_.done = std::move(done);
     job->done_ids = &checkpoint_.done;

@@ -8,7 +8,6 @@
 
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "backoff.h"
@@ -130,7 +129,7 @@ class Supervisor {
   // A snapshot is being encoded on the worker from checkpoint_.done, which the
   // loop then only reads: new ids wait in done_overflow_ until it is done.
   bool snapshot_in_flight_ = false;
-  std::unordered_set<std::string> done_overflow_;
+  DoneSet done_overflow_;
   bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
   bool commit_in_flight_ = false;
   bool commit_failing_ = false;

@@ -85,7 +85,7 @@ int Journal(const std::string& dir, uint64_t ids, uint64_t commits, uint64_t rec
     std::string batch;
     for (uint64_t r = 0; r < records; ++r) {
       std::string id = "item-" + std::to_string(next++);
-      if (checkpoint.done.insert(id).second) ckwrap::AppendJournalDone(&batch, id);
+      if (checkpoint.done.insert(id)) ckwrap::AppendJournalDone(&batch, id);
     }
     checkpoint.records += records;
     ckwrap::AppendJournalCommit(&batch, checkpoint);
@@ -146,7 +146,7 @@ int Scaling(const std::string& dir, uint64_t commits, uint64_t records,
       std::string batch;
       for (uint64_t r = 0; r < records; ++r) {
         std::string id = "item-" + std::to_string(s.next++);
-        if (s.checkpoint.done.insert(id).second) ckwrap::AppendJournalDone(&batch, id);
+        if (s.checkpoint.done.insert(id)) ckwrap::AppendJournalDone(&batch, id);
       }
       s.checkpoint.records += records;
       ckwrap::AppendJournalCommit(&batch, s.checkpoint);

@@ -148,7 +148,7 @@ Checkpoint Advanced(const Checkpoint& from, const std::string& tag) {
 StoreStep AppendBatch(const Checkpoint& from, const Checkpoint& to) {
   return [from, to](CheckpointStore& store) {
     std::string records;
-    for (const std::string& id : to.done) {
+    for (std::string_view id : to.done) {
       if (from.done.count(id) == 0) AppendJournalDone(&records, id);
     }
     AppendJournalCommit(&records, to);

@@ -34,7 +34,7 @@ struct Step {
 void Apply(const Step& step, Checkpoint* c, std::string* journal,
            size_t* commit_record_start = nullptr) {
   for (const auto& id : step.done) {
-    if (c->done.insert(id).second) AppendJournalDone(journal, id);
+    if (c->done.insert(id)) AppendJournalDone(journal, id);
   }
   for (const auto& f : step.failures) {
     c->failures.push_back(f);
@@ -181,7 +181,7 @@ TEST_CASE("Every single-bit flip is detected: an error, or the last commit dropp
 TEST_CASE("A snapshot encoded with the done ids apart equals the whole encoding") {
   Checkpoint whole = Build(Base()).states.back();
   Checkpoint rest = whole;
-  std::unordered_set<std::string> done = std::move(rest.done);
+  DoneSet done = std::move(rest.done);
   rest.done = {"ignored"};
   std::string apart = EncodeCheckpoint(rest, done);
   Checkpoint decoded;

@@ -1,0 +1,183 @@
+#include "done_set.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ckwrap {
+namespace {
+
+// A ref is chunk << kChunkShift | offset: offsets within a chunk stay below
+// kChunkBytes (an id longer than that gets a chunk of its own, at offset 0).
+constexpr unsigned kChunkShift = 20;
+constexpr size_t kChunkBytes = size_t{1} << kChunkShift;
+constexpr size_t kFirstChunkBytes = 256;  // small sets stay small
+// A slot: the top 24 bits of the id's hash, then ref + 1 in the low 40 bits.
+constexpr unsigned kRefBits = 40;
+constexpr uint64_t kRefMask = (uint64_t{1} << kRefBits) - 1;
+constexpr size_t kMaxChunks = (size_t{1} << (kRefBits - kChunkShift)) - 1;  // 1 TiB of ids
+constexpr size_t kMinSlots = 16;
+
+uint64_t Hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
+uint64_t Tag(uint64_t hash) { return hash >> kRefBits; }
+
+// LEB128: 1 byte for ids up to 127 bytes.
+void PutVarint(std::string* out, size_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+size_t VarintBytes(size_t value) {
+  size_t n = 1;
+  for (; value >= 0x80; value >>= 7) ++n;
+  return n;
+}
+
+// The id stored at chunk[at]; *next is the offset after it.
+std::string_view IdIn(const std::string& chunk, size_t at, size_t* next) {
+  size_t length = 0;
+  unsigned shift = 0;
+  for (;;) {
+    auto byte = static_cast<unsigned char>(chunk[at++]);
+    length |= size_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) break;
+    shift += 7;
+  }
+  *next = at + length;
+  return std::string_view(chunk).substr(at, length);
+}
+
+// Slots for n ids at a load factor of at most 3/4.
+size_t SlotsFor(size_t n) {
+  size_t slots = kMinSlots;
+  while (slots / 4 * 3 < n) slots *= 2;
+  return slots;
+}
+
+}  // namespace
+
+DoneSet::DoneSet(std::initializer_list<std::string_view> ids) {
+  for (std::string_view id : ids) insert(id);
+}
+
+uint64_t DoneSet::Append(std::string_view id) {
+  const size_t need = VarintBytes(id.size()) + id.size();
+  if (chunks_.empty() || (!chunks_.back().empty() && chunks_.back().size() + need > kChunkBytes)) {
+    if (chunks_.size() >= kMaxChunks) throw std::length_error("done set: over 1 TiB of ids");
+    chunks_.emplace_back();
+    chunks_.back().reserve(std::max(need, chunks_.size() == 1 ? kFirstChunkBytes : kChunkBytes));
+  }
+  std::string& chunk = chunks_.back();
+  const uint64_t ref = (uint64_t{chunks_.size() - 1} << kChunkShift) | chunk.size();
+  PutVarint(&chunk, id.size());
+  chunk.append(id);
+  return ref;
+}
+
+std::string_view DoneSet::IdAt(uint64_t ref) const {
+  size_t next = 0;
+  return IdIn(chunks_[ref >> kChunkShift], ref & (kChunkBytes - 1), &next);
+}
+
+size_t DoneSet::Find(std::string_view id, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  const uint64_t tag = Tag(hash);
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots_[i];
+    if (slot == 0) return i;
+    if (slot >> kRefBits == tag && IdAt((slot & kRefMask) - 1) == id) return i;
+  }
+}
+
+bool DoneSet::insert(std::string_view id) {
+  if (slots_.empty()) Rehash(kMinSlots);
+  const uint64_t hash = Hash(id);
+  size_t i = Find(id, hash);
+  if (slots_[i] != 0) return false;
+  if (size_ + 1 > slots_.size() / 4 * 3) {
+    Rehash(slots_.size() * 2);
+    i = Find(id, hash);
+  }
+  slots_[i] = Tag(hash) << kRefBits | (Append(id) + 1);
+  ++size_;
+  return true;
+}
+
+bool DoneSet::contains(std::string_view id) const {
+  if (slots_.empty()) return false;
+  return slots_[Find(id, Hash(id))] != 0;
+}
+
+void DoneSet::reserve(size_t n) {
+  const size_t slots = SlotsFor(n);
+  if (slots > slots_.size()) Rehash(slots);
+}
+
+void DoneSet::Rehash(size_t slots) {
+  // Walks the arena in order (sequential reads) rather than the old table.
+  slots_.assign(slots, 0);
+  const size_t mask = slots - 1;
+  for (size_t c = 0; c < chunks_.size(); ++c) {
+    for (size_t at = 0; at < chunks_[c].size();) {
+      const uint64_t ref = (uint64_t{c} << kChunkShift) | at;
+      const uint64_t hash = Hash(IdIn(chunks_[c], at, &at));
+      size_t i = hash & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = Tag(hash) << kRefBits | (ref + 1);
+    }
+  }
+}
+
+void DoneSet::clear() {
+  chunks_.clear();
+  chunks_.shrink_to_fit();
+  slots_.clear();
+  slots_.shrink_to_fit();
+  size_ = 0;
+}
+
+void DoneSet::merge(DoneSet& other) {
+  for (std::string_view id : other) insert(id);
+  other.clear();
+}
+
+bool DoneSet::operator==(const DoneSet& other) const {
+  if (size_ != other.size_) return false;
+  for (std::string_view id : other) {
+    if (!contains(id)) return false;
+  }
+  return true;
+}
+
+DoneSet::const_iterator DoneSet::begin() const { return const_iterator(&chunks_, 0, 0); }
+DoneSet::const_iterator DoneSet::end() const { return const_iterator(&chunks_, chunks_.size(), 0); }
+
+DoneSet::const_iterator::const_iterator(const std::vector<std::string>* chunks, size_t chunk,
+                                        size_t at)
+    : chunks_(chunks), chunk_(chunk), at_(at) {
+  SkipEmptyChunks();
+}
+
+void DoneSet::const_iterator::SkipEmptyChunks() {
+  while (chunk_ < chunks_->size() && at_ >= (*chunks_)[chunk_].size()) {
+    ++chunk_;
+    at_ = 0;
+  }
+}
+
+std::string_view DoneSet::const_iterator::operator*() const {
+  size_t next = 0;
+  return IdIn((*chunks_)[chunk_], at_, &next);
+}
+
+DoneSet::const_iterator& DoneSet::const_iterator::operator++() {
+  IdIn((*chunks_)[chunk_], at_, &at_);
+  SkipEmptyChunks();
+  return *this;
+}
+
+}  // namespace ckwrap
