@@ -13,14 +13,16 @@ namespace {
 constexpr unsigned kChunkShift = 20;
 constexpr size_t kChunkBytes = size_t{1} << kChunkShift;
 constexpr size_t kFirstChunkBytes = 256;  // small sets stay small
-// A slot: the top 24 bits of the id's hash, then ref + 1 in the low 40 bits.
-constexpr unsigned kRefBits = 40;
-constexpr uint64_t kRefMask = (uint64_t{1} << kRefBits) - 1;
-constexpr size_t kMaxChunks = (size_t{1} << (kRefBits - kChunkShift)) - 1;  // 1 TiB of ids
+constexpr unsigned kTagShift = 40;        // DoneSet::kRefBits
+constexpr uint64_t kRefMask = (uint64_t{1} << kTagShift) - 1;
+constexpr size_t kMaxChunks = (size_t{1} << (kTagShift - kChunkShift)) - 1;  // 1 TiB of ids
 constexpr size_t kMinSlots = 16;
+// How many ids ahead a batch computes hashes and prefetches slots: enough to
+// cover a memory latency with the work of placing the ids in between.
+constexpr size_t kPrefetchAhead = 8;
 
 uint64_t Hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
-uint64_t Tag(uint64_t hash) { return hash >> kRefBits; }
+uint64_t Tag(uint64_t hash) { return hash >> kTagShift; }
 
 // LEB128: 1 byte for ids up to 127 bytes.
 void PutVarint(std::string* out, size_t value) {
@@ -89,7 +91,7 @@ size_t DoneSet::Find(std::string_view id, uint64_t hash) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const uint64_t slot = slots_[i];
     if (slot == 0) return i;
-    if (slot >> kRefBits == tag && IdAt((slot & kRefMask) - 1) == id) return i;
+    if (slot >> kTagShift == tag && IdAt((slot & kRefMask) - 1) == id) return i;
   }
 }
 
@@ -102,9 +104,34 @@ bool DoneSet::insert(std::string_view id) {
     Rehash(slots_.size() * 2);
     i = Find(id, hash);
   }
-  slots_[i] = Tag(hash) << kRefBits | (Append(id) + 1);
+  Place(i, hash, Append(id));
   ++size_;
   return true;
+}
+
+void DoneSet::InsertBatch(const std::string_view* ids, size_t n, bool* added) {
+  reserve(size_ + n);  // no rehash below: the prefetched slots stay valid
+  const size_t mask = slots_.size() - 1;
+  uint64_t hashes[kPrefetchAhead];
+  for (size_t i = 0; i < n && i < kPrefetchAhead; ++i) {
+    hashes[i] = Hash(ids[i]);
+    __builtin_prefetch(&slots_[hashes[i] & mask]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t hash = hashes[i % kPrefetchAhead];
+    if (i + kPrefetchAhead < n) {
+      uint64_t& ahead = hashes[i % kPrefetchAhead];
+      ahead = Hash(ids[i + kPrefetchAhead]);
+      __builtin_prefetch(&slots_[ahead & mask]);
+    }
+    const size_t slot = Find(ids[i], hash);
+    const bool is_new = slots_[slot] == 0;
+    if (is_new) {
+      Place(slot, hash, Append(ids[i]));
+      ++size_;
+    }
+    if (added != nullptr) added[i] = is_new;
+  }
 }
 
 bool DoneSet::contains(std::string_view id) const {
@@ -118,18 +145,30 @@ void DoneSet::reserve(size_t n) {
 }
 
 void DoneSet::Rehash(size_t slots) {
-  // Walks the arena in order (sequential reads) rather than the old table.
+  // Walks the arena in order (sequential reads) rather than the old table,
+  // hashing kPrefetchAhead ids ahead of the one placed.
   slots_.assign(slots, 0);
   const size_t mask = slots - 1;
+  uint64_t hashes[kPrefetchAhead];
+  uint64_t refs[kPrefetchAhead];
+  size_t queued = 0;
+  size_t placed = 0;
+  auto place_next = [&] {
+    const size_t k = placed++ % kPrefetchAhead;
+    size_t i = hashes[k] & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    Place(i, hashes[k], refs[k]);
+  };
   for (size_t c = 0; c < chunks_.size(); ++c) {
-    for (size_t at = 0; at < chunks_[c].size();) {
-      const uint64_t ref = (uint64_t{c} << kChunkShift) | at;
-      const uint64_t hash = Hash(IdIn(chunks_[c], at, &at));
-      size_t i = hash & mask;
-      while (slots_[i] != 0) i = (i + 1) & mask;
-      slots_[i] = Tag(hash) << kRefBits | (ref + 1);
+    for (size_t at = 0; at < chunks_[c].size(); ++queued) {
+      if (queued - placed == kPrefetchAhead) place_next();
+      const size_t k = queued % kPrefetchAhead;
+      refs[k] = (uint64_t{c} << kChunkShift) | at;
+      hashes[k] = Hash(IdIn(chunks_[c], at, &at));
+      __builtin_prefetch(&slots_[hashes[k] & mask]);
     }
   }
+  while (placed < queued) place_next();
 }
 
 void DoneSet::clear() {

@@ -29,6 +29,10 @@ class DoneSet {
 
   // Adds id; false if it was already there.
   bool insert(std::string_view id);
+  // Adds ids[0, n); added[i] (if added is not null) says whether ids[i] was
+  // new. Faster than one insert at a time for large n: the table slots of the
+  // next ids are fetched from memory while the current one is placed.
+  void InsertBatch(const std::string_view* ids, size_t n, bool* added);
   bool contains(std::string_view id) const;
   size_t count(std::string_view id) const { return contains(id) ? 1 : 0; }
   size_t size() const { return size_; }
@@ -53,7 +57,12 @@ class DoneSet {
   std::string_view IdAt(uint64_t ref) const;
   // The slot holding id, or the empty slot where it belongs.
   size_t Find(std::string_view id, uint64_t hash) const;
+  void Place(size_t slot, uint64_t hash, uint64_t ref) {
+    slots_[slot] = hash >> kRefBits << kRefBits | (ref + 1);
+  }
   void Rehash(size_t slots);
+
+  static constexpr unsigned kRefBits = 40;  // a slot: 24 bits of hash, then ref + 1
 
   std::vector<std::string> chunks_;  // each reserved once, never reallocated
   std::vector<uint64_t> slots_;      // 0: empty; else tag << 40 | (ref + 1)

@@ -16,6 +16,8 @@
 // every commit is all or nothing. Payloads (u32/u64/i64 little-endian):
 //   HEADER  magic "CKWRAPJL", u32 version, u64 generation
 //   DONE    the id's bytes
+//   DONES   n x (u32 id length, id): several ids in one record (a
+//           writer's choice; half the bytes and checksums of DONE records)
 //   FAIL    u32 id length, id, reason (the rest)
 //   STATE   u32 key length, key, value (the rest)
 //   PROGRESS_FILE  u64 device, u64 inode, u64 offset, u64 head hash
@@ -46,7 +48,10 @@ enum class RecordType : uint8_t {
   kCommit = 5,
   kProgressFile = 6,
   kOutputs = 7,
+  kDones = 8,
 };
+// A writer starts a new DONES record once one holds this much payload.
+inline constexpr size_t kDonesPayloadTarget = 64 * 1024;
 // OUTPUTS (before a COMMIT, taking effect with it): the whole declared-output
 // list, u64 n, then n x (u64 path length, path, u64 size, u64 tail hash).
 // PROGRESS_FILE (before a COMMIT, taking effect with it): u64 device, u64

@@ -99,8 +99,22 @@ bool ParseOutputs(std::string_view payload, std::vector<OutputFile>* out) {
   return at == payload.size();
 }
 
+// The ids of a DONES payload; false unless they fill it exactly.
+bool SplitDones(std::string_view payload, std::vector<std::string_view>* out) {
+  size_t at = 0;
+  while (at < payload.size()) {
+    if (payload.size() - at < 4) return false;
+    uint64_t length = GetLe(payload, at, 4);
+    at += 4;
+    if (length > payload.size() - at) return false;
+    out->push_back(payload.substr(at, length));
+    at += length;
+  }
+  return true;
+}
+
 void ApplyCommit(std::string_view payload, Pending* pending, Checkpoint* c) {
-  for (std::string_view id : pending->done) c->done.insert(id);
+  c->done.InsertBatch(pending->done.data(), pending->done.size(), nullptr);
   for (Failure& f : pending->failures) c->failures.push_back(std::move(f));
   for (auto& [key, value] : pending->state) c->state[std::string(key)] = std::string(value);
   if (pending->has_progress_file) c->progress_file = pending->progress_file;
@@ -166,6 +180,9 @@ Status ReplayJournal(std::string_view bytes, uint64_t generation, Checkpoint* ch
     switch (frame.type) {
       case fmt::RecordType::kDone:
         pending.done.push_back(frame.payload);
+        break;
+      case fmt::RecordType::kDones:
+        if (!SplitDones(frame.payload, &pending.done)) return corrupt("malformed DONES record");
         break;
       case fmt::RecordType::kFail:
         if (!SplitPair(frame.payload, &first, &rest)) return corrupt("FAIL id overruns");

@@ -50,6 +50,36 @@ void AppendJournalDone(std::string* out, std::string_view id) {
   AppendRecord(out, fmt::RecordType::kDone, id);
 }
 
+void AppendJournalDones(std::string* out, const std::vector<std::string_view>& ids) {
+  size_t start = 0;  // of the open record
+  auto close = [&] {
+    const size_t length = out->size() - start - fmt::kRecordHeaderBytes;
+    for (size_t i = 0; i < 4; ++i) {
+      (*out)[start + fmt::kLengthOffset + i] = static_cast<char>(length >> (8 * i));
+    }
+    uint64_t digest = XXH3_64bits(out->data() + start + fmt::kLengthOffset,
+                                  out->size() - start - fmt::kLengthOffset);
+    for (size_t i = 0; i < 8; ++i) (*out)[start + i] = static_cast<char>(digest >> (8 * i));
+  };
+  bool open = false;
+  for (std::string_view id : ids) {
+    if (open &&
+        out->size() - start - fmt::kRecordHeaderBytes + 4 + id.size() > fmt::kDonesPayloadTarget) {
+      close();
+      open = false;
+    }
+    if (!open) {
+      start = out->size();
+      out->append(fmt::kRecordHeaderBytes, '\0');  // checksum and length, filled in by close
+      (*out)[start + fmt::kTypeOffset] = static_cast<char>(fmt::RecordType::kDones);
+      open = true;
+    }
+    PutLe(out, id.size(), 4);
+    out->append(id);
+  }
+  if (open) close();
+}
+
 void AppendJournalFail(std::string* out, std::string_view id, std::string_view reason) {
   AppendRecord(out, fmt::RecordType::kFail, Le(id.size(), 4), id, reason);
 }

@@ -178,6 +178,7 @@ int Supervisor::Run() {
         s.position = checkpoint_.position;
         s.progress_done = checkpoint_.progress_done;
         s.progress_total = checkpoint_.progress_total;
+        FlushDoneBatch();
         s.done = checkpoint_.done.size() + done_overflow_.size();
         s.failed = checkpoint_.failures.size();
         s.attempts = checkpoint_.attempts;
@@ -466,14 +467,10 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
       break;
     case Verb::kDone:
       ObserveOutputs();
-      // Set semantics: only a new id costs a journal record, and is progress.
-      // While a snapshot is encoded, an id already in checkpoint_.done may be
-      // journaled again: harmless (a set), and cheaper than a second lookup.
-      if (snapshot_in_flight_ ? done_overflow_.insert(record.arg)
-                              : checkpoint_.done.insert(record.arg)) {
-        AppendJournalDone(&journal_pending_, record.arg);
-        progress_this_run_ = true;
-      }
+      // Into the set in batches (FlushDoneBatch): a flood of DONE lines is
+      // several times faster that way.
+      done_batch_.emplace_back(done_batch_bytes_.size(), record.arg.size());
+      done_batch_bytes_.append(record.arg);
       break;
     case Verb::kFail:
       checkpoint_.failures.push_back({std::string(record.arg), std::string(record.detail)});
@@ -508,6 +505,29 @@ void Supervisor::OnLine(uint64_t line_number, std::string_view line) {
   dirty_ = true;
   // Any record shows the job is alive. (uv_timer_again is a no-op when stopped.)
   uv_timer_again(&stall_timer_);
+}
+
+void Supervisor::FlushDoneBatch() {
+  if (done_batch_.empty()) return;
+  std::vector<std::string_view> ids;
+  ids.reserve(done_batch_.size());
+  for (auto [offset, size] : done_batch_)
+    ids.push_back(std::string_view(done_batch_bytes_).substr(offset, size));
+  std::unique_ptr<bool[]> added(new bool[ids.size()]);
+  // While a snapshot is encoded, an id already in checkpoint_.done may be
+  // journaled again: harmless (a set), and cheaper than a second lookup.
+  DoneSet& set = snapshot_in_flight_ ? done_overflow_ : checkpoint_.done;
+  set.InsertBatch(ids.data(), ids.size(), added.get());
+  // Set semantics: only a new id is journaled, and is progress.
+  size_t kept = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (added[i]) ids[kept++] = ids[i];
+  }
+  ids.resize(kept);
+  if (kept > 0) progress_this_run_ = true;
+  AppendJournalDones(&journal_pending_, ids);
+  done_batch_.clear();
+  done_batch_bytes_.clear();
 }
 
 void Supervisor::ObserveOutputs() {
@@ -738,6 +758,7 @@ void Supervisor::MaybeRunOver() {
 }
 
 void Supervisor::Decide() {
+  FlushDoneBatch();
   RunOutcome outcome;
   outcome.exit_code = ExitCodeOf(child_wait_status_);
   outcome.killed_by_sigint =
@@ -820,6 +841,7 @@ void Supervisor::MaybeDone() {
 }
 
 void Supervisor::StartCommit() {
+  FlushDoneBatch();
   if (abandon_commits_) dirty_ = false;
   if (commit_in_flight_ || !dirty_ || commit_failing_) return;
   checkpoint_.updated_unix_ms = NowUnixMs();

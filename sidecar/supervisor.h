@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backoff.h"
@@ -67,6 +68,7 @@ class Supervisor {
   void StartCommit();
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
   void UpdateReading();
+  void FlushDoneBatch();
   void ReportProtocolProblem(uint64_t line_number, const std::string& what);
   // Declared outputs (declared_outputs.h): the sizes a CKPT/DONE commits with.
   void ObserveOutputs();
@@ -130,6 +132,10 @@ class Supervisor {
   // loop then only reads: new ids wait in done_overflow_ until it is done.
   bool snapshot_in_flight_ = false;
   DoneSet done_overflow_;
+  // DONE ids read but not yet looked up: (offset, size) in done_batch_bytes_.
+  // Flushed before every commit, so a commit never misses one.
+  std::vector<std::pair<size_t, size_t>> done_batch_;
+  std::string done_batch_bytes_;
   bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
   bool commit_in_flight_ = false;
   bool commit_failing_ = false;

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_set>
@@ -100,4 +101,23 @@ TEST_CASE("reserve, copies, merge, clear and equality") {
   CHECK_FALSE(a.contains("id-5"));
   CHECK(a.insert("id-5"));
   CHECK(Listed(a) == std::vector<std::string>{"id-5"});
+}
+
+TEST_CASE("A batch insert equals one insert at a time, duplicates within the batch included") {
+  std::mt19937_64 random(11);
+  DoneSet one_by_one;
+  DoneSet batched;
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::string> ids;
+    const size_t n = random() % 3000;  // from empty batches to several growths
+    for (size_t i = 0; i < n; ++i) ids.push_back("r" + std::to_string(random() % 20000));
+    std::vector<std::string_view> views(ids.begin(), ids.end());
+    std::unique_ptr<bool[]> added(new bool[n + 1]);
+    batched.InsertBatch(views.data(), n, added.get());
+    for (size_t i = 0; i < n; ++i) REQUIRE(added[i] == one_by_one.insert(ids[i]));
+  }
+  CHECK(batched.size() == one_by_one.size());
+  CHECK(Listed(batched) == Listed(one_by_one));
+  batched.InsertBatch(nullptr, 0, nullptr);
+  CHECK(batched == one_by_one);
 }

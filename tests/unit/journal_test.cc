@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "checkpoint_store.h"
 #include "checkpoint_test_util.h"
 #include "file_ops.h"
+#include "journal_format.h"
 #include "journal_reader.h"
 #include "journal_writer.h"
 
@@ -29,12 +31,19 @@ struct Step {
   std::vector<Failure> failures;
   std::vector<std::pair<std::string, std::string>> state;
   std::string position;
+  bool one_record_per_id = false;  // DONE records, as earlier releases wrote; else DONES
 };
 
 void Apply(const Step& step, Checkpoint* c, std::string* journal,
            size_t* commit_record_start = nullptr) {
+  std::vector<std::string_view> added;
   for (const auto& id : step.done) {
-    if (c->done.insert(id)) AppendJournalDone(journal, id);
+    if (c->done.insert(id)) added.push_back(id);
+  }
+  if (step.one_record_per_id) {
+    for (std::string_view id : added) AppendJournalDone(journal, id);
+  } else {
+    AppendJournalDones(journal, added);
   }
   for (const auto& f : step.failures) {
     c->failures.push_back(f);
@@ -57,7 +66,7 @@ void Apply(const Step& step, Checkpoint* c, std::string* journal,
 
 std::vector<Step> Steps() {
   return {
-      {{"a", "b b", ""}, {{"x", "timeout"}}, {{"k", "v1"}}, "10"},
+      {{"a", "b b", ""}, {{"x", "timeout"}}, {{"k", "v1"}}, "10", true},
       {{"c", "a"}, {}, {{"k", "v2"}, {"k2", ""}}, "20"},
       {{"d\n\xff"}, {{"y", ""}}, {}, "30 with spaces"},
   };
@@ -108,6 +117,68 @@ TEST_CASE("Journal records round trip onto the snapshot") {
   CHECK(replay.commits == 3);
   CHECK(replay.valid_bytes == built.bytes.size());
   CHECK(replay.torn_bytes == 0);
+}
+
+// Frames one record the way the writer does, with any payload.
+std::string Record(journal_format::RecordType type, std::string_view payload) {
+  std::string record(8, '\0');
+  for (int i = 0; i < 4; ++i) record.push_back(static_cast<char>(payload.size() >> (8 * i)));
+  record.push_back(static_cast<char>(type));
+  record.append(payload);
+  uint64_t sum = XXH3_64bits(record.data() + 8, record.size() - 8);
+  for (int i = 0; i < 8; ++i) record[i] = static_cast<char>(sum >> (8 * i));
+  return record;
+}
+
+TEST_CASE("DONES records split at their size target and carry ids of any length") {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20000; ++i) ids.push_back("id-" + std::to_string(i));
+  ids.push_back(std::string(journal_format::kDonesPayloadTarget + 10, 'L'));  // alone in one
+  ids.push_back("");
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  Checkpoint expected = Base();
+  std::string journal;
+  AppendJournalHeader(&journal, 7);
+  const size_t header_end = journal.size();
+  AppendJournalDones(&journal, views);
+  size_t records = 0;
+  for (size_t at = header_end; at < journal.size(); ++records) {
+    CHECK(journal[at + journal_format::kTypeOffset] ==
+          static_cast<char>(journal_format::RecordType::kDones));
+    uint64_t length = 0;
+    for (int i = 0; i < 4; ++i) {
+      length |= uint64_t{static_cast<unsigned char>(journal[at + 8 + i])} << (8 * i);
+    }
+    CHECK(length <= journal_format::kDonesPayloadTarget + 14);
+    at += journal_format::kRecordHeaderBytes + length;
+  }
+  CHECK(records >= 5);  // 20000 ids of ~11 bytes: over 4 targets of 64 KiB
+  for (const std::string& id : ids) expected.done.insert(id);
+  expected.records = ids.size() + 1;
+  AppendJournalCommit(&journal, expected);
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(journal, 7, &c, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(c.done == expected.done);
+  CHECK(replay.records == ids.size());
+}
+
+TEST_CASE("A DONES record whose ids do not fill it exactly is corruption, not a torn tail") {
+  std::string id_overruns = std::string("\x05\0\0\0", 4) + "abc";
+  std::string short_length = std::string("\x01\0\0\0", 4) + "a" + std::string("\x01\0", 2);
+  for (const std::string& payload : {id_overruns, short_length}) {
+    std::string journal;
+    AppendJournalHeader(&journal, 7);
+    journal += Record(journal_format::RecordType::kDones, payload);
+    Checkpoint c = Base();
+    AppendJournalCommit(&journal, c);
+    JournalReplay replay;
+    Status status = ReplayJournal(journal, 7, &c, &replay);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.message().find("malformed DONES record") != std::string::npos);
+    CHECK(c == Base());
+  }
 }
 
 TEST_CASE("An empty journal and a header-only journal change nothing") {
