@@ -55,7 +55,7 @@ bool OutputChannel::Open(int* child_fd) {
   closed_ = false;
   opened_ = true;
   if (uv_pipe_open(&pipe_, fds[0]) != 0 ||
-      uv_read_start(reinterpret_cast<uv_stream_t*>(&pipe_), OnAlloc, OnRead) != 0) {
+      (!paused_ && uv_read_start(reinterpret_cast<uv_stream_t*>(&pipe_), OnAlloc, OnRead) != 0)) {
     close(fds[1]);
     errno = EIO;
     OnEof();
@@ -63,6 +63,18 @@ bool OutputChannel::Open(int* child_fd) {
   }
   *child_fd = fds[1];
   return true;
+}
+
+void OutputChannel::SetPaused(bool paused) {
+  if (paused == paused_) return;
+  paused_ = paused;
+  if (!opened_ || eof_) return;  // not reading yet, or never again
+  auto* stream = reinterpret_cast<uv_stream_t*>(&pipe_);
+  if (paused) {
+    uv_read_stop(stream);
+  } else if (int rc = uv_read_start(stream, OnAlloc, OnRead); rc != 0) {
+    LogError(std::string("cannot read the job's ") + name_ + " again: " + uv_strerror(rc));
+  }
 }
 
 void OutputChannel::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {

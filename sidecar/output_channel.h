@@ -39,6 +39,10 @@ class OutputChannel {
   // The handle's close callback has run: the object may be destroyed.
   bool closed() const { return closed_; }
   const char* name() const { return name_; }
+  // Backpressure: stops (true) or restarts reading the pipe, so the job
+  // blocks on its writes to this stream; what was read is handled already.
+  // Remembered across Open; nothing to do once at end of file.
+  void SetPaused(bool paused);
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
@@ -55,6 +59,7 @@ class OutputChannel {
   uv_pipe_t pipe_{};
   bool opened_ = false;
   bool eof_ = false;
+  bool paused_ = false;
   bool closed_ = true;
   bool target_broken_ = false;  // ckwrap's stream failed: output dropped, records still read
   char buffer_[64 * 1024];

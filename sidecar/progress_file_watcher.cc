@@ -40,10 +40,7 @@ Status ProgressFileWatcher::Start(const FileCursor& saved, bool skip_existing) {
   event_.data = poll_timer_.data = this;
   started_ = true;
   StartEvents();
-  uv_timer_start(
-      &poll_timer_,
-      [](uv_timer_t* timer) { static_cast<ProgressFileWatcher*>(timer->data)->Check(); },
-      kSafetyNetMs, kSafetyNetMs);
+  uv_timer_start(&poll_timer_, OnTimer, kSafetyNetMs, kSafetyNetMs);
   if (!OpenAtPath(saved.valid() ? &saved : nullptr, skip_existing && !saved.valid()) &&
       errno != ENOENT) {
     return Status::FromErrno("cannot open progress file", path_, errno);
@@ -74,14 +71,34 @@ void ProgressFileWatcher::Stop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_timer_), nullptr);
 }
 
+void ProgressFileWatcher::SetPaused(bool paused) {
+  if (paused == paused_) return;
+  paused_ = paused;
+  if (!paused_ && behind_ && started_) uv_timer_start(&poll_timer_, OnTimer, 0, kSafetyNetMs);
+}
+
 void ProgressFileWatcher::OnFsEvent(uv_fs_event_t* handle, const char* filename, int, int) {
   auto* self = static_cast<ProgressFileWatcher*>(handle->data);
   // A null name means the kernel could not say which entry: check anyway.
-  if (filename == nullptr || self->name_ == filename) self->Check();
+  if (filename == nullptr || self->name_ == filename) self->Wake();
+}
+
+void ProgressFileWatcher::OnTimer(uv_timer_t* timer) {
+  static_cast<ProgressFileWatcher*>(timer->data)->Wake();
+}
+
+// Check() from the loop: says when it read what a pause had left unread.
+void ProgressFileWatcher::Wake() {
+  const bool was_behind = behind_;
+  Check();
+  if (was_behind && !behind_ && callbacks_.caught_up) callbacks_.caught_up();
 }
 
 void ProgressFileWatcher::Check() {
   StartEvents();
+  // Paused, even a rotation waits: the old inode must be read to its end first.
+  behind_ = paused_;
+  if (behind_) return;
   if (fd_ >= 0) {
     struct stat st {};
     const bool shorter = fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < read_offset_;
@@ -96,6 +113,7 @@ void ProgressFileWatcher::Check() {
       if (callbacks_.batch) callbacks_.batch();
     }
     Drain();
+    if (behind_) return;
   }
   struct stat at_path {};
   if (stat(path_.c_str(), &at_path) != 0) return;  // gone: the open inode may still grow
@@ -109,6 +127,7 @@ void ProgressFileWatcher::Check() {
   if (fd_ >= 0 && at_path.st_size == 0) return;
   if (fd_ >= 0) {
     Drain();  // the old inode first: its last lines come before the new file's
+    if (behind_) return;
     EndOfInode();
     CloseFile();
     LogInfo("progress file " + path_ + " was replaced; following the new file");
@@ -160,6 +179,12 @@ void ProgressFileWatcher::Drain() {
   static char buffer[kReadBytes];
   const uint64_t before = cursor_.offset;
   for (;;) {
+    // Paused by a line just applied: the rest waits, and the cursor (past the
+    // last complete line) is what the batch below saves.
+    if (paused_) {
+      behind_ = true;
+      break;
+    }
     ssize_t n = pread(fd_, buffer, sizeof(buffer), static_cast<off_t>(read_offset_));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;

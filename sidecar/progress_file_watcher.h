@@ -3,7 +3,8 @@
 // file's own inode loses lines across a rotation: NOTES.md), plus a slow
 // timer as a safety net for events that never come (NFS, a missing
 // directory). Every wake-up reads to EOF from the saved offset, so coalesced
-// events lose nothing.
+// events lose nothing; paused (backpressure), reading stops and goes on at
+// the resume.
 //
 // Rotation: truncation (copytruncate) restarts at offset 0; a new file at the
 // path (rename-and-recreate, atomic replace, delete and re-create) is switched
@@ -32,6 +33,9 @@ class ProgressFileWatcher {
     std::function<void(uint64_t line_number)> overlong;
     // After a read that moved the cursor: the caller saves cursor().
     std::function<void()> batch;
+    // A wake-up from the loop (an event, the safety net, the resume) read
+    // everything a pause had left unread: behind() turned false.
+    std::function<void()> caught_up;
   };
 
   ProgressFileWatcher(uv_loop_t* loop, std::string path, size_t max_line_bytes,
@@ -49,6 +53,13 @@ class ProgressFileWatcher {
   void Check();
   // Stops watching (the handles close in the loop).
   void Stop();
+  // Backpressure: while paused nothing more is read (a read under way stops
+  // after its current 64 KiB, at a line boundary for the cursor); resuming
+  // reads on from the loop, not from inside the caller.
+  void SetPaused(bool paused);
+  // A pause left lines unread (or a wake-up unanswered): Check() has not
+  // read the file to its end.
+  bool behind() const { return behind_; }
 
   // The file's identity and the offset just past the last complete line
   // handed out: where a relaunch continues.
@@ -56,6 +67,8 @@ class ProgressFileWatcher {
 
  private:
   static void OnFsEvent(uv_fs_event_t* handle, const char* filename, int events, int status);
+  static void OnTimer(uv_timer_t* timer);
+  void Wake();
   void StartEvents();
   bool OpenAtPath(const FileCursor* resume, bool skip_existing);
   void Drain();
@@ -74,6 +87,8 @@ class ProgressFileWatcher {
   uv_timer_t poll_timer_{};
   bool event_started_ = false;
   bool started_ = false;
+  bool paused_ = false;
+  bool behind_ = false;
 
   int fd_ = -1;
   uint64_t read_offset_ = 0;  // bytes of the current inode read so far

@@ -341,7 +341,11 @@ bool Supervisor::OpenOutputChannels(LaunchSpec* spec) {
     };
     auto channel = std::make_unique<OutputChannel>(
         &loop_, name, stream.target_fd, records ? options_.protocol_prefix : std::string(),
-        options_.max_line_bytes, std::move(callbacks), [this] { StartCommit(); },
+        options_.max_line_bytes, std::move(callbacks),
+        [this] {
+          StartCommit();
+          UpdateReading();
+        },
         [this] { MaybeRunOver(); });
     if (!channel->Open(stream.child_fd)) {
       LogError(std::string("cannot create the pipe for the job's ") + name + ": " +
@@ -361,6 +365,7 @@ bool Supervisor::StartProgressFile() {
   // file of protocol records.
   callbacks.line = [this](uint64_t number, std::string_view line) {
     OnChannelLine("progress file", number, line, matcher_ == nullptr);
+    UpdateReading();  // a long read stops once enough waits for a commit
   };
   callbacks.overlong = [this](uint64_t number) {
     line_source_ = "progress file";
@@ -369,6 +374,7 @@ bool Supervisor::StartProgressFile() {
     line_source_ = "protocol";
   };
   callbacks.batch = [this] { OnProgressFileBatch(); };
+  callbacks.caught_up = [this] { MaybeRunOver(); };
   watcher_ = std::make_unique<ProgressFileWatcher>(&loop_, options_.progress_file,
                                                    options_.max_line_bytes, std::move(callbacks));
   // A supervised job's fresh start skips what an earlier job left in the
@@ -428,17 +434,30 @@ void Supervisor::OnProtocolBytes(const char* data, size_t size) {
   UpdateReading();
 }
 
+// Backpressure on every input alike: fd 3, the piped stdout/stderr and the
+// progress file stop being read together and start again together.
 void Supervisor::UpdateReading() {
-  if (protocol_pipe_ == nullptr) return;
-  bool pause = journal_pending_.size() >= kMaxPendingJournalBytes ||
+  // DONE ids wait in done_batch_ until the next StartCommit: they count too.
+  const size_t waiting = journal_pending_.size() + done_batch_bytes_.size() +
+                         done_batch_.size() * sizeof(done_batch_[0]);
+  bool pause = waiting >= kMaxPendingJournalBytes ||
                (options_.sync == SyncMode::kAlways && commit_in_flight_);
+  for (const auto& channel : channels_) channel->SetPaused(pause);
+  if (watcher_) watcher_->SetPaused(pause);
+  if (pause == reading_paused_) return;
+  reading_paused_ = pause;
+  // A pipe the job's exit left unread gets a full second of reading before
+  // OnEofTimeout decides an outsider holds it.
+  if (!pause && uv_is_active(reinterpret_cast<uv_handle_t*>(&eof_timer_))) {
+    uv_timer_start(&eof_timer_, eof_timer_.timer_cb, kEofAfterExitMs, 0);
+  }
+  if (protocol_pipe_ == nullptr) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(protocol_pipe_);
-  if (pause && !reading_paused_) {
+  if (pause) {
     uv_read_stop(stream);
-  } else if (!pause && reading_paused_) {
+  } else {
     uv_read_start(stream, OnAlloc, OnRead);
   }
-  reading_paused_ = pause;
 }
 
 void Supervisor::OnProtocolEof() {
@@ -749,9 +768,14 @@ void Supervisor::MaybeRunOver() {
   for (const auto& channel : channels_) {
     if (!channel->eof()) return;
   }
+  // What the job wrote to the file before it exited. Reading paused, the rest
+  // is read as commits catch up, and caught_up brings us back here.
+  if (watcher_) {
+    watcher_->Check();
+    if (watcher_->behind()) return;
+  }
   child_pid_ = -1;
-  uv_timer_stop(&eof_timer_);       // armed at the exit; must not fire into the next attempt
-  if (watcher_) watcher_->Check();  // what the job wrote to the file before it exited
+  uv_timer_stop(&eof_timer_);  // armed at the exit; must not fire into the next attempt
   phase_ = Phase::kDraining;
   StartCommit();
   if (!commit_in_flight_ && !dirty_) Decide();
