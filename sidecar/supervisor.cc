@@ -191,9 +191,9 @@ int Supervisor::Run() {
     Finish(kExitUsage, "error: cannot read the progress file " + options_.progress_file);
   } else if (options_.watch) {
     // Sidecar mode: no child; the file alone, until COMPLETE or a stop signal.
+    // A COMPLETE in the first read has finished the run already.
     child_exited_ = false;
-    phase_ = Phase::kRunning;
-    if (checkpoint_.complete) StopWatching(0);
+    if (phase_ == Phase::kRunning && checkpoint_.complete) StopWatching(0);
   } else {
     Launch();
   }

@@ -60,3 +60,14 @@ assert_contains inspect2.txt "records: 9" "no line read twice across the restart
 assert_contains inspect2.txt "done: 2" "DONE ids"
 assert_contains inspect2.txt "complete: yes" "complete"
 pass "watch: restarts (SIGTERM, SIGKILL) resume from the offset; COMPLETE ends it"
+
+# COMPLETE already in the file when the sidecar starts: the first read ends
+# the run, once (one finish event, one message).
+printf 'CKPT 1\nCOMPLETE\n' > complete.log
+rc=0
+"$CKWRAP" watch --events complete.events --progress-file complete.log complete-ck \
+  2> complete.err || rc=$?
+assert_eq 0 "$rc" "watch on a file already complete"
+assert_eq 1 "$(grep -c '"event":"finish"' complete.events)" "finish events"
+assert_eq 1 "$(grep -c 'said COMPLETE' complete.err)" "COMPLETE messages"
+pass "watch: a file already complete ends the run once"
