@@ -185,6 +185,12 @@ const std::vector<OptionSpec>& Specs() {
          }
          return Status::Ok();
        }},
+      {"--commit-interval", "CKWRAP_COMMIT_INTERVAL", true,
+       [](auto& opt, auto& v, RunOptions* o) {
+         return ParseDurationMs(v, &o->commit_interval_ms)
+                    ? Status::Ok()
+                    : BadValue(opt, v, "a duration like 10ms (0: commit as soon as possible)");
+       }},
       {"--protocol-on", "CKWRAP_PROTOCOL_ON", true,
        [](auto& opt, auto& v, RunOptions* o) {
          if (v != "stdout" && v != "stderr") return BadValue(opt, v, "stdout or stderr");
@@ -427,6 +433,9 @@ Options (each also settable as the CKWRAP_* variable shown):
                         batch): always = each read is durable before the next
                         read; batch = group commit, one fdatasync per commit;
                         none = no fdatasync (survives crashes, not power loss)
+  --commit-interval D   with batch or none, start a commit at most every D
+                        unless the job waits on it (CKWRAP_COMMIT_INTERVAL;
+                        default 10ms; 0: no wait)
   --protocol-on STREAM  also read records from the job's stdout or stderr:
                         lines starting with the prefix are consumed, the rest
                         passes through (CKWRAP_PROTOCOL_ON)

@@ -37,6 +37,9 @@ struct RunOptions {
   uint64_t status_interval_ms = 30000;  // plain status line when stderr is no terminal; 0: none
   std::string shim;                     // --shim LANG: print the shim's path and exit
   SyncMode sync = SyncMode::kBatch;
+  // batch/none: a commit starts at least this long after the previous one
+  // started, unless something waits for it (SYNC, the run's end, a stop).
+  uint64_t commit_interval_ms = 10;
   // Channels besides fd 3 (man/ckwrap-protocol.7, CHANNELS).
   std::string protocol_on;  // "", "stdout" or "stderr": records behind protocol_prefix
   std::string protocol_prefix = "@ckwrap ";

@@ -139,8 +139,9 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
     if (!compiled.ok()) LogError(compiled.message());
   }
   uv_loop_init(&loop_);
-  for (uv_timer_t* timer : {&backoff_timer_, &grace_timer_, &checkpoint_wait_timer_, &stall_timer_,
-                            &commit_retry_timer_, &descendants_timer_, &eof_timer_}) {
+  for (uv_timer_t* timer :
+       {&backoff_timer_, &grace_timer_, &checkpoint_wait_timer_, &stall_timer_,
+        &commit_retry_timer_, &descendants_timer_, &eof_timer_, &commit_interval_timer_}) {
     uv_timer_init(&loop_, timer);
     timer->data = this;
   }
@@ -864,10 +865,33 @@ void Supervisor::MaybeDone() {
   }
 }
 
+bool Supervisor::CommitMustWait() {
+  // A job checkpointing thousands of times a second would otherwise get an
+  // fdatasync (and two thread hand-offs) per record or two; spacing the
+  // commits keeps ckwrap's cost per record small. Nothing that waits for a
+  // commit is delayed: a SYNC, the end of a run, a stop, a full buffer.
+  if (options_.commit_interval_ms == 0 || options_.sync == SyncMode::kAlways ||
+      phase_ != Phase::kRunning || stopping_job_ || stop_requested_ || !sync_waiting_.empty() ||
+      journal_pending_.size() >= kMaxPendingJournalBytes) {
+    return false;
+  }
+  const uint64_t due = last_commit_start_ms_ + options_.commit_interval_ms;
+  const uint64_t now = uv_now(&loop_);
+  if (now >= due) return false;
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&commit_interval_timer_))) {
+    uv_timer_start(
+        &commit_interval_timer_,
+        [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->StartCommit(); }, due - now,
+        0);
+  }
+  return true;
+}
+
 void Supervisor::StartCommit() {
   FlushDoneBatch();
   if (abandon_commits_) dirty_ = false;
-  if (commit_in_flight_ || !dirty_ || commit_failing_) return;
+  if (commit_in_flight_ || !dirty_ || commit_failing_ || CommitMustWait()) return;
+  last_commit_start_ms_ = uv_now(&loop_);
   checkpoint_.updated_unix_ms = NowUnixMs();
   HashOutputTails();
   auto* job = new CommitJob;

@@ -69,6 +69,7 @@ class Supervisor {
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
   void UpdateReading();
   void FlushDoneBatch();
+  bool CommitMustWait();
   void ReportProtocolProblem(uint64_t line_number, const std::string& what);
   // Declared outputs (declared_outputs.h): the sizes a CKPT/DONE commits with.
   void ObserveOutputs();
@@ -102,7 +103,9 @@ class Supervisor {
   uv_timer_t stall_timer_{};
   uv_timer_t commit_retry_timer_{};
   uv_timer_t descendants_timer_{};
-  uv_timer_t eof_timer_{};  // the job exited but something outside its group holds fd 3
+  uv_timer_t eof_timer_{};
+  uv_timer_t commit_interval_timer_{};  // --commit-interval: the next commit is due  // the job
+                                        // exited but something outside its group holds fd 3
   static constexpr int kSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   uv_signal_t signal_handles_[sizeof(kSignals) / sizeof(kSignals[0])]{};
@@ -138,6 +141,7 @@ class Supervisor {
   std::string done_batch_bytes_;
   bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
   bool commit_in_flight_ = false;
+  uint64_t last_commit_start_ms_ = 0;  // uv_now() when the last commit started
   bool commit_failing_ = false;
   int ending_commit_failures_ = 0;
   bool abandon_commits_ = false;  // gave up saving: the run ends without it
