@@ -104,8 +104,9 @@ class Supervisor {
   uv_timer_t commit_retry_timer_{};
   uv_timer_t descendants_timer_{};
   uv_timer_t eof_timer_{};
-  uv_timer_t commit_interval_timer_{};  // --commit-interval: the next commit is due  // the job
-                                        // exited but something outside its group holds fd 3
+  uv_timer_t commit_interval_timer_{};  // --commit-interval: the next commit is due
+  uv_timer_t read_coalesce_timer_{};  // kReadCoalesceMs after a read that drained the pipe  // the
+                                      // job exited but something outside its group holds fd 3
   static constexpr int kSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   uv_signal_t signal_handles_[sizeof(kSignals) / sizeof(kSignals[0])]{};
@@ -139,7 +140,9 @@ class Supervisor {
   // Flushed before every commit, so a commit never misses one.
   std::vector<std::pair<size_t, size_t>> done_batch_;
   std::string done_batch_bytes_;
-  bool reading_paused_ = false;  // backpressure: uv_read_stop until commits catch up
+  bool reading_paused_ = false;   // backpressure: uv_read_stop until commits catch up
+  bool read_coalescing_ = false;  // the pipe was drained: the next read waits a moment
+  bool pipe_reading_ = false;     // uv_read_start is in effect on protocol_pipe_
   bool commit_in_flight_ = false;
   uint64_t last_commit_start_ms_ = 0;  // uv_now() when the last commit started
   bool commit_failing_ = false;
