@@ -10,6 +10,7 @@
 #include "durable_file.h"
 #include "log.h"
 #include "options.h"
+#include "report_args.h"
 #include "state_lock.h"
 
 namespace ckwrap {
@@ -100,27 +101,20 @@ bool PrintField(const Checkpoint& c, const std::string& name) {
 }  // namespace
 
 int InspectCommand(const std::vector<std::string>& args) {
-  bool json = false;
-  std::string target;
-  std::string field;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--field" && i + 1 < args.size() && field.empty()) {
-      field = args[++i];
-    } else if (target.empty() && !arg.empty() && arg[0] != '-') {
-      target = arg;
-    } else {
-      LogError("usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR (unexpected '" + arg +
-               "')");
-      return kExitUsage;
-    }
-  }
-  if (target.empty()) {
-    LogError("usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR");
+  const std::string usage = "usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR";
+  ReportArgs parsed;
+  Status parsed_ok = ParseReportArgs(args, /*allow_name=*/false, &parsed);
+  if (!parsed_ok.ok()) {
+    LogError(usage + " (" + parsed_ok.message() + ")");
     return kExitUsage;
   }
+  if (parsed.target.empty()) {
+    LogError(usage);
+    return kExitUsage;
+  }
+  const std::string& target = parsed.target;
+  const std::string& field = parsed.field;
+  const bool json = parsed.json;
   Checkpoint checkpoint;
   std::string path;
   std::string journal;

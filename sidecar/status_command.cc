@@ -13,6 +13,7 @@
 #include "checkpoint_store.h"
 #include "commands.h"
 #include "log.h"
+#include "report_args.h"
 #include "state_lock.h"
 
 namespace ckwrap {
@@ -202,33 +203,15 @@ int ListJobs(bool json) {
 }  // namespace
 
 int StatusCommand(const std::vector<std::string>& args) {
-  bool json = false;
-  std::string dir;
-  std::string field;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--field" && i + 1 < args.size() && field.empty()) {
-      field = args[++i];
-    } else if (arg == "--name" && i + 1 < args.size() && dir.empty()) {
-      const std::string& name = args[++i];
-      if (name.empty() || name.find('/') != std::string::npos) {
-        LogError("bad --name '" + name + "' (a non-empty name without '/')");
-        return kExitUsage;
-      }
-      dir = ".ckwrap/" + name;
-    } else if (dir.empty() && !arg.empty() && arg[0] != '-') {
-      dir = arg;
-    } else {
-      LogError(std::string(kUsage) + " (unexpected '" + arg + "')");
-      return kExitUsage;
-    }
-  }
-  if (json && !field.empty()) {
-    LogError(std::string(kUsage) + " (--json and --field together)");
+  ReportArgs parsed;
+  Status parsed_ok = ParseReportArgs(args, /*allow_name=*/true, &parsed);
+  if (!parsed_ok.ok()) {
+    LogError(std::string(kUsage) + " (" + parsed_ok.message() + ")");
     return kExitUsage;
   }
+  const std::string& dir = parsed.target;
+  const std::string& field = parsed.field;
+  const bool json = parsed.json;
   if (dir.empty()) {
     if (!field.empty()) {
       LogError(std::string(kUsage) + " (--field needs a DIR or --name)");
