@@ -450,13 +450,21 @@ void Supervisor::OnProtocolBytes(const char* data, size_t size) {
   // measured with a plain `cat` as the reader). The first record after a
   // quiet spell is still read at once; one that follows another within the
   // pause waits at most kReadCoalesceMs.
-  if (size < kReadBufferBytes && !read_coalescing_) {
+  // Only while the job streams (this read came within the pause of the one
+  // before, or of the end of a pause): a record written after a wait (for a
+  // SYNC's acknowledgement, or after a spell of work) is read at once, and so
+  // is the SYNC a job writes right after it.
+  const uint64_t now = uv_hrtime();
+  const bool streaming = now - last_read_ns_ < kReadCoalesceMs * 1000000;
+  last_read_ns_ = now;
+  if (size < kReadBufferBytes && !read_coalescing_ && streaming) {
     read_coalescing_ = true;
     uv_timer_start(
         &read_coalesce_timer_,
         [](uv_timer_t* timer) {
           auto* self = static_cast<Supervisor*>(timer->data);
           self->read_coalescing_ = false;
+          self->last_read_ns_ = uv_hrtime();  // what came meanwhile is still a stream
           self->UpdateReading();
         },
         kReadCoalesceMs, 0);
@@ -638,6 +646,17 @@ void Supervisor::Acknowledge(uint64_t committed_records) {
     acked++;
   }
   sync_waiting_.erase(sync_waiting_.begin(), sync_waiting_.begin() + acked);
+  // A job that waited for an acknowledgement writes its next record now: read
+  // it at once rather than after the pause between reads, and the record and
+  // SYNC it writes next are not a stream to pause on.
+  if (acked > 0) {
+    last_read_ns_ = 0;
+    if (read_coalescing_) {
+      uv_timer_stop(&read_coalesce_timer_);
+      read_coalescing_ = false;
+      UpdateReading();
+    }
+  }
 }
 
 void Supervisor::CloseAckPipe() {

@@ -142,6 +142,7 @@ class Supervisor {
   std::string done_batch_bytes_;
   bool reading_paused_ = false;   // backpressure: uv_read_stop until commits catch up
   bool read_coalescing_ = false;  // the pipe was drained: the next read waits a moment
+  uint64_t last_read_ns_ = 0;     // uv_hrtime() of the last read of fd 3, or of a pause's end
   bool pipe_reading_ = false;     // uv_read_start is in effect on protocol_pipe_
   bool commit_in_flight_ = false;
   uint64_t last_commit_start_ms_ = 0;  // uv_now() when the last commit started
