@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -120,4 +121,25 @@ TEST_CASE("A batch insert equals one insert at a time, duplicates within the bat
   CHECK(Listed(batched) == Listed(one_by_one));
   batched.InsertBatch(nullptr, 0, nullptr);
   CHECK(batched == one_by_one);
+}
+
+TEST_CASE("A moved-from done set is empty, and merging a set into itself keeps it") {
+  DoneSet a = {"x", "y"};
+  DoneSet b = std::move(a);
+  CHECK(b.size() == 2);
+  // Its chunks and slots went with the move: size() must agree with them
+  // (a stale size is what Supervisor::StartCommit leaves in the snapshot
+  // job's copy, job->rest.done, and what an encoder would then write).
+  CHECK(a.size() == static_cast<size_t>(std::distance(a.begin(), a.end())));
+  CHECK(a.empty());
+  DoneSet c;
+  c = std::move(b);
+  CHECK(b.empty());
+  CHECK(b.insert("z"));
+  CHECK(b.size() == 1);
+
+  // std::unordered_set::merge(itself) leaves it unchanged.
+  c.merge(c);
+  CHECK(c.size() == 2);
+  CHECK(c.contains("x"));
 }
