@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace ckwrap {
 namespace {
@@ -179,7 +180,19 @@ void DoneSet::clear() {
   size_ = 0;
 }
 
+DoneSet& DoneSet::operator=(DoneSet&& other) noexcept {
+  if (this != &other) {
+    chunks_ = std::move(other.chunks_);
+    slots_ = std::move(other.slots_);
+    size_ = std::exchange(other.size_, 0);
+    other.chunks_.clear();
+    other.slots_.clear();
+  }
+  return *this;
+}
+
 void DoneSet::merge(DoneSet& other) {
+  if (&other == this) return;  // as std::unordered_set::merge: nothing to add
   for (std::string_view id : other) insert(id);
   other.clear();
 }

@@ -16,6 +16,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ckwrap {
@@ -26,6 +27,11 @@ class DoneSet {
 
   DoneSet() = default;
   DoneSet(std::initializer_list<std::string_view> ids);
+  DoneSet(const DoneSet&) = default;
+  DoneSet& operator=(const DoneSet&) = default;
+  // A moved-from set is empty (the implicit move would leave size_ behind).
+  DoneSet(DoneSet&& other) noexcept { *this = std::move(other); }
+  DoneSet& operator=(DoneSet&& other) noexcept;
 
   // Adds id; false if it was already there.
   bool insert(std::string_view id);
