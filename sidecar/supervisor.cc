@@ -407,6 +407,8 @@ void Supervisor::OnProgressFileBatch() {
 
 void Supervisor::StopWatching(int exit_code) {
   watcher_->Check();  // the final drain
+  // A COMPLETE in it has finished the run already (OnProgressFileBatch).
+  if (phase_ != Phase::kRunning) return;
   watcher_->Stop();
   if (exit_code == 0) {
     LogInfo("the job said COMPLETE");
