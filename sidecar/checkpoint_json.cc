@@ -59,11 +59,21 @@ void AppendSignedField(std::string* out, const char* name, int64_t value) {
 
 // The first max_ids done ids in byte order, so the output is stable.
 std::string DoneIdsToJson(const Checkpoint& c, size_t max_ids) {
-  std::vector<std::string_view> ids(c.done.begin(), c.done.end());
-  size_t shown = std::min(max_ids, ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + shown, ids.end());
+  // A max-heap of the smallest ids seen: memory for max_ids ids, not all.
+  std::vector<std::string_view> ids;
+  for (std::string_view id : c.done) {
+    if (ids.size() < max_ids) {
+      ids.push_back(id);
+      std::push_heap(ids.begin(), ids.end());
+    } else if (!ids.empty() && id < ids.front()) {
+      std::pop_heap(ids.begin(), ids.end());
+      ids.back() = id;
+      std::push_heap(ids.begin(), ids.end());
+    }
+  }
+  std::sort_heap(ids.begin(), ids.end());
   std::string out = "[";
-  for (size_t i = 0; i < shown; ++i) {
+  for (size_t i = 0; i < ids.size(); ++i) {
     if (i > 0) out += ',';
     out += JsonString(ids[i]);
   }

@@ -111,6 +111,16 @@ bool DoneSet::insert(std::string_view id) {
 }
 
 void DoneSet::InsertBatch(const std::string_view* ids, size_t n, bool* added) {
+  // In slices, each reserving room for all its ids: a large batch of ids
+  // already present must not grow the table for nothing.
+  constexpr size_t kSlice = 4096;
+  for (size_t start = 0; start < n; start += kSlice) {
+    const size_t count = std::min(kSlice, n - start);
+    InsertSlice(ids + start, count, added == nullptr ? nullptr : added + start);
+  }
+}
+
+void DoneSet::InsertSlice(const std::string_view* ids, size_t n, bool* added) {
   reserve(size_ + n);  // no rehash below: the prefetched slots stay valid
   const size_t mask = slots_.size() - 1;
   uint64_t hashes[kPrefetchAhead];

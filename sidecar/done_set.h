@@ -59,6 +59,7 @@ class DoneSet {
 
  private:
   friend class const_iterator;
+  void InsertSlice(const std::string_view* ids, size_t n, bool* added);
   uint64_t Append(std::string_view id);
   std::string_view IdAt(uint64_t ref) const;
   // The slot holding id, or the empty slot where it belongs.

@@ -36,7 +36,9 @@ inline constexpr size_t kLengthOffset = 8;
 inline constexpr size_t kTypeOffset = 12;
 inline constexpr uint32_t kMaxPayloadBytes = uint32_t{1} << 30;  // 1 GiB
 inline constexpr char kMagic[8] = {'C', 'K', 'W', 'R', 'A', 'P', 'J', 'L'};
-inline constexpr uint32_t kVersion = 1;
+// 2 since DONES records: an older ckwrap then says which version it found,
+// rather than "unknown record type 8". Version 1 journals are still read.
+inline constexpr uint32_t kVersion = 2;
 inline constexpr size_t kHeaderPayloadBytes = 8 + 4 + 8;
 inline constexpr size_t kCommitFixedBytes = 6 * 8 + 2;
 

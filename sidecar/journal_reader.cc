@@ -162,9 +162,9 @@ Status ReplayJournal(std::string_view bytes, uint64_t generation, Checkpoint* ch
         return corrupt("not a ckwrap journal (no header)");
       }
       uint64_t version = GetLe(frame.payload, 8, 4);
-      if (version != fmt::kVersion) {
-        return corrupt("journal format version " + std::to_string(version) + " is not " +
-                       std::to_string(fmt::kVersion));
+      if (version == 0 || version > fmt::kVersion) {
+        return corrupt("journal format version " + std::to_string(version) +
+                       ": this ckwrap reads versions 1 to " + std::to_string(fmt::kVersion));
       }
       uint64_t owner = GetLe(frame.payload, 12, 8);
       if (owner != generation) {

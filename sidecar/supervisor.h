@@ -103,10 +103,9 @@ class Supervisor {
   uv_timer_t stall_timer_{};
   uv_timer_t commit_retry_timer_{};
   uv_timer_t descendants_timer_{};
-  uv_timer_t eof_timer_{};
+  uv_timer_t eof_timer_{};              // the job exited but something outside its group holds fd 3
   uv_timer_t commit_interval_timer_{};  // --commit-interval: the next commit is due
-  uv_timer_t read_coalesce_timer_{};  // kReadCoalesceMs after a read that drained the pipe  // the
-                                      // job exited but something outside its group holds fd 3
+  uv_timer_t read_coalesce_timer_{};    // kReadCoalesceMs after a read that drained the pipe
   static constexpr int kSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
                                      SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   uv_signal_t signal_handles_[sizeof(kSignals) / sizeof(kSignals[0])]{};

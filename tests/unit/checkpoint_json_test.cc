@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace ckwrap {
 namespace {
@@ -139,6 +141,17 @@ TEST_CASE("CheckpointToJson lists done ids only up to the limit but counts them 
 TEST_CASE("CheckpointToJson renders a missing position as null") {
   Checkpoint c;
   CHECK(CheckpointToJson(c, 0).rfind("{\"position\":null,\"complete\":false,", 0) == 0);
+}
+
+TEST_CASE("The done ids shown are the smallest, in byte order, however many there are") {
+  Checkpoint c;
+  std::vector<std::string> all;
+  for (int i = 0; i < 1000; ++i) all.push_back("id-" + std::to_string((i * 7919) % 1000));
+  for (const std::string& id : all) c.done.insert(id);
+  std::sort(all.begin(), all.end());
+  std::string expected = "\"done\":[";
+  for (int i = 0; i < 7; ++i) expected += (i ? ",\"" : "\"") + all[i] + "\"";
+  CHECK(CheckpointToJson(c, 7).find(expected + "]") != std::string::npos);
 }
 
 }  // namespace

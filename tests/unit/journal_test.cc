@@ -181,6 +181,33 @@ TEST_CASE("A DONES record whose ids do not fill it exactly is corruption, not a 
   }
 }
 
+TEST_CASE("A version 1 journal is still read; a newer version is refused by name") {
+  // Version 1 as earlier releases wrote it: DONE records only.
+  auto header = [](uint32_t version) {
+    std::string payload(journal_format::kMagic, sizeof journal_format::kMagic);
+    for (int i = 0; i < 4; ++i) payload.push_back(static_cast<char>(version >> (8 * i)));
+    for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>(uint64_t{7} >> (8 * i)));
+    return Record(journal_format::RecordType::kHeader, payload);
+  };
+  Checkpoint expected = Base();
+  expected.done.insert("v1-id");
+  std::string body;
+  AppendJournalDone(&body, "v1-id");
+  AppendJournalCommit(&body, expected);
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(header(1) + body, 7, &c, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(c == expected);
+  for (uint32_t version : {0u, journal_format::kVersion + 1}) {
+    c = Base();
+    status = ReplayJournal(header(version) + body, 7, &c, &replay);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.message().find("journal format version " + std::to_string(version) +
+                                ": this ckwrap reads versions 1 to 2") != std::string::npos);
+  }
+}
+
 TEST_CASE("An empty journal and a header-only journal change nothing") {
   Built built = Build(Base());
   for (size_t size : {size_t{0}, built.ends[0]}) {
