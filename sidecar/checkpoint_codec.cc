@@ -78,6 +78,7 @@ void WriteFlag(OutArchive& ar, bool flag) {
 class StringSink : public std::streambuf {
  public:
   explicit StringSink(std::string* out) : out_(out) {}
+  void Retarget(std::string* out) { out_ = out; }
 
  protected:
   std::streamsize xsputn(const char* s, std::streamsize n) override {
@@ -93,22 +94,40 @@ class StringSink : public std::streambuf {
   std::string* out_;
 };
 
-// The done ids straight into the output, bypassing the archive: the same
-// bytes (u64 little-endian length, then the id), a few times faster.
-void WriteDoneIds(std::string* out, const DoneSet& done) {
+// The done ids in pieces of about kDonePieceBytes, bypassing the archive: the
+// same bytes (u64 little-endian length, then the id), a few times faster.
+constexpr size_t kDonePieceBytes = 1 << 20;
+
+template <typename Emit>
+Status EmitDoneIds(const DoneSet& done, const Emit& emit) {
+  std::string piece;
+  piece.reserve(kDonePieceBytes);
   for (std::string_view id : done) {  // insertion order
     char size[8];
     for (size_t i = 0; i < 8; ++i) size[i] = static_cast<char>(uint64_t{id.size()} >> (8 * i));
-    out->append(size, sizeof size);
-    out->append(id);
+    piece.append(size, sizeof size);
+    piece.append(id);
+    if (piece.size() >= kDonePieceBytes) {
+      Status status = emit(std::string_view(piece));
+      if (!status.ok()) return status;
+      piece.clear();
+    }
   }
+  return piece.empty() ? Status::Ok() : emit(std::string_view(piece));
 }
 
-void WritePayload(OutArchive& ar, std::string* out, const Checkpoint& c, const DoneSet& done) {
+// The payload around the done ids: *before ends with their count, *after
+// starts with the failures. One archive, so cereal's byte-order byte is
+// written once, at the start.
+void WritePayloadAround(const Checkpoint& c, uint64_t done_count, std::string* before,
+                        std::string* after) {
+  StringSink sink(before);
+  std::ostream stream(&sink);
+  OutArchive ar(stream, OutArchive::Options::LittleEndian());
   WriteFlag(ar, c.has_position);
   WriteString(ar, c.position);
-  ar(uint64_t{done.size()});
-  WriteDoneIds(out, done);
+  ar(done_count);
+  sink.Retarget(after);
   ar(uint64_t{c.failures.size()});
   for (const Failure& f : c.failures) {
     WriteString(ar, f.id);
@@ -358,21 +377,47 @@ std::string EncodeCheckpoint(const Checkpoint& checkpoint) {
 }
 
 std::string EncodeCheckpoint(const Checkpoint& checkpoint, const DoneSet& done) {
-  // The payload is written after the header's place, in the one string.
-  std::string out(fmt::kHeaderBytes, '\0');
-  out.reserve(fmt::kHeaderBytes + 256 + done.size() * 24);
-  {
-    StringSink sink(&out);
-    std::ostream stream(&sink);
-    OutArchive archive(stream, OutArchive::Options::LittleEndian());
-    WritePayload(archive, &out, checkpoint, done);
-  }
-  std::string_view payload = std::string_view(out).substr(fmt::kHeaderBytes);
-  std::memcpy(out.data(), fmt::kMagic, sizeof fmt::kMagic);
-  PutLe(&out, kVersionOffset, fmt::kVersion, 4);
-  PutLe(&out, kLengthOffset, payload.size(), 8);
-  PutLe(&out, fmt::kChecksumOffset, Checksum(out, payload), 8);
+  CheckpointPieces pieces(checkpoint, done);
+  std::string out;
+  out.reserve(pieces.size());
+  (void)pieces.Emit([&out](std::string_view piece) {
+    out.append(piece);
+    return Status::Ok();
+  });
   return out;
+}
+
+CheckpointPieces::CheckpointPieces(const Checkpoint& checkpoint, const DoneSet& done)
+    : done_(done), header_(fmt::kHeaderBytes, '\0') {
+  WritePayloadAround(checkpoint, done.size(), &before_, &after_);
+  uint64_t done_bytes = 0;
+  for (std::string_view id : done) done_bytes += 8 + id.size();
+  payload_bytes_ = before_.size() + done_bytes + after_.size();
+  std::memcpy(header_.data(), fmt::kMagic, sizeof fmt::kMagic);
+  PutLe(&header_, kVersionOffset, fmt::kVersion, 4);
+  PutLe(&header_, kLengthOffset, payload_bytes_, 8);
+  // The checksum leads the file and covers the whole payload: a first pass
+  // over the done ids hashes what the second writes.
+  XXH3_state_t* state = XXH3_createState();
+  if (state == nullptr) throw std::bad_alloc();
+  XXH3_64bits_reset(state);
+  XXH3_64bits_update(state, header_.data(), fmt::kChecksumOffset);
+  XXH3_64bits_update(state, before_.data(), before_.size());
+  (void)EmitDoneIds(done, [state](std::string_view piece) {
+    XXH3_64bits_update(state, piece.data(), piece.size());
+    return Status::Ok();
+  });
+  XXH3_64bits_update(state, after_.data(), after_.size());
+  PutLe(&header_, fmt::kChecksumOffset, XXH3_64bits_digest(state), 8);
+  XXH3_freeState(state);
+}
+
+Status CheckpointPieces::Emit(const std::function<Status(std::string_view)>& emit) const {
+  Status status = emit(header_);
+  if (status.ok()) status = emit(before_);
+  if (status.ok()) status = EmitDoneIds(done_, emit);
+  if (status.ok()) status = emit(after_);
+  return status;
 }
 
 Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out) {

@@ -217,7 +217,12 @@ Status CheckpointStore::RepairTornTail(const LoadedCheckpoint& loaded) {
   return TruncateJournal(loaded.journal_path, loaded.journal_bytes);
 }
 
-Status CheckpointStore::Commit(const std::string& encoded) {
+Status CheckpointStore::Commit(const Checkpoint& checkpoint) {
+  return Commit(checkpoint, checkpoint.done);
+}
+
+Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
+  const CheckpointPieces pieces(rest, done);
   // The journal of the generation being replaced gets no more records.
   Status status = journal_.Close();
   journal_writable_ = false;
@@ -228,7 +233,8 @@ Status CheckpointStore::Commit(const std::string& encoded) {
   if (!status.ok()) return status;
   uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
-  status = DurableReplace(dir_, FileName(next), encoded);
+  status = DurableReplacePieces(dir_, FileName(next),
+                                [&pieces](const PieceWriter& write) { return pieces.Emit(write); });
   if (!status.ok()) return status;
   // The switch is durable (DurableReplace synced the directory): from here on a
   // crash loads generation next, and the older files are only fallbacks.
@@ -237,7 +243,7 @@ Status CheckpointStore::Commit(const std::string& encoded) {
                       : listing.generations.empty() ? 0
                                                     : listing.generations.front();
   last_good_ = next;
-  snapshot_bytes_ = encoded.size();
+  snapshot_bytes_ = pieces.size();
   journal_writable_ = true;
   // Best effort and not synced: an older generation that survives, or comes back
   // after a crash, is only a stale fallback, and the next commit prunes it again.

@@ -55,11 +55,15 @@ class CheckpointStore {
   // only what verified. Only for the lock holder.
   Status RepairTornTail(const LoadedCheckpoint& loaded);
 
-  // Durably writes encoded checkpoint bytes as the next generation (a snapshot;
-  // its journal starts empty), then prunes.
+  // Durably writes the checkpoint as the next generation (a snapshot; its
+  // journal starts empty), then prunes. Written in pieces: the file is never
+  // held whole in memory.
   // Not thread-safe: at most one Commit or AppendJournal in flight (either may
   // run on a worker thread).
-  Status Commit(const std::string& encoded);
+  Status Commit(const Checkpoint& checkpoint);
+  // The same with the done ids taken from done instead of rest.done (a set
+  // the loop only reads while a worker thread writes it out).
+  Status Commit(const Checkpoint& rest, const DoneSet& done);
 
   // Appends whole journal records (ending with a COMMIT record) to the journal
   // of the snapshot this store last committed, creating it if needed; with

@@ -41,8 +41,9 @@ int FsyncRetryingEintr(int fd) {
 }
 
 // Writes, fsyncs (if sync) and closes an already created temp file. Closes fd on every path.
-Status FillTempFile(int fd, std::string_view bytes, const std::string& path, bool sync) {
-  Status status = WriteAll(fd, bytes, path);
+Status FillTempFile(int fd, const ProducePieces& produce, const std::string& path, bool sync) {
+  Status status =
+      produce([fd, &path](std::string_view piece) { return WriteAll(fd, piece, path); });
   if (status.ok() && sync && FsyncRetryingEintr(fd) != 0) {
     status = Status::FromErrno("fsync", path, errno);
   }
@@ -97,15 +98,15 @@ Status FsyncDir(const std::string& dir) {
 
 namespace {
 
-Status Replace(const std::string& dir, const std::string& name, std::string_view bytes, mode_t mode,
-               bool durable) {
+Status Replace(const std::string& dir, const std::string& name, const ProducePieces& produce,
+               mode_t mode, bool durable) {
   const std::string final_path = dir + "/" + name;
   const std::string temp_path = TempPath(dir, name);
   int fd = file_ops().Open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                            mode);
   // Not created by us (O_EXCL): nothing of ours to remove.
   if (fd < 0) return WithContext(final_path, Status::FromErrno("open", temp_path, errno));
-  Status status = FillTempFile(fd, bytes, temp_path, durable);
+  Status status = FillTempFile(fd, produce, temp_path, durable);
   if (status.ok() && file_ops().Rename(temp_path.c_str(), final_path.c_str()) != 0) {
     status = Status::FromErrno("rename to " + final_path + " from", temp_path, errno);
   }
@@ -122,16 +123,25 @@ Status Replace(const std::string& dir, const std::string& name, std::string_view
   return Status::Ok();
 }
 
+ProducePieces Whole(std::string_view bytes) {
+  return [bytes](const PieceWriter& write) { return write(bytes); };
+}
+
 }  // namespace
 
 Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
                       mode_t mode) {
-  return Replace(dir, name, bytes, mode, true);
+  return Replace(dir, name, Whole(bytes), mode, true);
+}
+
+Status DurableReplacePieces(const std::string& dir, const std::string& name,
+                            const ProducePieces& produce, mode_t mode) {
+  return Replace(dir, name, produce, mode, true);
 }
 
 Status AtomicReplace(const std::string& dir, const std::string& name, std::string_view bytes,
                      mode_t mode) {
-  return Replace(dir, name, bytes, mode, false);
+  return Replace(dir, name, Whole(bytes), mode, false);
 }
 
 Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out) {

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,14 @@ namespace ckwrap {
 // temp file is removed on any failure. All syscalls go through file_ops().
 Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
                       mode_t mode = 0600);
+
+// The same with the content produced in pieces: produce calls its argument
+// with each piece in order (a snapshot too large to hold twice in memory) and
+// returns the first error of a write, or its own.
+using PieceWriter = std::function<Status(std::string_view piece)>;
+using ProducePieces = std::function<Status(const PieceWriter& write)>;
+Status DurableReplacePieces(const std::string& dir, const std::string& name,
+                            const ProducePieces& produce, mode_t mode = 0600);
 
 // The same without the fsyncs: readers see the old file or the new one, but a
 // machine crash may lose the replacement. For files derived from the

@@ -102,7 +102,7 @@ struct CommitJob {
   CheckpointStore* store = nullptr;
   std::string bytes;
   uint64_t records = 0;   // records the commit covers
-  bool snapshot = false;  // encode a whole checkpoint, else bytes holds journal records
+  bool snapshot = false;  // write a whole checkpoint, else bytes holds journal records
   // For a snapshot: everything but the done ids, copied; the done ids are read
   // in place on the worker thread, the loop not changing them meanwhile.
   Checkpoint rest;
@@ -986,8 +986,7 @@ void Supervisor::StartCommit() {
       &loop_, &job->request,
       [](uv_work_t* request) {
         auto* job = static_cast<CommitJob*>(request->data);
-        if (job->snapshot) job->bytes = EncodeCheckpoint(job->rest, *job->done_ids);
-        job->status = job->snapshot ? job->store->Commit(job->bytes)
+        job->status = job->snapshot ? job->store->Commit(job->rest, *job->done_ids)
                                     : job->store->AppendJournal(job->bytes, job->sync);
       },
       [](uv_work_t* request, int) {

@@ -32,7 +32,7 @@ Checkpoint WithRecords(uint64_t records) {
 }
 
 void Commit(CheckpointStore& store, uint64_t records) {
-  Status status = store.Commit(EncodeCheckpoint(WithRecords(records)));
+  Status status = store.Commit(WithRecords(records));
   REQUIRE_MESSAGE(status.ok(), status.message());
 }
 
@@ -49,6 +49,30 @@ void Corrupt(const std::string& path) {
   REQUIRE(bytes.size() > 40);
   bytes[40] = static_cast<char>(bytes[40] ^ 0xFF);
   WriteFileForTest(path, bytes);
+}
+
+TEST_CASE("A snapshot of several MiB of ids, written in pieces, is the encoded checkpoint") {
+  TempDir dir;
+  Checkpoint c = WithRecords(7);
+  for (int i = 0; i < 300000; ++i) c.done.insert("piece-" + std::to_string(i));
+  c.failures.push_back({"f", "after the ids"});
+  c.state["k"] = "v";
+  CheckpointStore store(dir.path());
+  Status status = store.Commit(c);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  const std::string bytes = ReadFileOrEmpty(dir.path() + "/" + Name(1));
+  CHECK(bytes.size() > (4u << 20));  // more than four 1 MiB pieces of ids
+  CHECK(bytes == EncodeCheckpoint(c));
+  CHECK(store.snapshot_bytes() == bytes.size());
+  CHECK(LoadOk(dir.path()).checkpoint == c);
+  // Another set than the checkpoint's own: the ids written are that set's.
+  Checkpoint rest = c;
+  rest.done = {"ignored"};
+  DoneSet done = {"only", "these"};
+  REQUIRE(store.Commit(rest, done).ok());
+  Checkpoint expected = c;
+  expected.done = done;
+  CHECK(LoadOk(dir.path()).checkpoint == expected);
 }
 
 TEST_CASE("Load of a fresh directory finds nothing") {
@@ -132,7 +156,7 @@ TEST_CASE("Commit after a corrupt newest generation never overwrites it and keep
   LoadedCheckpoint loaded;
   REQUIRE(store.Load(&loaded).ok());
   CHECK(store.generation() == 2);
-  REQUIRE(store.Commit(EncodeCheckpoint(WithRecords(3))).ok());
+  REQUIRE(store.Commit(WithRecords(3)).ok());
   CHECK(store.generation() == 3);
   // Generation 1, the last one that verified, stays as the fallback; the
   // rejected generation 2 is kept aside for a human, not deleted.

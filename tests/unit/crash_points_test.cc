@@ -64,7 +64,7 @@ void CheckRecovered(const std::string& dir, const Checkpoint* old_state,
   }
   store.RemoveTempFiles();
   Checkpoint next = Numbered(9);
-  status = store.Commit(EncodeCheckpoint(next));
+  status = store.Commit(next);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK_FALSE(HasTempFile(dir));
   LoadedCheckpoint reloaded;
@@ -116,7 +116,7 @@ long EnumerateCrashPoints(const StoreStep& prepare, const StoreStep& action,
 StoreStep CommitUpTo(int committed) {
   return [committed](CheckpointStore& store) {
     for (int n = 1; n <= committed; ++n) {
-      Status status = store.Commit(EncodeCheckpoint(Numbered(n)));
+      Status status = store.Commit(Numbered(n));
       if (!status.ok()) return status;
     }
     return Status::Ok();
@@ -124,8 +124,7 @@ StoreStep CommitUpTo(int committed) {
 }
 
 StoreStep CommitSnapshot(const Checkpoint& checkpoint) {
-  return
-      [checkpoint](CheckpointStore& store) { return store.Commit(EncodeCheckpoint(checkpoint)); };
+  return [checkpoint](CheckpointStore& store) { return store.Commit(checkpoint); };
 }
 
 long EnumerateCommitCrashPoints(int committed) {

@@ -122,13 +122,13 @@ void CheckFault(const std::string& kind, int error, bool once) {
                  << (once ? " once" : " always"));
   TempDir dir;
   CheckpointStore store(dir.path());
-  REQUIRE(store.Commit(EncodeCheckpoint(At("old-1"))).ok());
-  REQUIRE(store.Commit(EncodeCheckpoint(At("old"))).ok());
+  REQUIRE(store.Commit(At("old-1")).ok());
+  REQUIRE(store.Commit(At("old")).ok());
   FaultOps ops(kind, error, once);
   Status status;
   {
     ScopedFileOps scoped(&ops);
-    status = store.Commit(EncodeCheckpoint(At("new")));
+    status = store.Commit(At("new"));
   }
   REQUIRE(ops.injected > 0);  // the fault was hit: the commit does use this syscall
   CHECK_FALSE(HasTempFile(dir.path()));
@@ -153,7 +153,7 @@ void CheckFault(const std::string& kind, int error, bool once) {
     CHECK(after_failure == At("old"));
   }
   // The supervisor redoes a failed commit from memory: it lands once the fault is gone.
-  Status retried = store.Commit(EncodeCheckpoint(At("new")));
+  Status retried = store.Commit(At("new"));
   REQUIRE_MESSAGE(retried.ok(), retried.message());
   CHECK(LoadOk(dir.path()) == At("new"));
   CHECK_FALSE(HasTempFile(dir.path()));
@@ -184,7 +184,7 @@ void CheckJournalFault(const std::string& kind, int error, bool first_append) {
                          << (first_append ? " (first append)" : " (later append)"));
   TempDir dir;
   CheckpointStore store(dir.path());
-  REQUIRE(store.Commit(EncodeCheckpoint(At("old"))).ok());
+  REQUIRE(store.Commit(At("old")).ok());
   Checkpoint last_good = At("old");
   if (!first_append) {
     REQUIRE(store.AppendJournal(Batch(At("old+1")), true).ok());
@@ -215,7 +215,7 @@ void CheckJournalFault(const std::string& kind, int error, bool first_append) {
   // The segment takes no more records: the supervisor redoes the commit from
   // memory as a snapshot, which lands once the fault is gone.
   CHECK_FALSE(store.AppendJournal(Batch(At("new")), true).ok());
-  Status redone = store.Commit(EncodeCheckpoint(At("new")));
+  Status redone = store.Commit(At("new"));
   REQUIRE_MESSAGE(redone.ok(), redone.message());
   CHECK(LoadOk(dir.path()) == At("new"));
 }
@@ -235,12 +235,12 @@ TEST_CASE("A failed fsync is a lost commit even if a later fsync succeeds") {
   // retry the fsync of the same file, but report the commit lost.
   TempDir dir;
   CheckpointStore store(dir.path());
-  REQUIRE(store.Commit(EncodeCheckpoint(At("old"))).ok());
+  REQUIRE(store.Commit(At("old")).ok());
   FaultOps ops("fsync", EIO, /*once=*/true);
   Status status;
   {
     ScopedFileOps scoped(&ops);
-    status = store.Commit(EncodeCheckpoint(At("new")));
+    status = store.Commit(At("new"));
   }
   CHECK_FALSE(status.ok());
   CHECK(LoadOk(dir.path()) == At("old"));

@@ -297,7 +297,7 @@ std::string Gen(const char* prefix, int generation) {
 }
 
 void Snapshot(CheckpointStore& store, const Checkpoint& c) {
-  Status status = store.Commit(EncodeCheckpoint(c));
+  Status status = store.Commit(c);
   REQUIRE_MESSAGE(status.ok(), status.message());
 }
 
