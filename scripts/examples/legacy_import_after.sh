@@ -6,6 +6,7 @@
 # diff between them is three lines. CRASH_AT="7 23" simulates crashes: the
 # first time a listed row is inserted, the script SIGKILLs itself.
 set -euo pipefail
+# shellcheck source=../../shim/ckwrap.sh
 . "$(ckwrap --shim sh)"
 csv=$1
 db=${DB:-imported.db}

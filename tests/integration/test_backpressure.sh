@@ -10,6 +10,7 @@
 # unbounded reader to take in the whole flood.
 : "${SLOW_FSYNC:?set SLOW_FSYNC to the slow_fsync preload library}"
 SLOW_FSYNC=$(realpath "$SLOW_FSYNC")  # lib.sh moves to a scratch directory
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 LINES=1500000  # about 273 MiB of STATE records, each a journal record (the value changes)

@@ -2,6 +2,7 @@
 # State directories ckwrap cannot use are refused at once with exit 125 and a
 # message naming the path: a regular file, a path under a regular file, and a
 # read-only filesystem (a read-only tmpfs, when mount is allowed).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 printf '#!/bin/sh\necho ran >> ran.txt\n' > job.sh

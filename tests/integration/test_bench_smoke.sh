@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench runs end to end at tiny sizes (the real run is `make bench`):
 # every measurement runs, the JSON has every row, each with a ratio.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 BENCH=$(cd "$TESTS_DIR/../../scripts" && pwd)/bench
 BUILD_DIR=$(dirname "$CKWRAP")

@@ -3,6 +3,7 @@
 # crashes twice and resumes from the regex's position, every row done exactly
 # once; --match on stderr; the output still passes through; a bad regex is a
 # usage error (125) naming the regex.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > legacy_import.sh <<'JOB'

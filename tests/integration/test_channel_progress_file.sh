@@ -3,6 +3,7 @@
 # yet and is rotated during the run by rename-and-recreate (with late writes
 # to the old file), copytruncate, delete-and-recreate and atomic replace: no
 # line is lost or read twice (the records counter counts every line applied).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 records_are() { "$CKWRAP" inspect "$1" 2>/dev/null | grep -qx "records: $2"; }

@@ -3,6 +3,7 @@
 # killed with SIGKILL and run again neither re-reads the lines it committed
 # nor skips those appended while it was down, and a line half-written at the
 # kill is read whole once it is finished.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 records_are() { "$CKWRAP" inspect "$1" 2>/dev/null | grep -qx "records: $2"; }

@@ -3,6 +3,7 @@
 # consumed; every other byte passes through unchanged and in order (binary,
 # large, a partial last line, a prompt without a newline shown at once), and a
 # closed stdout loses no record.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # ---- byte-exact pass-through of 2 MiB of binary, records consumed ----

@@ -3,6 +3,7 @@
 # commits its records, stops on SIGTERM (75, after a last read and commit),
 # resumes from the saved offset when restarted (also after SIGKILL), and exits
 # 0 on COMPLETE. The resume position is readable with ckwrap inspect.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 records_are() { "$CKWRAP" inspect "$1" 2>/dev/null | grep -qx "records: $2"; }

@@ -3,6 +3,7 @@
 # acknowledgements), no other ckwrap fd, its own process
 # group, the caller's ignored signals and mask (and not ckwrap's own), its own
 # stdio; and ckwrap works when started with stdin/stdout/stderr closed.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

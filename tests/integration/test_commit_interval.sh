@@ -4,6 +4,7 @@
 # itself, a SYNC is acknowledged at once, and the run's end is committed at once.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 # 300 CKPT lines, each its own write, a few ms apart (pacing, not waiting).

@@ -2,6 +2,7 @@
 # A corrupted newest checkpoint is rejected loudly and the previous generation
 # is used; when no generation verifies, ckwrap stops with 125 naming the files
 # and never starts over.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -4,6 +4,7 @@
 # the job keeps running, and the checkpoint is written from memory once space
 # is back. If the last write before ckwrap exits fails, ckwrap exits 125 and
 # the next run resumes from the last good checkpoint. Needs root (mount).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkdir disk

@@ -7,6 +7,7 @@
 # timeout, and report ckwrap gone.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 mkdir src

@@ -2,6 +2,7 @@
 # ckwrap emit: validated records to $CKWRAP_FD, 125 on bad usage, a no-op
 # outside ckwrap. ckwrap pending: drops DONE lines (whole line or --field N),
 # from $CKWRAP_DONE_FILE or a state directory, streaming, and fast.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # ---- emit ----

@@ -5,6 +5,7 @@
 # (exactly once more per such kill). Bare without failures it enriches all.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 EXAMPLES=$(cd "$TESTS_DIR/../../scripts/examples" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 seq -f 'doc-%04g' 0 999 > all_docs.txt

@@ -5,6 +5,7 @@
 # processed twice only if it was in flight (at most 8), never three times.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 EXAMPLES=$(cd "$TESTS_DIR/../../scripts/examples" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 PATH=$(dirname "$CKWRAP"):$PATH
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # ckwrap's exit status is the job's: 0, N, 128+signal; 126 and 127 as a shell.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 printf '#!/bin/sh\nexit 0\n' > ok.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # A job that ignores SIGTERM is SIGKILLed after --grace; ckwrap still exits 75.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo ready

@@ -2,6 +2,7 @@
 # Hostile bytes on fd 3: random bytes, NUL, invalid UTF-8, a 100 MB line and a
 # million unknown verbs. Ingestion goes on (the records after them count),
 # warnings are capped, and ckwrap's peak memory stays far below the input.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

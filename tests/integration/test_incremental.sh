@@ -4,6 +4,7 @@
 # `ckwrap pending`); without it, a completed job's next run does everything.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 export PYTHONPATH="$SHIM_DIR"
 
@@ -29,7 +30,7 @@ assert_eq 10 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "the 10 new items are 
 : > processed.txt
 run_ckwrap --state-dir st --incremental -- python3 daily.py
 assert_eq 0 "$rc" "day 2"
-assert_eq "$(ls inbox | grep day2 | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
+assert_eq "$(cd inbox && printf '%s\n' *day2* | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
   "day 2 processes exactly the 10 new items"
 assert_contains ckwrap.err "skipping its 50 done ids" "day 2 says what it skips"
 assert_eq 60 "$("$CKWRAP" inspect st | sed -n 's/^done: //p')" "the set grows"
@@ -49,7 +50,7 @@ JOB
 : > processed.txt
 run_ckwrap --state-dir st --incremental --backoff 0 -- python3 crashy.py
 assert_eq 0 "$rc" "day 3"
-assert_eq "$(ls inbox | grep day3 | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
+assert_eq "$(cd inbox && printf '%s\n' *day3* | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
   "day 3, crash included, processes exactly its 10 items once"
 
 # Without --incremental the completed run's set is not kept.

@@ -2,6 +2,7 @@
 # inspect decodes and verifies (non-zero on a bad file, with the reason);
 # reset forgets progress so the next run starts fresh; success retires the
 # checkpoint so the next run starts fresh too.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

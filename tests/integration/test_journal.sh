@@ -2,6 +2,7 @@
 # Records land in the journal in every --sync mode, a flood of DONE ids
 # (compacted on the way) is kept whole, and a torn journal tail is dropped with
 # a notice while everything committed before it is kept.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -2,6 +2,7 @@
 # make install DESTDIR=... PREFIX=... stages the binary, the man pages in
 # their sections' directories and the shims; the staged binary finds its
 # installed shims (ckwrap --shim) and man finds the pages.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(cd "$TESTS_DIR/../.." && pwd)

@@ -7,6 +7,7 @@ MAN_DIR=$(cd "$TESTS_DIR/../../man" 2>/dev/null && pwd) || {
   echo "FAIL: no man directory at $TESTS_DIR/../../man" >&2
   exit 1
 }
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 shopt -s nullglob

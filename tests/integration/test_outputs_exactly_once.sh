@@ -5,6 +5,7 @@
 # out.csv holding every item exactly once: --output truncates the appends
 # after the last commit before each relaunch. A file that shrank or whose
 # committed bytes changed is refused (125), not touched.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 SHIM=$("$CKWRAP" --shim sh)
 

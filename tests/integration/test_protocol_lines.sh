@@ -2,6 +2,7 @@
 # Every v1 verb is recorded; malformed lines, unknown verbs and overlong lines
 # are reported with their line number and skipped; \r\n and records split
 # across writes are accepted; a last line without '\n' still counts.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -2,6 +2,7 @@
 # The README's set-up reads in the promised order: the two commands (make
 # demo, make test), then the three-line conversion of a legacy script, then
 # the recipes.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 README="$TESTS_DIR/../../README.md"

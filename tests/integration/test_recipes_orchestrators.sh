@@ -4,6 +4,7 @@
 # one state dir per completion index), systemd (RestartPreventExitStatus=76),
 # docker stop (TERM, then KILL after its timeout) and Slurm (USR1 before the
 # time limit, then TERM, then a requeue that resumes).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo ready

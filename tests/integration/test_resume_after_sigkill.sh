@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A bash job over 500 items that SIGKILLs itself at 3 random points finishes
 # with every item done, and at most the in-flight item redone per crash.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The machine (or container) dies mid-run: ckwrap and its job are SIGKILLed.
 # Running the same command again resumes on its very first launch.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo ready

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How the position reaches the job: --resume-from POS appended (one argv
 # element, never through a shell), --resume-flag, {} templating, env only.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -3,6 +3,7 @@
 # CKWRAP_STATE_FILE (STATE as JSON); a fresh one gets neither (not even
 # inherited); if the files cannot be written, ckwrap stops with 125 naming
 # the file rather than launching the child without them.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -2,6 +2,7 @@
 # A resume after the input file was edited, or with another command line in
 # the same state directory, is refused (125) with the reason; --resume-anyway
 # accepts it, and the run then finishes.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

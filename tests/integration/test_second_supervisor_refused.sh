@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One supervisor per state directory: a second is refused at once, naming the
 # pid; a lock left by a SIGKILLed ckwrap does not block the next run.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # One pair of fifos per round: reopening a fifo can meet the previous

@@ -6,6 +6,7 @@
 # prints what a wrapped run prints, and 8 threads never interleave records.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 assert_eq "$SHIM_DIR/ckwrap.h" "$("$CKWRAP" --shim c)" "ckwrap --shim c"

@@ -3,6 +3,7 @@
 # (PREFIX/bin/ckwrap -> PREFIX/share/ckwrap/shim/FILE), else the source tree's.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 mkdir -p prefix/bin prefix/share/ckwrap/shim

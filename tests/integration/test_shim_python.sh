@@ -6,6 +6,7 @@
 # records, and bad records raise ValueError bare and wrapped alike.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 command -v python3 >/dev/null || fail "python3 is not installed (scripts/install-deps installs it)"

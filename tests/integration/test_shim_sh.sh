@@ -6,6 +6,7 @@
 # PIPE_BUF-sized records never interleave.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM=$(cd "$TESTS_DIR/../../shim" && pwd)/ckwrap.sh
+# shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 for tool in dash busybox shellcheck; do

@@ -2,6 +2,7 @@
 # The state directory is private: created 0700 with 0600 files; a state path
 # that is a symbolic link, or a directory other users can write, is refused
 # with a clear message (exit 125) before anything is read or written.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 printf '#!/bin/sh\necho "CKPT 1" >&3\nexit 0\n' > job.sh

@@ -2,6 +2,7 @@
 # ckwrap status reports a real run: while the supervisor holds the directory
 # (running, its pid), after a crash and restart, and after success; --field
 # gives bare values; with no argument it lists the jobs under .ckwrap/.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo go

@@ -3,6 +3,7 @@
 # --status-interval and one per restart, no escape codes anywhere, and the
 # job's output untouched; --quiet silences it; --log-format json makes every
 # message of ckwrap's one JSON object; --verbose adds the launch command.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo go

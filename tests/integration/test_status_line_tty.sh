@@ -3,6 +3,7 @@
 # is drawn in place and never tears the job's output: every line the job
 # printed (stdout and stderr, a line written in two pieces too) reaches the
 # screen whole and in order, and the status line is gone at the end.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SIGTERM to ckwrap means stop, not crash: the job's group gets it, ckwrap
 # exits 75 without relaunching, and the next run resumes.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo ready

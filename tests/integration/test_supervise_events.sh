@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # --events writes one JSON line per event; --termination-log a one-line summary.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # As PID 1 of a new PID namespace, ckwrap reaps every orphan (100 zombies)
 # and still exits with the job's own status; nothing of the job outlives it.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 if ! unshare --pid --fork --mount-proc true 2>/dev/null; then

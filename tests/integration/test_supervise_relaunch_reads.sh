@@ -2,6 +2,7 @@
 # What a relaunched attempt writes long after the previous attempt's exit is
 # still read: nothing armed at one attempt's exit (the EOF timeout for pipes
 # held by escaped processes) may fire into the next attempt.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

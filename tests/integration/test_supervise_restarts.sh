@@ -2,6 +2,7 @@
 # Progress-aware restarts: a job stuck at the same position gives up after K
 # runs with status 76 naming the position; one that crashes often but
 # advances finishes; --no-restart-on and --restart never/always.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > poison.sh <<'JOB'

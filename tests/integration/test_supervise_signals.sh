@@ -2,6 +2,7 @@
 # Signals reach the whole process group, grandchildren included; a job that
 # ignores SIGTERM is killed after --grace and its progress is kept;
 # --checkpoint-signal lets the job save its place before it is stopped.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo ready

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A job that stops sending records for --stall-timeout is stopped as hung and
 # relaunched from its checkpoint.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cat > job.sh <<'JOB'

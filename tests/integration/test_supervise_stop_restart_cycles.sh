@@ -2,6 +2,7 @@
 # docker stop style: TERM, then KILL after a grace, and a whole-supervisor
 # restart, 20 times against one state directory: no committed progress lost,
 # every item done, at most one redone per cycle.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mkfifo ready

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On a terminal the job's group gets the terminal: it reads its input there,
 # and Ctrl-C stops it without a relaunch (exit 130); the next run resumes.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 missing (scripts/install-deps installs it)"
 

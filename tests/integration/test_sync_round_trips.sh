@@ -6,6 +6,7 @@
 # With --sync none a round trip costs well under a millisecond; a 2 ms pause
 # per round trip gives a floor of ROUNDS x 2 ms, which this test rejects with
 # a wide margin either way.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ROUNDS=400

@@ -6,6 +6,7 @@
 # by a directory that does not exist when the sidecar starts: it cannot watch
 # it and falls back to a check a second, so the file written just before the
 # signal is first read by the stop's final drain.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 "$CKWRAP" watch --events events.jsonl --termination-log term.log \
