@@ -46,17 +46,30 @@ uint64_t GetLe(std::string_view bytes, size_t offset, size_t width) {
   return value;
 }
 
-// XXH3-64 of header bytes [0, 24) followed by the payload: covers the version
-// and the length too, so no header field is trusted unchecked.
+// The checksum: XXH3-64 of header bytes [0, 24) followed by the payload, fed
+// in pieces. It covers the version and the length too, so no header field is
+// trusted unchecked.
+class PayloadHash {
+ public:
+  explicit PayloadHash(std::string_view header) : state_(XXH3_createState()) {
+    if (state_ == nullptr) throw std::bad_alloc();
+    XXH3_64bits_reset(state_);
+    XXH3_64bits_update(state_, header.data(), fmt::kChecksumOffset);
+  }
+  ~PayloadHash() { XXH3_freeState(state_); }
+  PayloadHash(const PayloadHash&) = delete;
+  PayloadHash& operator=(const PayloadHash&) = delete;
+  void Add(std::string_view piece) { XXH3_64bits_update(state_, piece.data(), piece.size()); }
+  uint64_t Digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  XXH3_state_t* state_;
+};
+
 uint64_t Checksum(std::string_view header, std::string_view payload) {
-  XXH3_state_t* state = XXH3_createState();
-  if (state == nullptr) throw std::bad_alloc();
-  XXH3_64bits_reset(state);
-  XXH3_64bits_update(state, header.data(), fmt::kChecksumOffset);
-  XXH3_64bits_update(state, payload.data(), payload.size());
-  uint64_t digest = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return digest;
+  PayloadHash hash(header);
+  hash.Add(payload);
+  return hash.Digest();
 }
 
 // ---- Payload writing. The order here and in ReadPayload is the format. ----
@@ -380,7 +393,7 @@ std::string EncodeCheckpoint(const Checkpoint& checkpoint, const DoneSet& done) 
   CheckpointPieces pieces(checkpoint, done);
   std::string out;
   out.reserve(pieces.size());
-  (void)pieces.Emit([&out](std::string_view piece) {
+  (void)pieces.Emit([&out](std::string_view piece) {  // appending cannot fail
     out.append(piece);
     return Status::Ok();
   });
@@ -397,27 +410,25 @@ CheckpointPieces::CheckpointPieces(const Checkpoint& checkpoint, const DoneSet& 
   PutLe(&header_, kVersionOffset, fmt::kVersion, 4);
   PutLe(&header_, kLengthOffset, payload_bytes_, 8);
   // The checksum leads the file and covers the whole payload: a first pass
-  // over the done ids hashes what the second writes.
-  XXH3_state_t* state = XXH3_createState();
-  if (state == nullptr) throw std::bad_alloc();
-  XXH3_64bits_reset(state);
-  XXH3_64bits_update(state, header_.data(), fmt::kChecksumOffset);
-  XXH3_64bits_update(state, before_.data(), before_.size());
-  (void)EmitDoneIds(done, [state](std::string_view piece) {
-    XXH3_64bits_update(state, piece.data(), piece.size());
+  // over the payload hashes what Emit writes (hashing cannot fail).
+  PayloadHash hash(header_);
+  (void)EmitPayload([&hash](std::string_view piece) {
+    hash.Add(piece);
     return Status::Ok();
   });
-  XXH3_64bits_update(state, after_.data(), after_.size());
-  PutLe(&header_, fmt::kChecksumOffset, XXH3_64bits_digest(state), 8);
-  XXH3_freeState(state);
+  PutLe(&header_, fmt::kChecksumOffset, hash.Digest(), 8);
+}
+
+Status CheckpointPieces::EmitPayload(const std::function<Status(std::string_view)>& emit) const {
+  Status status = emit(before_);
+  if (status.ok()) status = EmitDoneIds(done_, emit);
+  if (status.ok()) status = emit(after_);
+  return status;
 }
 
 Status CheckpointPieces::Emit(const std::function<Status(std::string_view)>& emit) const {
   Status status = emit(header_);
-  if (status.ok()) status = emit(before_);
-  if (status.ok()) status = EmitDoneIds(done_, emit);
-  if (status.ok()) status = emit(after_);
-  return status;
+  return status.ok() ? EmitPayload(emit) : status;
 }
 
 Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out) {

@@ -27,6 +27,8 @@ class CheckpointPieces {
   Status Emit(const std::function<Status(std::string_view)>& emit) const;
 
  private:
+  Status EmitPayload(const std::function<Status(std::string_view)>& emit) const;
+
   const DoneSet& done_;
   std::string header_;
   std::string before_;  // the payload up to the done ids

@@ -447,17 +447,13 @@ void Supervisor::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 void Supervisor::OnProtocolBytes(const char* data, size_t size) {
   splitter_.Feed(std::string_view(data, size));
   StartCommit();
-  // A short read drained the pipe: let the next records gather for a moment.
-  // A job writing one record per item then wakes ckwrap at most ~1000 times a
-  // second, not once per record; a pipe write that wakes a sleeping reader
-  // costs the writer several microseconds (8% of a 10k items/s job's time,
-  // measured with a plain `cat` as the reader). The first record after a
-  // quiet spell is still read at once; one that follows another within the
-  // pause waits at most kReadCoalesceMs.
-  // Only while the job streams (this read came within the pause of the one
-  // before, or of the end of a pause): a record written after a wait (for a
-  // SYNC's acknowledgement, or after a spell of work) is read at once, and so
-  // is the SYNC a job writes right after it.
+  // While the job streams (this short read came within kReadCoalesceMs of the
+  // one before, or of a pause's end), pause before the next read: a job
+  // writing a record per item then wakes ckwrap at most 500 times a second,
+  // not once per record. A pipe write that wakes a sleeping reader costs the
+  // writer several microseconds: 8% of a 10k items/s job's time, measured
+  // with a plain `cat` reading. A record after a quiet spell (or after a
+  // SYNC's acknowledgement, see Acknowledge) is read at once.
   const uint64_t now = uv_hrtime();
   const bool streaming = now - last_read_ns_ < kReadCoalesceMs * 1000000;
   last_read_ns_ = now;
@@ -655,12 +651,15 @@ void Supervisor::Acknowledge(uint64_t committed_records) {
   // SYNC it writes next are not a stream to pause on.
   if (acked > 0) {
     last_read_ns_ = 0;
-    if (read_coalescing_) {
-      uv_timer_stop(&read_coalesce_timer_);
-      read_coalescing_ = false;
-      UpdateReading();
-    }
+    EndReadPause();
   }
+}
+
+void Supervisor::EndReadPause() {
+  if (!read_coalescing_) return;
+  uv_timer_stop(&read_coalesce_timer_);
+  read_coalescing_ = false;
+  UpdateReading();
 }
 
 void Supervisor::CloseAckPipe() {
@@ -780,9 +779,7 @@ void Supervisor::OnChildExit(int wait_status) {
   uv_timer_stop(&stall_timer_);
   // The rest of the pipe and its EOF now, not after the pause between reads:
   // the relaunch waits on them.
-  uv_timer_stop(&read_coalesce_timer_);
-  read_coalescing_ = false;
-  UpdateReading();
+  EndReadPause();
   ReclaimTerminal();
   // Whatever the job left in its group (holding fd 3 or not) must not run on
   // beside the next attempt.
@@ -963,7 +960,7 @@ void Supervisor::StartCommit() {
   if (job->snapshot) {
     // O(all ids), but only at a run's start and end and at compaction, which
     // comes after a journal as large as the snapshot: O(1) per record amortized.
-    // Encoded on the worker: until it is done, new ids go to done_overflow_.
+    // Written on the worker: until it is done, new ids go to done_overflow_.
     DoneSet done = std::move(checkpoint_.done);
     job->rest = checkpoint_;
     checkpoint_.done = std::move(done);

@@ -69,6 +69,7 @@ class Supervisor {
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
   void UpdateReading();
   void FlushDoneBatch();
+  void EndReadPause();  // reads fd 3 now, not when read_coalesce_timer_ fires
   bool CommitMustWait();
   void ReportProtocolProblem(uint64_t line_number, const std::string& what);
   // Declared outputs (declared_outputs.h): the sizes a CKPT/DONE commits with.

@@ -13,6 +13,7 @@ namespace ckwrap {
 namespace {
 
 using testing::ListNames;
+using testing::LoadOk;
 using testing::ReadFileOrEmpty;
 using testing::TempDir;
 using testing::WriteFileForTest;
@@ -34,14 +35,6 @@ Checkpoint WithRecords(uint64_t records) {
 void Commit(CheckpointStore& store, uint64_t records) {
   Status status = store.Commit(WithRecords(records));
   REQUIRE_MESSAGE(status.ok(), status.message());
-}
-
-LoadedCheckpoint LoadOk(const std::string& dir) {
-  CheckpointStore store(dir);
-  LoadedCheckpoint loaded;
-  Status status = store.Load(&loaded);
-  REQUIRE_MESSAGE(status.ok(), status.message());
-  return loaded;
 }
 
 void Corrupt(const std::string& path) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <doctest/doctest.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "checkpoint_store.h"
 
 namespace ckwrap::testing {
 
@@ -59,6 +62,15 @@ inline bool HasTempFile(const std::string& dir) {
     if (name.rfind(".tmp.", 0) == 0) return true;
   }
   return false;
+}
+
+// The store in dir, loaded; a failed Load fails the test with its message.
+inline LoadedCheckpoint LoadOk(const std::string& dir) {
+  CheckpointStore store(dir);
+  LoadedCheckpoint loaded;
+  Status status = store.Load(&loaded);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  return loaded;
 }
 
 }  // namespace ckwrap::testing

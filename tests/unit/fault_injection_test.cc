@@ -102,10 +102,8 @@ Checkpoint At(const std::string& position) {
   return c;
 }
 
-Checkpoint LoadOk(const std::string& dir) {
-  LoadedCheckpoint loaded;
-  Status status = CheckpointStore(dir).Load(&loaded);
-  REQUIRE_MESSAGE(status.ok(), status.message());
+Checkpoint LoadFound(const std::string& dir) {
+  LoadedCheckpoint loaded = testing::LoadOk(dir);
   REQUIRE(loaded.found);
   return loaded.checkpoint;
 }
@@ -137,7 +135,7 @@ void CheckFault(const std::string& kind, int error, bool once) {
     // Pruning is best effort once the new generation is durable; EINTR from
     // write and fsync is retried.
     CHECK_MESSAGE(status.ok(), status.message());
-    CHECK(LoadOk(dir.path()) == At("new"));
+    CHECK(LoadFound(dir.path()) == At("new"));
     return;
   }
   // Reported, with the path and the reason: never assumed to have succeeded.
@@ -146,7 +144,7 @@ void CheckFault(const std::string& kind, int error, bool once) {
   CHECK(status.message().find(std::strerror(error)) != std::string::npos);
   // The last good checkpoint is intact (a failure after the rename leaves the
   // new file in place, which is as good: it verifies).
-  Checkpoint after_failure = LoadOk(dir.path());
+  Checkpoint after_failure = LoadFound(dir.path());
   if (AfterRename(kind)) {
     CHECK((after_failure == At("old") || after_failure == At("new")));
   } else {
@@ -155,7 +153,7 @@ void CheckFault(const std::string& kind, int error, bool once) {
   // The supervisor redoes a failed commit from memory: it lands once the fault is gone.
   Status retried = store.Commit(At("new"));
   REQUIRE_MESSAGE(retried.ok(), retried.message());
-  CHECK(LoadOk(dir.path()) == At("new"));
+  CHECK(LoadFound(dir.path()) == At("new"));
   CHECK_FALSE(HasTempFile(dir.path()));
 }
 
@@ -201,7 +199,7 @@ void CheckJournalFault(const std::string& kind, int error, bool first_append) {
   REQUIRE_FALSE(status.ok());
   CHECK(status.message().find(dir.path()) != std::string::npos);
   CHECK(status.message().find(std::strerror(error)) != std::string::npos);
-  Checkpoint after_failure = LoadOk(dir.path());
+  Checkpoint after_failure = LoadFound(dir.path());
   if (kind == "fdatasync") {
     // Written but not known to be durable: a reader may see it (it is the state
     // being redone), and it must not be counted on.
@@ -217,7 +215,7 @@ void CheckJournalFault(const std::string& kind, int error, bool first_append) {
   CHECK_FALSE(store.AppendJournal(Batch(At("new")), true).ok());
   Status redone = store.Commit(At("new"));
   REQUIRE_MESSAGE(redone.ok(), redone.message());
-  CHECK(LoadOk(dir.path()) == At("new"));
+  CHECK(LoadFound(dir.path()) == At("new"));
 }
 
 TEST_CASE("ENOSPC and EIO from every syscall of a journal append: reported, redone as a snapshot") {
@@ -243,7 +241,7 @@ TEST_CASE("A failed fsync is a lost commit even if a later fsync succeeds") {
     status = store.Commit(At("new"));
   }
   CHECK_FALSE(status.ok());
-  CHECK(LoadOk(dir.path()) == At("old"));
+  CHECK(LoadFound(dir.path()) == At("old"));
   CHECK_FALSE(HasTempFile(dir.path()));
 }
 

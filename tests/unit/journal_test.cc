@@ -20,6 +20,7 @@ namespace ckwrap {
 namespace {
 
 using testing::ListNames;
+using testing::LoadOk;
 using testing::ReadFileOrEmpty;
 using testing::TempDir;
 using testing::WriteFileForTest;
@@ -306,14 +307,6 @@ void Journal(CheckpointStore& store, Checkpoint* c, const Step& step) {
   Apply(step, c, &records);
   Status status = store.AppendJournal(records, true);
   REQUIRE_MESSAGE(status.ok(), status.message());
-}
-
-LoadedCheckpoint LoadOk(const std::string& dir) {
-  CheckpointStore store(dir);
-  LoadedCheckpoint loaded;
-  Status status = store.Load(&loaded);
-  REQUIRE_MESSAGE(status.ok(), status.message());
-  return loaded;
 }
 
 TEST_CASE("Recovery is the snapshot plus its journal") {
