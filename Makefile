@@ -82,7 +82,7 @@ install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 format:
-	clang-format -i sidecar/*.cc sidecar/*.h tests/unit/*.cc
+	clang-format -i sidecar/*/*.cc sidecar/*/*.h tests/unit/*.cc tests/unit/*/*.cc tests/unit/*/*.h
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "checkpoint_codec.h"
-#include "checkpoint_store.h"
-#include "journal_writer.h"
+#include "store/checkpoint_codec.h"
+#include "store/checkpoint_store.h"
+#include "store/journal_writer.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "checkpoint_codec.h"
+#include "store/checkpoint_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);

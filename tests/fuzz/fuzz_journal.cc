@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "checkpoint.h"
-#include "journal_reader.h"
+#include "store/checkpoint.h"
+#include "store/journal_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t generation = 1;

@@ -1,0 +1,161 @@
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include "store/checkpoint_codec.h"
+#include "store/checkpoint_format.h"
+#include "store/checkpoint_json.h"
+#include "store/checkpoint_store.h"
+#include "cli/commands.h"
+#include "store/durable_file.h"
+#include "base/log.h"
+#include "cli/options.h"
+#include "cli/report_args.h"
+#include "store/state_lock.h"
+
+namespace ckwrap {
+namespace {
+
+constexpr size_t kMaxDoneIdsShown = 1000;
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A file is decoded on its own; a state directory through the store, exactly
+// as a resuming run would (newest generation that verifies).
+Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::string* path,
+                      std::string* journal) {
+  if (!IsDirectory(target)) {
+    std::string bytes;
+    Status status = ReadWholeFile(
+        target, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
+    if (!status.ok()) return status;
+    *path = target;
+    status = DecodeCheckpoint(bytes, checkpoint);
+    return status.ok() ? status : Status::Error(target + ": " + status.message());
+  }
+  CheckpointStore store(target);
+  LoadedCheckpoint loaded;
+  Status status = store.Load(&loaded);
+  if (!status.ok()) return status;
+  for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
+  if (!loaded.found) return Status::Error("no checkpoint in " + target);
+  *checkpoint = loaded.checkpoint;
+  *path = loaded.path;
+  if (!loaded.journal_path.empty()) {
+    *journal = loaded.journal_path + " (" + std::to_string(loaded.journal_commits) + " commits, " +
+               std::to_string(loaded.journal_bytes) + " bytes";
+    if (loaded.journal_torn_bytes > 0) {
+      *journal += ", torn tail of " + std::to_string(loaded.journal_torn_bytes) + " bytes ignored";
+    }
+    *journal += ")";
+  }
+  return Status::Ok();
+}
+
+void PrintText(const Checkpoint& c, const std::string& path, const std::string& journal) {
+  std::cout << "file: " << path << " (verified)\n";
+  if (!journal.empty()) std::cout << "journal: " << journal << " (verified)\n";
+  std::cout << "position: " << (c.has_position ? c.position : "(none)") << "\n"
+            << "done: " << c.done.size() << "\n"
+            << "failed: " << c.failures.size() << "\n";
+  for (const auto& failure : c.failures) {
+    std::cout << "  " << failure.id << (failure.reason.empty() ? "" : ": ") << failure.reason
+              << "\n";
+  }
+  std::cout << "state: " << c.state.size() << " keys\n";
+  for (const auto& [key, value] : c.state) std::cout << "  " << key << " = " << value << "\n";
+  std::cout << "progress: " << c.progress_done;
+  if (c.progress_total) std::cout << "/" << c.progress_total;
+  std::cout << "\nrecords: " << c.records << "\nattempts: " << c.attempts
+            << "\nrestarts: " << c.restarts << "\ncomplete: " << (c.complete ? "yes" : "no")
+            << "\ncreated_unix_ms: " << c.created_unix_ms
+            << "\nupdated_unix_ms: " << c.updated_unix_ms << "\n";
+  if (c.progress_file.valid()) {
+    std::cout << "progress_file: device " << c.progress_file.dev << " inode " << c.progress_file.ino
+              << " offset " << c.progress_file.offset << "\n";
+  }
+  for (const auto& f : c.outputs) std::cout << "output: " << f.path << " " << f.size << " bytes\n";
+  for (const auto& f : c.inputs) std::cout << "input: " << f.path << " " << f.size << " bytes\n";
+  if (c.keep_done) std::cout << "incremental: yes\n";
+}
+
+// One field, bare, for scripts (a sidecar's main container reading where to
+// resume): "position" (nothing when there is none), "complete" (yes/no),
+// "records". False for an unknown name.
+bool PrintField(const Checkpoint& c, const std::string& name) {
+  if (name == "position") {
+    if (c.has_position) std::cout << c.position << "\n";
+  } else if (name == "complete") {
+    std::cout << (c.complete ? "yes" : "no") << "\n";
+  } else if (name == "records") {
+    std::cout << c.records << "\n";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int InspectCommand(const std::vector<std::string>& args) {
+  const std::string usage = "usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR";
+  ReportArgs parsed;
+  Status parsed_ok = ParseReportArgs(args, /*allow_name=*/false, &parsed);
+  if (!parsed_ok.ok()) {
+    LogError(usage + " (" + parsed_ok.message() + ")");
+    return kExitUsage;
+  }
+  if (parsed.target.empty()) {
+    LogError(usage);
+    return kExitUsage;
+  }
+  const std::string& target = parsed.target;
+  const std::string& field = parsed.field;
+  const bool json = parsed.json;
+  Checkpoint checkpoint;
+  std::string path;
+  std::string journal;
+  Status status = LoadForInspect(target, &checkpoint, &path, &journal);
+  if (!status.ok()) {
+    LogError(status.message());
+    return 1;
+  }
+  if (!field.empty()) {
+    if (PrintField(checkpoint, field)) return 0;
+    LogError("unknown --field '" + field + "' (position, complete or records)");
+    return kExitUsage;
+  }
+  if (json) {
+    std::cout << "{\"file\":" << JsonString(path)
+              << ",\"checkpoint\":" << CheckpointToJson(checkpoint, kMaxDoneIdsShown) << "}\n";
+  } else {
+    PrintText(checkpoint, path, journal);
+  }
+  return 0;
+}
+
+int ResetCommand(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') {
+    LogError("usage: ckwrap reset STATE_DIR");
+    return kExitUsage;
+  }
+  const std::string& dir = args[0];
+  if (!IsDirectory(dir)) {
+    LogError("state directory " + dir + " does not exist");
+    return kExitUsage;
+  }
+  StateLock lock;
+  Status status = lock.Acquire(dir);
+  if (status.ok()) status = CheckpointStore(dir).Reset();
+  if (!status.ok()) {
+    LogError(status.message());
+    return kExitUsage;
+  }
+  LogInfo("progress in " + dir + " forgotten");
+  return 0;
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,205 @@
+// `ckwrap pending [STATE_DIR] [--field N]`: copies stdin to stdout, dropping
+// the lines whose id is DONE. The id is the whole line (a trailing '\r'
+// ignored) or, with --field N, its Nth field separated by spaces or tabs. The
+// done set comes from STATE_DIR's newest verified checkpoint (read-only, safe
+// beside a running supervisor), else from $CKWRAP_DONE_FILE, else it is empty
+// and every line passes. Streaming: each chunk read is filtered and written
+// before the next read, so a slow producer's lines flow on at once.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "store/checkpoint_store.h"
+#include "cli/commands.h"
+#include "store/done_set.h"
+#include "store/durable_file.h"
+#include "base/log.h"
+#include "cli/options.h"
+
+namespace ckwrap {
+namespace {
+
+constexpr size_t kChunkBytes = 1 << 20;
+constexpr size_t kMaxDoneFileBytes = size_t{4} << 30;
+
+struct PendingArgs {
+  std::string state_dir;
+  size_t field = 0;  // 0: the whole line
+};
+
+int PendingUsage(const std::string& why) {
+  LogError("pending: " + why + " (usage: ckwrap pending [STATE_DIR] [--field N])");
+  return kExitUsage;
+}
+
+Status ParsePendingArgs(const std::vector<std::string>& args, PendingArgs* out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--field" || arg.rfind("--field=", 0) == 0) {
+      std::string value;
+      if (arg.size() > 7) {
+        value = arg.substr(8);
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Status::Error("--field needs a number");
+      }
+      char* end = nullptr;
+      errno = 0;
+      unsigned long n = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || value[0] < '1' || value[0] > '9' || *end != '\0' || errno != 0) {
+        return Status::Error("invalid value '" + value + "' for --field: expected 1, 2, ...");
+      }
+      out->field = n;
+    } else if (out->state_dir.empty() && !arg.empty() && arg[0] != '-') {
+      out->state_dir = arg;
+    } else {
+      return Status::Error("unexpected argument '" + arg + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+// The done ids, from the checkpoint in state_dir or from $CKWRAP_DONE_FILE.
+Status LoadDoneSet(const std::string& state_dir, DoneSet* done) {
+  if (!state_dir.empty()) {
+    CheckpointStore store(state_dir);
+    LoadedCheckpoint loaded;
+    Status status = store.Load(&loaded);
+    if (!status.ok()) return status;
+    for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
+    // A completed job's next run starts fresh: nothing of it counts as done,
+    // unless it ran --incremental (its next run skips what is done).
+    if (!loaded.found || (loaded.checkpoint.complete && !loaded.checkpoint.keep_done)) {
+      return Status::Ok();
+    }
+    *done = std::move(loaded.checkpoint.done);
+    return Status::Ok();
+  }
+  const char* path = std::getenv("CKWRAP_DONE_FILE");
+  if (path == nullptr || *path == '\0') return Status::Ok();
+  std::string storage;
+  Status status = ReadWholeFile(path, kMaxDoneFileBytes, &storage);
+  if (!status.ok()) return status;
+  std::string_view rest(storage);
+  done->reserve(rest.size() / 16);
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view id = rest.substr(0, nl);
+    if (!id.empty()) done->insert(id);
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return Status::Ok();
+}
+
+// The id of a line (no '\n'): the line without a trailing '\r', or its field.
+std::string_view IdOf(std::string_view line, size_t field) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (field == 0) return line;
+  size_t pos = 0;
+  for (size_t n = 1;; ++n) {
+    pos = line.find_first_not_of(" \t", pos);
+    if (pos == std::string_view::npos) return {};
+    size_t end = line.find_first_of(" \t", pos);
+    if (n == field) return line.substr(pos, end == std::string_view::npos ? end : end - pos);
+    if (end == std::string_view::npos) return {};
+    pos = end;
+  }
+}
+
+class Filter {
+ public:
+  Filter(const DoneSet& done, size_t field) : done_(done), field_(field) {}
+
+  // Appends to out the lines of data that are not done; keeps a partial last line.
+  void Feed(std::string_view data, std::string* out) {
+    while (!data.empty()) {
+      size_t nl = data.find('\n');
+      if (nl == std::string_view::npos) {
+        partial_.append(data);
+        return;
+      }
+      if (partial_.empty()) {
+        Emit(data.substr(0, nl + 1), out);
+      } else {
+        partial_.append(data.substr(0, nl + 1));
+        Emit(partial_, out);
+        partial_.clear();
+      }
+      data.remove_prefix(nl + 1);
+    }
+  }
+
+  // End of input: a last line without '\n' is filtered and copied as it is.
+  void Finish(std::string* out) {
+    if (!partial_.empty()) Emit(partial_, out);
+    partial_.clear();
+  }
+
+ private:
+  void Emit(std::string_view line_with_nl, std::string* out) {
+    std::string_view line = line_with_nl;
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (!done_.contains(IdOf(line, field_))) out->append(line_with_nl);
+  }
+
+  const DoneSet& done_;
+  size_t field_;
+  std::string partial_;
+};
+
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+int PendingCommand(const std::vector<std::string>& args) {
+  PendingArgs parsed;
+  Status status = ParsePendingArgs(args, &parsed);
+  if (!status.ok()) return PendingUsage(status.message());
+  DoneSet done;
+  status = LoadDoneSet(parsed.state_dir, &done);
+  if (!status.ok()) {
+    LogError("pending: " + status.message());
+    return kExitUsage;
+  }
+  Filter filter(done, parsed.field);
+  std::string in(kChunkBytes, '\0');
+  std::string out;
+  out.reserve(kChunkBytes + 4096);
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, in.data(), in.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      LogError(std::string("pending: cannot read stdin: ") + strerror(errno));
+      return 1;
+    }
+    if (n == 0) break;
+    filter.Feed(std::string_view(in.data(), static_cast<size_t>(n)), &out);
+    if (!WriteAll(STDOUT_FILENO, out)) {
+      if (errno == EPIPE) return 0;  // the reader is gone (head, a stopped xargs)
+      LogError(std::string("pending: cannot write stdout: ") + strerror(errno));
+      return 1;
+    }
+    out.clear();
+  }
+  filter.Finish(&out);
+  if (!WriteAll(STDOUT_FILENO, out) && errno != EPIPE) {
+    LogError(std::string("pending: cannot write stdout: ") + strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ckwrap

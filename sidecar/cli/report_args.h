@@ -1,0 +1,23 @@
+// The arguments `ckwrap inspect` and `ckwrap status` share: one target (a
+// file or state directory), --json or --field NAME, and for status --name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ckwrap {
+
+struct ReportArgs {
+  std::string target;  // empty when none was given
+  bool json = false;
+  std::string field;  // --field NAME; empty when not given
+};
+
+// With allow_name, --name NAME selects .ckwrap/NAME as the target. An error
+// says what was wrong (an unexpected argument, a bad --name, --json with
+// --field); the caller adds its usage line.
+Status ParseReportArgs(const std::vector<std::string>& args, bool allow_name, ReportArgs* out);
+
+}  // namespace ckwrap

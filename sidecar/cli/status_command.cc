@@ -1,0 +1,247 @@
+// ckwrap status: where a job is, for people and scripts. Reads the newest
+// verified checkpoint exactly as a resuming run would and asks the lock file
+// whether a supervisor holds the directory; never takes the lock itself.
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+#include "store/checkpoint_json.h"
+#include "store/checkpoint_store.h"
+#include "cli/commands.h"
+#include "base/log.h"
+#include "cli/report_args.h"
+#include "store/state_lock.h"
+
+namespace ckwrap {
+namespace {
+
+constexpr const char* kUsage = "usage: ckwrap status [DIR | --name NAME] [--json | --field FIELD]";
+
+struct JobStatus {
+  std::string dir;
+  bool found = false;  // a verified checkpoint exists
+  Checkpoint checkpoint;
+  int supervisor_pid = 0;
+  int64_t now_ms = 0;
+
+  // running (a supervisor holds the lock), complete, stopped (progress kept,
+  // nobody running it) or new (no checkpoint).
+  std::string State() const {
+    if (supervisor_pid != 0) return "running";
+    if (!found) return "new";
+    return checkpoint.complete ? "complete" : "stopped";
+  }
+  int64_t AgeMs() const {
+    return found && checkpoint.updated_unix_ms > 0 ? now_ms - checkpoint.updated_unix_ms : -1;
+  }
+};
+
+int64_t NowUnixMs() {
+  struct timeval tv {};
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Status LoadStatus(const std::string& dir, JobStatus* out) {
+  out->dir = dir;
+  out->now_ms = NowUnixMs();
+  out->supervisor_pid = LockHolderPid(dir);
+  LoadedCheckpoint loaded;
+  Status status = CheckpointStore(dir).Load(&loaded);
+  if (!status.ok()) return status;
+  for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
+  out->found = loaded.found;
+  if (loaded.found) out->checkpoint = loaded.checkpoint;
+  return Status::Ok();
+}
+
+// "3s", "4m10s", "2h05m", "3d4h": an age a person reads at a glance.
+std::string HumanAge(int64_t ms) {
+  if (ms < 0) return "-";
+  int64_t s = ms / 1000;
+  std::ostringstream out;
+  if (s < 60) {
+    out << s << "s";
+  } else if (s < 3600) {
+    out << s / 60 << "m" << s % 60 << "s";
+  } else if (s < 86400) {
+    out << s / 3600 << "h" << (s % 3600) / 60 << "m";
+  } else {
+    out << s / 86400 << "d" << (s % 86400) / 3600 << "h";
+  }
+  return out.str();
+}
+
+std::string IsoTime(int64_t unix_ms) {
+  if (unix_ms <= 0) return "";
+  time_t seconds = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm {};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string ToJson(const JobStatus& s) {
+  const Checkpoint& c = s.checkpoint;
+  std::ostringstream out;
+  out << "{\"dir\":" << JsonString(s.dir) << ",\"state\":" << JsonString(s.State())
+      << ",\"found\":" << (s.found ? "true" : "false") << ",\"position\":"
+      << (s.found && c.has_position ? JsonString(c.position) : std::string("null"))
+      << ",\"done\":" << c.done.size() << ",\"failed\":" << c.failures.size()
+      << ",\"progress_done\":" << c.progress_done << ",\"progress_total\":" << c.progress_total
+      << ",\"records\":" << c.records << ",\"attempts\":" << c.attempts
+      << ",\"restarts\":" << c.restarts << ",\"complete\":" << (c.complete ? "true" : "false")
+      << ",\"last_commit_unix_ms\":" << (s.found ? c.updated_unix_ms : 0)
+      << ",\"last_commit_age_ms\":" << s.AgeMs()
+      << ",\"running\":" << (s.supervisor_pid != 0 ? "true" : "false")
+      << ",\"supervisor_pid\":" << s.supervisor_pid << ",\"job_state\":" << StateToJson(c.state)
+      << "}";
+  return out.str();
+}
+
+void PrintText(const JobStatus& s) {
+  const Checkpoint& c = s.checkpoint;
+  std::cout << "dir: " << s.dir << "\nstate: " << s.State();
+  if (s.supervisor_pid != 0) std::cout << " (supervisor pid " << s.supervisor_pid << ")";
+  std::cout << "\nposition: " << (s.found && c.has_position ? c.position : "(none)")
+            << "\ndone: " << c.done.size() << "\nfailed: " << c.failures.size();
+  if (c.progress_total || c.progress_done) {
+    std::cout << "\nprogress: " << c.progress_done;
+    if (c.progress_total) std::cout << "/" << c.progress_total;
+  }
+  std::cout << "\nattempts: " << c.attempts << "\nrestarts: " << c.restarts
+            << "\ncomplete: " << (c.complete ? "yes" : "no") << "\nlast commit: ";
+  if (s.found && c.updated_unix_ms > 0) {
+    std::cout << IsoTime(c.updated_unix_ms) << " (" << HumanAge(s.AgeMs()) << " ago)";
+  } else {
+    std::cout << "never";
+  }
+  std::cout << "\n";
+}
+
+// One bare value for scripts; false for an unknown field name.
+bool PrintField(const JobStatus& s, const std::string& name) {
+  const Checkpoint& c = s.checkpoint;
+  if (name == "state") {
+    std::cout << s.State() << "\n";
+  } else if (name == "position") {
+    if (s.found && c.has_position) std::cout << c.position << "\n";
+  } else if (name == "done") {
+    std::cout << c.done.size() << "\n";
+  } else if (name == "failed") {
+    std::cout << c.failures.size() << "\n";
+  } else if (name == "attempts") {
+    std::cout << c.attempts << "\n";
+  } else if (name == "restarts") {
+    std::cout << c.restarts << "\n";
+  } else if (name == "complete") {
+    std::cout << (c.complete ? "yes" : "no") << "\n";
+  } else if (name == "last_commit_unix_ms") {
+    std::cout << (s.found ? c.updated_unix_ms : 0) << "\n";
+  } else if (name == "last_commit_age_ms") {
+    std::cout << s.AgeMs() << "\n";
+  } else if (name == "supervisor_pid") {
+    std::cout << s.supervisor_pid << "\n";
+  } else if (name == "progress") {
+    std::cout << c.progress_done << "/" << c.progress_total << "\n";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The jobs under .ckwrap/, one line each (or a JSON array).
+int ListJobs(bool json) {
+  const std::string root = ".ckwrap";
+  std::vector<std::string> names;
+  if (DIR* dir = opendir(root.c_str())) {
+    while (struct dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name != "." && name != ".." && IsDirectory(root + "/" + name)) names.push_back(name);
+    }
+    closedir(dir);
+  }
+  std::sort(names.begin(), names.end());
+  if (json) std::cout << "[";
+  bool first = true;
+  int rc = 0;
+  for (const auto& name : names) {
+    JobStatus s;
+    Status status = LoadStatus(root + "/" + name, &s);
+    if (!status.ok()) {
+      LogError(status.message());
+      rc = 1;
+      continue;
+    }
+    if (json) {
+      std::cout << (first ? "" : ",") << ToJson(s);
+    } else {
+      const Checkpoint& c = s.checkpoint;
+      std::cout << name << "\t" << s.State()
+                << "\tposition=" << (s.found && c.has_position ? c.position : "-")
+                << "\tdone=" << c.done.size() << "\tfailed=" << c.failures.size()
+                << "\trestarts=" << c.restarts << "\tlast_commit=" << HumanAge(s.AgeMs())
+                << (s.supervisor_pid ? "\tpid=" + std::to_string(s.supervisor_pid) : "") << "\n";
+    }
+    first = false;
+  }
+  if (json) std::cout << "]\n";
+  if (!json && names.empty()) LogInfo("no jobs under .ckwrap/");
+  return rc;
+}
+
+}  // namespace
+
+int StatusCommand(const std::vector<std::string>& args) {
+  ReportArgs parsed;
+  Status parsed_ok = ParseReportArgs(args, /*allow_name=*/true, &parsed);
+  if (!parsed_ok.ok()) {
+    LogError(std::string(kUsage) + " (" + parsed_ok.message() + ")");
+    return kExitUsage;
+  }
+  const std::string& dir = parsed.target;
+  const std::string& field = parsed.field;
+  const bool json = parsed.json;
+  if (dir.empty()) {
+    if (!field.empty()) {
+      LogError(std::string(kUsage) + " (--field needs a DIR or --name)");
+      return kExitUsage;
+    }
+    return ListJobs(json);
+  }
+  if (!IsDirectory(dir)) {
+    LogError("state directory " + dir + " does not exist");
+    return 1;
+  }
+  JobStatus s;
+  Status status = LoadStatus(dir, &s);
+  if (!status.ok()) {
+    LogError(status.message());
+    return 1;
+  }
+  if (!field.empty()) {
+    if (PrintField(s, field)) return 0;
+    LogError("unknown --field '" + field +
+             "' (state, position, done, failed, progress, attempts, restarts, complete, "
+             "last_commit_unix_ms, last_commit_age_ms or supervisor_pid)");
+    return kExitUsage;
+  }
+  if (json) {
+    std::cout << ToJson(s) << "\n";
+  } else {
+    PrintText(s);
+  }
+  return 0;
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,310 @@
+#include "store/checkpoint_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "store/checkpoint_codec.h"
+#include "store/checkpoint_format.h"
+#include "store/durable_file.h"
+#include "store/file_ops.h"
+#include "store/journal_reader.h"
+
+namespace ckwrap {
+namespace {
+
+constexpr char kPrefix[] = "checkpoint.";
+constexpr size_t kGenerationDigits = 20;
+constexpr char kJournalPrefix[] = "journal.";
+constexpr char kTempPrefix[] = ".tmp.";  // DurableReplace's temp files
+constexpr size_t kMaxJournalBytes = size_t{1} << 40;
+
+std::string FileName(uint64_t generation) {
+  char digits[kGenerationDigits + 1];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(generation));
+  return kPrefix + std::string(digits);
+}
+
+// True for prefix followed by exactly 20 digits that fit in a u64.
+bool ParseGeneration(const char* name, uint64_t* generation, const char* prefix = kPrefix) {
+  size_t prefix_length = std::strlen(prefix);
+  if (std::strncmp(name, prefix, prefix_length) != 0) return false;
+  const char* digits = name + prefix_length;
+  if (std::strlen(digits) != kGenerationDigits) return false;
+  uint64_t value = 0;
+  for (const char* p = digits; *p != '\0'; ++p) {
+    if (*p < '0' || *p > '9') return false;
+    unsigned digit = static_cast<unsigned>(*p - '0');
+    if (value > (UINT64_MAX - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  *generation = value;
+  return true;
+}
+
+struct DirListing {
+  std::vector<uint64_t> generations;  // newest first
+  std::vector<uint64_t> journals;     // journal generations, any order
+  std::vector<std::string> temp_files;
+  uint64_t newest() const {
+    uint64_t newest = generations.empty() ? 0 : generations.front();
+    for (uint64_t journal : journals) newest = std::max(newest, journal);
+    return newest;
+  }
+};
+
+// A missing directory lists as empty: nothing was ever committed there.
+Status ListDir(const std::string& dir, DirListing* listing) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr && errno == ENOENT) return Status::Ok();
+  if (d == nullptr) return Status::FromErrno("open directory", dir, errno);
+  errno = 0;
+  while (const dirent* entry = ::readdir(d)) {
+    uint64_t generation;
+    if (ParseGeneration(entry->d_name, &generation)) listing->generations.push_back(generation);
+    if (ParseGeneration(entry->d_name, &generation, kJournalPrefix)) {
+      listing->journals.push_back(generation);
+    }
+    if (std::strncmp(entry->d_name, kTempPrefix, sizeof kTempPrefix - 1) == 0) {
+      listing->temp_files.push_back(entry->d_name);
+    }
+  }
+  int err = errno;  // readdir returns nullptr both at the end and on error
+  ::closedir(d);
+  if (err != 0) return Status::FromErrno("read directory", dir, err);
+  std::sort(listing->generations.begin(), listing->generations.end(), std::greater<>());
+  return Status::Ok();
+}
+
+// Reads and verifies one generation; the reason on failure names no path.
+// *unreadable: the file could not be read at all (EIO, EMFILE...), which says
+// nothing about its content, as opposed to bytes that fail to verify.
+Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* unreadable) {
+  std::string bytes;
+  Status status = ReadWholeFile(
+      path, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
+  *unreadable = !status.ok();
+  if (!status.ok()) return status;
+  *size = bytes.size();
+  return DecodeCheckpoint(bytes, out);
+}
+
+// Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.
+Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint* out) {
+  std::string path = dir + "/" + JournalFileName(generation);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return Status::Ok();  // none yet
+  std::string bytes;
+  Status status = ReadWholeFile(path, kMaxJournalBytes, &bytes);
+  if (!status.ok()) return status;
+  JournalReplay replay;
+  status = ReplayJournal(bytes, generation, &out->checkpoint, &replay);
+  if (!status.ok()) {
+    // Never skipped past: the records after the damage may be what a resume needs.
+    return Status::Error("journal " + path + ": " + status.message() +
+                         "; to resume from the intact part, run: truncate -s " +
+                         std::to_string(replay.valid_bytes) + " " + path);
+  }
+  out->journal_path = path;
+  out->journal_bytes = replay.valid_bytes;
+  out->journal_torn_bytes = replay.torn_bytes;
+  out->journal_commits = replay.commits;
+  return Status::Ok();
+}
+
+// dir/name -> dir/name.rejected: no longer a generation Load would consider.
+Status RenameAside(const std::string& dir, const std::string& name) {
+  const std::string from = dir + "/" + name;
+  const std::string to = from + ".rejected";
+  if (file_ops().Rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno("rename", from, errno);
+  }
+  return Status::Ok();
+}
+
+Status UnlinkIfPresent(const std::string& path) {
+  if (file_ops().Unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno("unlink", path, errno);
+  }
+  return Status::Ok();
+}
+
+std::string Join(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : separator) + part;
+  return out;
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {}
+
+Status CheckpointStore::Load(LoadedCheckpoint* out) {
+  // A reader beside a running supervisor (inspect) can list a generation that
+  // a commit prunes before it is read: then it lists again. Bounded, since a
+  // supervisor commits at most a few hundred times a second.
+  constexpr int kListingAttempts = 20;
+  Status status;
+  for (int attempt = 0; attempt < kListingAttempts; ++attempt) {
+    bool pruned = false;
+    status = LoadListing(out, &pruned);
+    if (!pruned) break;
+  }
+  return status;
+}
+
+Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
+  *out = LoadedCheckpoint();
+  DirListing listing;
+  Status status = ListDir(dir_, &listing);
+  if (!status.ok()) return status;
+  // Continue after the newest file even if it is corrupt, so it is never overwritten.
+  generation_ = listing.newest();
+  std::vector<std::string> failures;
+  for (uint64_t generation : listing.generations) {
+    std::string path = dir_ + "/" + FileName(generation);
+    bool unreadable = false;
+    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes, &unreadable);
+    if (!status.ok()) {
+      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+        *pruned = true;  // removed since the listing: not corrupt
+        return status;
+      }
+      // Falling back past a file we merely failed to read would lose its progress.
+      if (unreadable) {
+        return Status::Error(status.message() + " (not falling back to an older checkpoint)");
+      }
+      failures.push_back(path + ": " + status.message());
+      continue;
+    }
+    status = LoadJournal(dir_, generation, out);
+    if (!status.ok()) {
+      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) *pruned = true;
+      return status;
+    }
+    // A commit prunes a snapshot before its journal: a snapshot gone now means
+    // its journal may have gone before we read it. List again.
+    if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+      *pruned = true;
+      return status;
+    }
+    snapshot_bytes_ = out->snapshot_bytes;
+    out->found = true;
+    out->path = path;
+    out->warnings = std::move(failures);
+    last_good_ = generation;
+    return Status::Ok();
+  }
+  if (failures.empty()) return Status::Ok();  // a fresh start
+  return Status::Error("no checkpoint in " + dir_ + " verifies: " + Join(failures, "; "));
+}
+
+void CheckpointStore::RemoveTempFiles() {
+  DirListing listing;
+  if (!ListDir(dir_, &listing).ok()) return;
+  // Leftovers of a commit that crashed; never the newest state. Harmless if one stays.
+  for (const std::string& temp : listing.temp_files) (void)UnlinkIfPresent(dir_ + "/" + temp);
+}
+
+Status CheckpointStore::RepairTornTail(const LoadedCheckpoint& loaded) {
+  if (loaded.journal_torn_bytes == 0) return Status::Ok();
+  return TruncateJournal(loaded.journal_path, loaded.journal_bytes);
+}
+
+Status CheckpointStore::Commit(const Checkpoint& checkpoint) {
+  return Commit(checkpoint, checkpoint.done);
+}
+
+Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
+  const CheckpointPieces pieces(rest, done);
+  // The journal of the generation being replaced gets no more records.
+  Status status = journal_.Close();
+  journal_writable_ = false;
+  if (!status.ok()) return status;
+  // Listed again so a file we did not load (or a failed commit left) is never overwritten.
+  DirListing listing;
+  status = ListDir(dir_, &listing);
+  if (!status.ok()) return status;
+  uint64_t newest_on_disk = listing.newest();
+  uint64_t next = std::max(generation_, newest_on_disk) + 1;
+  status = DurableReplacePieces(dir_, FileName(next),
+                                [&pieces](const PieceWriter& write) { return pieces.Emit(write); });
+  if (!status.ok()) return status;
+  // The switch is durable (DurableReplace synced the directory): from here on a
+  // crash loads generation next, and the older files are only fallbacks.
+  generation_ = next;
+  uint64_t fallback = last_good_ != 0               ? last_good_
+                      : listing.generations.empty() ? 0
+                                                    : listing.generations.front();
+  last_good_ = next;
+  snapshot_bytes_ = pieces.size();
+  journal_writable_ = true;
+  // Best effort and not synced: an older generation that survives, or comes back
+  // after a crash, is only a stale fallback, and the next commit prunes it again.
+  // A snapshot goes before its journal: a journal without its snapshot is ignored.
+  // A generation newer than the fallback is one that Load rejected: keep it,
+  // renamed out of the way, for a human to examine; never delete evidence.
+  for (uint64_t generation : listing.generations) {
+    if (generation == fallback) continue;
+    if (generation > fallback) {
+      (void)RenameAside(dir_, FileName(generation));
+    } else {
+      (void)UnlinkIfPresent(dir_ + "/" + FileName(generation));
+    }
+  }
+  for (uint64_t generation : listing.journals) {
+    if (generation == fallback) continue;
+    if (generation > fallback) {
+      (void)RenameAside(dir_, JournalFileName(generation));
+    } else {
+      (void)UnlinkIfPresent(dir_ + "/" + JournalFileName(generation));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
+  if (!journal_writable_) {
+    return Status::Error("no snapshot to journal against in " + dir_);
+  }
+  Status status;
+  if (!journal_.is_open()) status = journal_.Create(dir_, last_good_);
+  if (status.ok()) status = journal_.Append(records, sync);
+  if (!status.ok()) {
+    // What reached the file is unknown: this segment takes no more records.
+    (void)journal_.Close();
+    journal_writable_ = false;
+  }
+  return status;
+}
+
+Status CheckpointStore::Reset() {
+  DirListing listing;
+  Status status = ListDir(dir_, &listing);
+  if (!status.ok()) return status;
+  (void)journal_.Close();
+  journal_writable_ = false;
+  std::vector<std::string> names = listing.temp_files;
+  for (uint64_t generation : listing.generations) names.push_back(FileName(generation));
+  for (uint64_t generation : listing.journals) names.push_back(JournalFileName(generation));
+  for (const std::string& name : names) {
+    status = UnlinkIfPresent(dir_ + "/" + name);
+    if (!status.ok()) return status;
+  }
+  // The unlinks must persist: a resurrected checkpoint would resume a reset job.
+  if (!names.empty()) {
+    status = FsyncDir(dir_);
+    if (!status.ok()) return status;
+  }
+  generation_ = 0;
+  last_good_ = 0;
+  return Status::Ok();
+}
+
+}  // namespace ckwrap

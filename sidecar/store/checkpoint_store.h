@@ -1,0 +1,95 @@
+// The generations of checkpoint files in one state directory.
+//
+// A generation is a snapshot, checkpoint.<generation> (20 zero-padded decimal
+// digits), plus its journal, journal.<generation>: the records committed after
+// the snapshot was taken (journal_format.h). A snapshot commit (the first of a
+// run, and each compaction) writes generation N+1 with DurableReplace, which
+// makes the switch durable, and only then removes the older generations except
+// the newest one known to verify (normally N; the loaded one if N was corrupt),
+// which is kept with its journal as the fallback. Generation numbers only go
+// up, past every file on disk, so a corrupt file is never overwritten. Between
+// snapshots, each commit appends one batch to the journal: O(new records).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/checkpoint.h"
+#include "store/journal_writer.h"
+#include "base/status.h"
+
+namespace ckwrap {
+
+struct LoadedCheckpoint {
+  bool found = false;  // false: no checkpoint file exists (a fresh start)
+  Checkpoint checkpoint;
+  std::string path;  // the file the checkpoint came from
+  // One message per newer generation that failed to verify, naming the file
+  // and the reason; non-empty means Load fell back to an older generation.
+  std::vector<std::string> warnings;
+  uint64_t snapshot_bytes = 0;
+  // The loaded generation's journal ("" if it has none) and what replaying it found.
+  std::string journal_path;
+  uint64_t journal_bytes = 0;       // the valid part
+  uint64_t journal_torn_bytes = 0;  // a torn tail after it, ignored (see RepairTornTail)
+  uint64_t journal_commits = 0;
+};
+
+class CheckpointStore {
+ public:
+  explicit CheckpointStore(std::string dir);
+
+  // Loads the newest generation that verifies. Read-only: safe beside a
+  // running supervisor (inspect, status).
+  // If checkpoint files exist and none verifies, returns an error naming every
+  // file and its reason: never a silent fresh start.
+  Status Load(LoadedCheckpoint* out);
+
+  // Removes temp files a crashed commit left. Only for the lock holder: a
+  // temp file may be a commit in progress.
+  void RemoveTempFiles();
+
+  // Cuts the torn tail Load found off the loaded journal, so the file holds
+  // only what verified. Only for the lock holder.
+  Status RepairTornTail(const LoadedCheckpoint& loaded);
+
+  // Durably writes the checkpoint as the next generation (a snapshot; its
+  // journal starts empty), then prunes. Written in pieces: the file is never
+  // held whole in memory.
+  // Not thread-safe: at most one Commit or AppendJournal in flight (either may
+  // run on a worker thread).
+  Status Commit(const Checkpoint& checkpoint);
+  // The same with the done ids taken from done instead of rest.done (a set
+  // the loop only reads while a worker thread writes it out).
+  Status Commit(const Checkpoint& rest, const DoneSet& done);
+
+  // Appends whole journal records (ending with a COMMIT record) to the journal
+  // of the snapshot this store last committed, creating it if needed; with
+  // sync, fdatasyncs them. Fails if this store has committed no snapshot yet or
+  // a previous append failed: the caller then commits a snapshot.
+  Status AppendJournal(std::string_view records, bool sync);
+  uint64_t journal_bytes() const { return journal_.bytes(); }
+  uint64_t snapshot_bytes() const { return snapshot_bytes_; }
+
+  // Removes every checkpoint file (ckwrap reset).
+  Status Reset();
+
+  const std::string& dir() const { return dir_; }
+  uint64_t generation() const { return generation_; }
+
+ private:
+  // One pass over a listing; *pruned when a listed file vanished meanwhile.
+  Status LoadListing(LoadedCheckpoint* out, bool* pruned);
+
+  std::string dir_;
+  uint64_t generation_ = 0;  // newest generation on disk
+  // Newest generation known to verify (loaded or committed by us); 0 if none.
+  uint64_t last_good_ = 0;
+  uint64_t snapshot_bytes_ = 0;
+  bool journal_writable_ = false;  // last_good_ is a snapshot we committed
+  JournalWriter journal_;
+};
+
+}  // namespace ckwrap

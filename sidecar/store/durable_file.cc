@@ -1,0 +1,160 @@
+#include "store/durable_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "store/file_ops.h"
+
+namespace ckwrap {
+
+Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    ssize_t n = file_ops().Write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("write", path, errno);
+    // A regular file never accepts 0 bytes of a non-empty write; don't spin on it.
+    if (n == 0) return Status::Error("write " + path + ": wrote 0 bytes");
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Unique per process and call, so concurrent replaces never share a temp file.
+std::string TempPath(const std::string& dir, const std::string& name) {
+  static std::atomic<uint64_t> counter{0};
+  return dir + "/.tmp." + name + "." + std::to_string(getpid()) + "." +
+         std::to_string(counter.fetch_add(1) + 1);
+}
+
+int FsyncRetryingEintr(int fd) {
+  int rc;
+  do {
+    rc = file_ops().Fsync(fd);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+// Writes, fsyncs (if sync) and closes an already created temp file. Closes fd on every path.
+Status FillTempFile(int fd, const ProducePieces& produce, const std::string& path, bool sync) {
+  Status status =
+      produce([fd, &path](std::string_view piece) { return WriteAll(fd, piece, path); });
+  if (status.ok() && sync && FsyncRetryingEintr(fd) != 0) {
+    status = Status::FromErrno("fsync", path, errno);
+  }
+  if (!status.ok()) {
+    file_ops().Close(fd);  // the first error is the one worth reporting
+    return status;
+  }
+  // close() can report a deferred write error (NFS, quotas): check it.
+  if (file_ops().Close(fd) != 0) return Status::FromErrno("close", path, errno);
+  return Status::Ok();
+}
+
+Status WithContext(const std::string& final_path, const Status& status) {
+  return Status::Error("replace " + final_path + ": " + status.message());
+}
+
+Status TooLarge(const std::string& path, size_t max_bytes) {
+  return Status::Error("read " + path + ": file is larger than the limit of " +
+                       std::to_string(max_bytes) + " bytes");
+}
+
+Status ReadAll(int fd, const std::string& path, size_t max_bytes, std::string* out) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("stat", path, errno);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) return TooLarge(path, max_bytes);
+  out->reserve(static_cast<size_t>(st.st_size));
+  char buffer[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("read", path, errno);
+    if (n == 0) return Status::Ok();
+    // Checked while reading too, so a file growing under us stays bounded.
+    if (static_cast<size_t>(n) > max_bytes - out->size()) return TooLarge(path, max_bytes);
+    out->append(buffer, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+Status FsyncDir(const std::string& dir) {
+  int fd = file_ops().Open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) return Status::FromErrno("open directory", dir, errno);
+  if (FsyncRetryingEintr(fd) != 0) {
+    Status status = Status::FromErrno("fsync directory", dir, errno);
+    file_ops().Close(fd);
+    return status;
+  }
+  if (file_ops().Close(fd) != 0) return Status::FromErrno("close directory", dir, errno);
+  return Status::Ok();
+}
+
+namespace {
+
+Status Replace(const std::string& dir, const std::string& name, const ProducePieces& produce,
+               mode_t mode, bool durable) {
+  const std::string final_path = dir + "/" + name;
+  const std::string temp_path = TempPath(dir, name);
+  int fd = file_ops().Open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           mode);
+  // Not created by us (O_EXCL): nothing of ours to remove.
+  if (fd < 0) return WithContext(final_path, Status::FromErrno("open", temp_path, errno));
+  Status status = FillTempFile(fd, produce, temp_path, durable);
+  if (status.ok() && file_ops().Rename(temp_path.c_str(), final_path.c_str()) != 0) {
+    status = Status::FromErrno("rename to " + final_path + " from", temp_path, errno);
+  }
+  if (!status.ok()) {
+    file_ops().Unlink(temp_path.c_str());
+    return WithContext(final_path, status);
+  }
+  if (!durable) return Status::Ok();
+  // Until the directory is synced the rename itself may be lost in a crash. The
+  // new file is in place and cannot be un-renamed: the caller must treat the
+  // commit as failed (it may be rolled back by a crash).
+  status = FsyncDir(dir);
+  if (!status.ok()) return WithContext(final_path, status);
+  return Status::Ok();
+}
+
+ProducePieces Whole(std::string_view bytes) {
+  return [bytes](const PieceWriter& write) { return write(bytes); };
+}
+
+}  // namespace
+
+Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+                      mode_t mode) {
+  return Replace(dir, name, Whole(bytes), mode, true);
+}
+
+Status DurableReplacePieces(const std::string& dir, const std::string& name,
+                            const ProducePieces& produce, mode_t mode) {
+  return Replace(dir, name, produce, mode, true);
+}
+
+Status AtomicReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+                     mode_t mode) {
+  return Replace(dir, name, Whole(bytes), mode, false);
+}
+
+Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out) {
+  out->clear();
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return Status::FromErrno("open", path, errno);
+  Status status = ReadAll(fd, path, max_bytes, out);
+  ::close(fd);  // read-only: close() has nothing to report
+  if (!status.ok()) out->clear();
+  return status;
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,49 @@
+#include "supervise/event_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "store/checkpoint_json.h"
+#include "base/log.h"
+
+namespace ckwrap {
+
+EventLog::~EventLog() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Status EventLog::Open(const std::string& path) {
+  if (path.empty()) return Status::Ok();
+  fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::FromErrno("cannot open events file", path, errno);
+  return Status::Ok();
+}
+
+void EventLog::Emit(const std::string& event, const Fields& fields) {
+  if (fd_ < 0) return;
+  using namespace std::chrono;
+  auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  std::string line = "{\"time_ms\":" + std::to_string(now) + ",\"event\":" + JsonString(event);
+  for (const auto& [name, value] : fields) line += "," + JsonString(name) + ":" + value;
+  line += "}\n";
+  // O_APPEND and one write: lines stay whole even if several writers share the file.
+  if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    LogError("events file: write failed; further events may be lost");
+  }
+}
+
+void WriteTerminationLog(const std::string& path, const std::string& message) {
+  if (path.empty()) return;
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  std::string line = message + "\n";
+  if (fd < 0 || write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    LogError("cannot write termination log " + path + ": " + strerror(errno));
+  }
+  if (fd >= 0) close(fd);
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,36 @@
+// --events FILE: one JSON object per line for each thing the supervisor does
+// (launch, exit, signal, commit, restart, give-up, stop), for operators and
+// orchestrators; and --termination-log FILE: a one-line summary at exit.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ckwrap {
+
+class EventLog {
+ public:
+  using Fields = std::vector<std::pair<std::string, std::string>>;  // values already JSON
+
+  EventLog() = default;
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+  ~EventLog();
+
+  // Opens FILE for appending; no path means events are dropped.
+  Status Open(const std::string& path);
+  // {"time_ms":...,"event":"<event>",<fields>} as one write(2).
+  void Emit(const std::string& event, const Fields& fields);
+
+ private:
+  int fd_ = -1;
+};
+
+// Writes message + "\n" to path (truncating): Kubernetes shows it as the
+// container's termination message. Failures are reported, not fatal.
+void WriteTerminationLog(const std::string& path, const std::string& message);
+
+}  // namespace ckwrap

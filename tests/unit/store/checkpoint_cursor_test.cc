@@ -1,0 +1,97 @@
+// The optional progress-file section of the checkpoint payload
+// (man/ckwrap-checkpoint.5, PAYLOAD).
+#include <doctest/doctest.h>
+#include <xxhash.h>
+
+#include <string>
+
+#include "store/checkpoint_codec.h"
+#include "store/checkpoint_format.h"
+#include "store/journal_reader.h"
+#include "store/journal_writer.h"
+
+namespace ckwrap {
+namespace {
+
+Checkpoint WithCursor() {
+  Checkpoint c;
+  c.has_position = true;
+  c.position = "17";
+  c.records = 3;
+  c.progress_file = FileCursor{2049, 123456789, 4096, 0xfeedfacecafebeefULL};
+  return c;
+}
+
+TEST_CASE("ProgressFileCursorRoundTrips") {
+  Checkpoint out;
+  Status status = DecodeCheckpoint(EncodeCheckpoint(WithCursor()), &out);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(out == WithCursor());
+}
+
+TEST_CASE("CheckpointWithoutCursorIsEncodedAsBefore") {
+  Checkpoint plain = WithCursor();
+  plain.progress_file = FileCursor();
+  // The section adds exactly its tag and four u64s, and only when set.
+  CHECK(EncodeCheckpoint(WithCursor()).size() == EncodeCheckpoint(plain).size() + 1 + 4 * 8);
+}
+
+TEST_CASE("CursorSectionTruncatedAtEveryLengthIsRejected") {
+  const std::string bytes = EncodeCheckpoint(WithCursor());
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    Checkpoint out;
+    CHECK_FALSE(DecodeCheckpoint(bytes.substr(0, cut), &out).ok());
+  }
+}
+
+// Re-seals a payload edited in place, so it reaches the section decoder.
+std::string Reseal(std::string file) {
+  const size_t header = checkpoint_format::kHeaderBytes;
+  std::string covered = file.substr(0, checkpoint_format::kChecksumOffset) + file.substr(header);
+  uint64_t sum = XXH3_64bits(covered.data(), covered.size());
+  for (int i = 0; i < 8; ++i) {
+    file[checkpoint_format::kChecksumOffset + i] = static_cast<char>(sum >> (8 * i));
+  }
+  return file;
+}
+
+TEST_CASE("UnknownSectionTagIsRejected") {
+  std::string bytes = EncodeCheckpoint(WithCursor());
+  const size_t tag_at = bytes.size() - 1 - 4 * 8;
+  REQUIRE(bytes[tag_at] == 1);
+  bytes[tag_at] = 9;
+  Checkpoint out;
+  Status status = DecodeCheckpoint(Reseal(bytes), &out);
+  CHECK_FALSE(status.ok());
+  CHECK(status.message().find("trailing bytes") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace ckwrap
+
+namespace ckwrap {
+namespace {
+
+TEST_CASE("JournalCommitCarriesTheProgressFileCursor") {
+  std::string journal;
+  AppendJournalHeader(&journal, 7);
+  AppendJournalCommit(&journal, WithCursor());
+  Checkpoint moved = WithCursor();
+  moved.progress_file.offset = 8192;
+  AppendJournalCommit(&journal, moved);
+  // A torn commit: its cursor must not apply.
+  std::string torn;
+  Checkpoint further = moved;
+  further.progress_file.offset = 9000;
+  AppendJournalCommit(&torn, further);
+  journal += torn.substr(0, torn.size() - 1);
+  Checkpoint out;
+  JournalReplay replay;
+  Status status = ReplayJournal(journal, 7, &out, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(replay.commits == 2);
+  CHECK(out.progress_file == moved.progress_file);
+}
+
+}  // namespace
+}  // namespace ckwrap

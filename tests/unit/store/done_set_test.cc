@@ -1,0 +1,145 @@
+#include "store/done_set.h"
+
+#include <doctest/doctest.h>
+
+#include <iterator>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+using ckwrap::DoneSet;
+
+namespace {
+
+std::vector<std::string> Listed(const DoneSet& set) {
+  std::vector<std::string> ids;
+  for (std::string_view id : set) ids.emplace_back(id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("A done set holds each id once and lists them in insertion order") {
+  DoneSet set;
+  CHECK(set.empty());
+  CHECK(set.begin() == set.end());
+  CHECK_FALSE(set.contains("a"));
+  CHECK(set.insert("b"));
+  CHECK(set.insert("a"));
+  CHECK_FALSE(set.insert("b"));
+  CHECK(set.insert(""));  // an empty id is an id
+  CHECK_FALSE(set.insert(""));
+  CHECK(set.size() == 3);
+  CHECK(set.contains("a"));
+  CHECK(set.count("b") == 1);
+  CHECK(set.count("c") == 0);
+  CHECK(Listed(set) == std::vector<std::string>{"b", "a", ""});
+}
+
+TEST_CASE("A done set keeps any bytes and any length, across chunks and varint widths") {
+  DoneSet set;
+  std::vector<std::string> ids = {std::string("\0\xff\n\r", 4), std::string(127, 'x'),
+                                  std::string(128, 'x'), std::string(16383, 'y'),
+                                  std::string(16384, 'y')};
+  // Longer than a chunk (1 MiB): it gets a chunk of its own.
+  ids.push_back(std::string((1 << 20) + 5, 'z'));
+  ids.push_back(std::string(1 << 20, 'w'));
+  for (int i = 0; i < 3000; ++i) ids.push_back(std::string(500, 'a') + std::to_string(i));
+  for (const std::string& id : ids) CHECK(set.insert(id));
+  for (const std::string& id : ids) CHECK_FALSE(set.insert(id));
+  CHECK(set.size() == ids.size());
+  CHECK(Listed(set) == ids);
+  CHECK_FALSE(set.contains(std::string(129, 'x')));
+  CHECK_FALSE(set.contains(std::string((1 << 20) + 4, 'z')));
+}
+
+TEST_CASE("A done set agrees with std::unordered_set over random inserts and lookups") {
+  std::mt19937_64 random(7);
+  DoneSet set;
+  std::unordered_set<std::string> reference;
+  std::vector<std::string> order;
+  // Short ids from a small alphabet: many repeats, many near-collisions.
+  for (int i = 0; i < 300000; ++i) {
+    std::string id = std::to_string(random() % 150000);
+    if (random() % 4 == 0) id += std::string(random() % 40, 'q');
+    bool added = reference.insert(id).second;
+    REQUIRE(set.insert(id) == added);
+    if (added) order.push_back(id);
+    std::string probe = std::to_string(random() % 300000);
+    REQUIRE(set.contains(probe) == (reference.count(probe) == 1));
+  }
+  CHECK(set.size() == reference.size());
+  CHECK(Listed(set) == order);
+}
+
+TEST_CASE("reserve, copies, merge, clear and equality") {
+  DoneSet a;
+  a.reserve(100000);
+  for (int i = 0; i < 1000; ++i) a.insert("id-" + std::to_string(i));
+  DoneSet b = a;  // a copy is independent
+  CHECK(b == a);
+  CHECK(b.insert("only-in-b"));
+  CHECK_FALSE(a.contains("only-in-b"));
+  CHECK(b != a);
+
+  // Equality ignores order.
+  DoneSet forward = {"x", "y", "z"};
+  DoneSet backward = {"z", "y", "x"};
+  CHECK(forward == backward);
+  CHECK(forward != DoneSet{"x", "y"});
+
+  DoneSet more = {"id-5", "new-1", "new-2"};
+  a.merge(more);
+  CHECK(more.empty());
+  CHECK(a.size() == 1002);
+  CHECK(a.contains("new-2"));
+
+  a.clear();
+  CHECK(a.empty());
+  CHECK(a.begin() == a.end());
+  CHECK_FALSE(a.contains("id-5"));
+  CHECK(a.insert("id-5"));
+  CHECK(Listed(a) == std::vector<std::string>{"id-5"});
+}
+
+TEST_CASE("A batch insert equals one insert at a time, duplicates within the batch included") {
+  std::mt19937_64 random(11);
+  DoneSet one_by_one;
+  DoneSet batched;
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::string> ids;
+    const size_t n = random() % 3000;  // from empty batches to several growths
+    for (size_t i = 0; i < n; ++i) ids.push_back("r" + std::to_string(random() % 20000));
+    std::vector<std::string_view> views(ids.begin(), ids.end());
+    std::unique_ptr<bool[]> added(new bool[n + 1]);
+    batched.InsertBatch(views.data(), n, added.get());
+    for (size_t i = 0; i < n; ++i) REQUIRE(added[i] == one_by_one.insert(ids[i]));
+  }
+  CHECK(batched.size() == one_by_one.size());
+  CHECK(Listed(batched) == Listed(one_by_one));
+  batched.InsertBatch(nullptr, 0, nullptr);
+  CHECK(batched == one_by_one);
+}
+
+TEST_CASE("A moved-from done set is empty, and merging a set into itself keeps it") {
+  DoneSet a = {"x", "y"};
+  DoneSet b = std::move(a);
+  CHECK(b.size() == 2);
+  // Its chunks and slots went with the move: size() must agree with them
+  // (a stale size is what Supervisor::StartCommit leaves in the snapshot
+  // job's copy, job->rest.done, and what an encoder would then write).
+  CHECK(a.size() == static_cast<size_t>(std::distance(a.begin(), a.end())));
+  CHECK(a.empty());
+  DoneSet c;
+  c = std::move(b);
+  CHECK(b.empty());
+  CHECK(b.insert("z"));
+  CHECK(b.size() == 1);
+
+  // std::unordered_set::merge(itself) leaves it unchanged.
+  c.merge(c);
+  CHECK(c.size() == 2);
+  CHECK(c.contains("x"));
+}

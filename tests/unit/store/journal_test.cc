@@ -1,0 +1,470 @@
+// The journal: framing, all-or-nothing commits, torn tails at every length,
+// every flipped byte detected, and the store's compaction and recovery.
+#include <doctest/doctest.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include <string>
+#include <vector>
+
+#include "store/checkpoint_codec.h"
+#include "store/checkpoint_store.h"
+#include "store/checkpoint_test_util.h"
+#include "store/file_ops.h"
+#include "store/journal_format.h"
+#include "store/journal_reader.h"
+#include "store/journal_writer.h"
+
+namespace ckwrap {
+namespace {
+
+using testing::ListNames;
+using testing::LoadOk;
+using testing::ReadFileOrEmpty;
+using testing::TempDir;
+using testing::WriteFileForTest;
+
+// One commit's worth of protocol effects, applied to the in-memory checkpoint
+// and encoded as journal records the way the supervisor does.
+struct Step {
+  std::vector<std::string> done;
+  std::vector<Failure> failures;
+  std::vector<std::pair<std::string, std::string>> state;
+  std::string position;
+  bool one_record_per_id = false;  // DONE records, as earlier releases wrote; else DONES
+};
+
+void Apply(const Step& step, Checkpoint* c, std::string* journal,
+           size_t* commit_record_start = nullptr) {
+  std::vector<std::string_view> added;
+  for (const auto& id : step.done) {
+    if (c->done.insert(id)) added.push_back(id);
+  }
+  if (step.one_record_per_id) {
+    for (std::string_view id : added) AppendJournalDone(journal, id);
+  } else {
+    AppendJournalDones(journal, added);
+  }
+  for (const auto& f : step.failures) {
+    c->failures.push_back(f);
+    AppendJournalFail(journal, f.id, f.reason);
+  }
+  for (const auto& [k, v] : step.state) {
+    c->state[k] = v;
+    AppendJournalState(journal, k, v);
+  }
+  c->has_position = true;
+  c->position = step.position;
+  c->records += step.done.size() + step.failures.size() + step.state.size() + 1;
+  c->attempts = 2;
+  c->updated_unix_ms += 1000;
+  c->progress_done += 1;
+  c->progress_total = 99;
+  if (commit_record_start != nullptr) *commit_record_start = journal->size();
+  AppendJournalCommit(journal, *c);
+}
+
+std::vector<Step> Steps() {
+  return {
+      {{"a", "b b", ""}, {{"x", "timeout"}}, {{"k", "v1"}}, "10", true},
+      {{"c", "a"}, {}, {{"k", "v2"}, {"k2", ""}}, "20"},
+      {{"d\n\xff"}, {{"y", ""}}, {}, "30 with spaces"},
+  };
+}
+
+// A journal of generation 7 with the states after 0..n commits and the file
+// size at the end of each.
+struct Built {
+  std::string bytes;
+  std::vector<Checkpoint> states;  // states[k]: after k commits
+  std::vector<size_t> ends;        // ends[k]: bytes after k commits (ends[0]: the header)
+  size_t last_commit_record = 0;   // where the last COMMIT record starts
+};
+
+Built Build(const Checkpoint& base) {
+  Built built;
+  AppendJournalHeader(&built.bytes, 7);
+  Checkpoint c = base;
+  built.states.push_back(c);
+  built.ends.push_back(built.bytes.size());
+  for (const Step& step : Steps()) {
+    Apply(step, &c, &built.bytes, &built.last_commit_record);
+    built.states.push_back(c);
+    built.ends.push_back(built.bytes.size());
+  }
+  return built;
+}
+
+Checkpoint Base() {
+  Checkpoint c;
+  c.done = {"old"};
+  c.command_fingerprint = 42;
+  c.created_unix_ms = 5;
+  return c;
+}
+
+TEST_CASE("Journal records round trip onto the snapshot") {
+  Built built = Build(Base());
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(built.bytes, 7, &c, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(c == built.states.back());
+  CHECK(c.done.count("old") == 1);
+  CHECK(c.done.count("d\n\xff") == 1);
+  CHECK(c.position == "30 with spaces");
+  CHECK(c.state.at("k") == "v2");
+  CHECK(replay.commits == 3);
+  CHECK(replay.valid_bytes == built.bytes.size());
+  CHECK(replay.torn_bytes == 0);
+}
+
+// Frames one record the way the writer does, with any payload.
+std::string Record(journal_format::RecordType type, std::string_view payload) {
+  std::string record(8, '\0');
+  for (int i = 0; i < 4; ++i) record.push_back(static_cast<char>(payload.size() >> (8 * i)));
+  record.push_back(static_cast<char>(type));
+  record.append(payload);
+  uint64_t sum = XXH3_64bits(record.data() + 8, record.size() - 8);
+  for (int i = 0; i < 8; ++i) record[i] = static_cast<char>(sum >> (8 * i));
+  return record;
+}
+
+TEST_CASE("DONES records split at their size target and carry ids of any length") {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20000; ++i) ids.push_back("id-" + std::to_string(i));
+  ids.push_back(std::string(journal_format::kDonesPayloadTarget + 10, 'L'));  // alone in one
+  ids.push_back("");
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  Checkpoint expected = Base();
+  std::string journal;
+  AppendJournalHeader(&journal, 7);
+  const size_t header_end = journal.size();
+  AppendJournalDones(&journal, views);
+  size_t records = 0;
+  for (size_t at = header_end; at < journal.size(); ++records) {
+    CHECK(journal[at + journal_format::kTypeOffset] ==
+          static_cast<char>(journal_format::RecordType::kDones));
+    uint64_t length = 0;
+    for (int i = 0; i < 4; ++i) {
+      length |= uint64_t{static_cast<unsigned char>(journal[at + 8 + i])} << (8 * i);
+    }
+    CHECK(length <= journal_format::kDonesPayloadTarget + 14);
+    at += journal_format::kRecordHeaderBytes + length;
+  }
+  CHECK(records >= 5);  // 20000 ids of ~11 bytes: over 4 targets of 64 KiB
+  for (const std::string& id : ids) expected.done.insert(id);
+  expected.records = ids.size() + 1;
+  AppendJournalCommit(&journal, expected);
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(journal, 7, &c, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(c.done == expected.done);
+  CHECK(replay.records == ids.size());
+}
+
+TEST_CASE("A DONES record whose ids do not fill it exactly is corruption, not a torn tail") {
+  std::string id_overruns = std::string("\x05\0\0\0", 4) + "abc";
+  std::string short_length = std::string("\x01\0\0\0", 4) + "a" + std::string("\x01\0", 2);
+  for (const std::string& payload : {id_overruns, short_length}) {
+    std::string journal;
+    AppendJournalHeader(&journal, 7);
+    journal += Record(journal_format::RecordType::kDones, payload);
+    Checkpoint c = Base();
+    AppendJournalCommit(&journal, c);
+    JournalReplay replay;
+    Status status = ReplayJournal(journal, 7, &c, &replay);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.message().find("malformed DONES record") != std::string::npos);
+    CHECK(c == Base());
+  }
+}
+
+TEST_CASE("A version 1 journal is still read; a newer version is refused by name") {
+  // Version 1 as earlier releases wrote it: DONE records only.
+  auto header = [](uint32_t version) {
+    std::string payload(journal_format::kMagic, sizeof journal_format::kMagic);
+    for (int i = 0; i < 4; ++i) payload.push_back(static_cast<char>(version >> (8 * i)));
+    for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>(uint64_t{7} >> (8 * i)));
+    return Record(journal_format::RecordType::kHeader, payload);
+  };
+  Checkpoint expected = Base();
+  expected.done.insert("v1-id");
+  std::string body;
+  AppendJournalDone(&body, "v1-id");
+  AppendJournalCommit(&body, expected);
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(header(1) + body, 7, &c, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(c == expected);
+  for (uint32_t version : {0u, journal_format::kVersion + 1}) {
+    c = Base();
+    status = ReplayJournal(header(version) + body, 7, &c, &replay);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.message().find("journal format version " + std::to_string(version) +
+                                ": this ckwrap reads versions 1 to 2") != std::string::npos);
+  }
+}
+
+TEST_CASE("An empty journal and a header-only journal change nothing") {
+  Built built = Build(Base());
+  for (size_t size : {size_t{0}, built.ends[0]}) {
+    Checkpoint c = Base();
+    JournalReplay replay;
+    REQUIRE(ReplayJournal(std::string_view(built.bytes).substr(0, size), 7, &c, &replay).ok());
+    CHECK(c == Base());
+    CHECK(replay.commits == 0);
+  }
+}
+
+TEST_CASE("A journal of another generation or without a header is rejected") {
+  Built built = Build(Base());
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(built.bytes, 8, &c, &replay);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find("generation 7") != std::string::npos);
+  std::string headless = built.bytes.substr(built.ends[0]);
+  CHECK_FALSE(ReplayJournal(headless, 7, &c, &replay).ok());
+}
+
+TEST_CASE("A torn tail at every truncation length keeps exactly the whole commits") {
+  Built built = Build(Base());
+  for (size_t size = 0; size <= built.bytes.size(); ++size) {
+    CAPTURE(size);
+    size_t whole = 0;  // commits wholly inside the prefix
+    while (whole + 1 < built.ends.size() && built.ends[whole + 1] <= size) ++whole;
+    Checkpoint c = Base();
+    JournalReplay replay;
+    Status status = ReplayJournal(std::string_view(built.bytes).substr(0, size), 7, &c, &replay);
+    REQUIRE_MESSAGE(status.ok(), status.message());
+    CHECK(c == built.states[whole]);
+    CHECK(replay.commits == whole);
+    size_t valid = size < built.ends[0] ? 0 : built.ends[whole];
+    CHECK(replay.valid_bytes == valid);
+    CHECK(replay.torn_bytes == size - valid);
+  }
+}
+
+TEST_CASE("Every single-bit flip is detected: an error, or the last commit dropped as torn") {
+  Built built = Build(Base());
+  const size_t last_commit_start = built.ends[built.ends.size() - 2];
+  REQUIRE(built.last_commit_record > last_commit_start);
+  for (size_t flip = 0; flip < built.bytes.size() * 8; ++flip) {
+    const size_t i = flip / 8;
+    CAPTURE(i);
+    CAPTURE(flip % 8);
+    std::string bytes = built.bytes;
+    bytes[i] = static_cast<char>(bytes[i] ^ (1 << (flip % 8)));
+    Checkpoint c = Base();
+    JournalReplay replay;
+    Status status = ReplayJournal(bytes, 7, &c, &replay);
+    if (i < built.last_commit_record) {
+      // Damage before a COMMIT record that verifies: never skipped into later data.
+      REQUIRE_FALSE(status.ok());
+      CHECK(status.message().find("corrupt record at offset") != std::string::npos);
+      CHECK(replay.valid_bytes <= i);
+    } else {
+      // Damage in the last COMMIT record is indistinguishable from a torn last
+      // write: the state before that commit, never wrong data.
+      REQUIRE_MESSAGE(status.ok(), status.message());
+      CHECK(c == built.states[built.states.size() - 2]);
+      CHECK(replay.torn_bytes == built.bytes.size() - last_commit_start);
+    }
+  }
+}
+
+TEST_CASE("A snapshot encoded with the done ids apart equals the whole encoding") {
+  Checkpoint whole = Build(Base()).states.back();
+  Checkpoint rest = whole;
+  DoneSet done = std::move(rest.done);
+  rest.done = {"ignored"};
+  std::string apart = EncodeCheckpoint(rest, done);
+  Checkpoint decoded;
+  Status status = DecodeCheckpoint(apart, &decoded);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(decoded == whole);
+  CHECK(apart.size() == EncodeCheckpoint(whole).size());
+}
+
+// ---- The store: snapshot generations plus their journals. ----
+
+std::string Gen(const char* prefix, int generation) {
+  std::string digits = std::to_string(generation);
+  return prefix + std::string(20 - digits.size(), '0') + digits;
+}
+
+void Snapshot(CheckpointStore& store, const Checkpoint& c) {
+  Status status = store.Commit(c);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+}
+
+void Journal(CheckpointStore& store, Checkpoint* c, const Step& step) {
+  std::string records;
+  Apply(step, c, &records);
+  Status status = store.AppendJournal(records, true);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+}
+
+TEST_CASE("Recovery is the snapshot plus its journal") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  CHECK_FALSE(store.AppendJournal("x", true).ok());  // no snapshot yet
+  Snapshot(store, c);
+  for (const Step& step : Steps()) Journal(store, &c, step);
+  CHECK(ListNames(dir.path()) ==
+        std::vector<std::string>{Gen("checkpoint.", 1), Gen("journal.", 1)});
+  struct stat st {};
+  REQUIRE(stat((dir / Gen("journal.", 1)).c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(static_cast<uint64_t>(st.st_size) == store.journal_bytes());
+  LoadedCheckpoint loaded = LoadOk(dir.path());
+  CHECK(loaded.checkpoint == c);
+  CHECK(loaded.journal_commits == 3);
+  CHECK(loaded.journal_path == dir / Gen("journal.", 1));
+}
+
+TEST_CASE("Compaction switches to a new generation and keeps the previous one as fallback") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  std::vector<Step> steps = Steps();
+  Snapshot(store, c);
+  Journal(store, &c, steps[0]);
+  Checkpoint after_gen1 = c;
+  Snapshot(store, c);  // compaction: generation 2 holds journal 1's commits
+  CHECK(store.journal_bytes() == 0);
+  Journal(store, &c, steps[1]);
+  CHECK(ListNames(dir.path()) == std::vector<std::string>{Gen("checkpoint.", 1),
+                                                          Gen("checkpoint.", 2), Gen("journal.", 1),
+                                                          Gen("journal.", 2)});
+  CHECK(LoadOk(dir.path()).checkpoint == c);
+
+  // A corrupt newest snapshot falls back to the previous generation and its journal.
+  std::string newest = dir / Gen("checkpoint.", 2);
+  std::string good = ReadFileOrEmpty(newest);
+  std::string bad = good;
+  bad[bad.size() / 2] ^= 1;
+  WriteFileForTest(newest, bad);
+  LoadedCheckpoint loaded = LoadOk(dir.path());
+  CHECK(loaded.checkpoint == after_gen1);
+  CHECK(loaded.warnings.size() == 1);
+  WriteFileForTest(newest, good);
+
+  Snapshot(store, c);  // generation 3: generation 1's files go, 2's stay
+  CHECK(ListNames(dir.path()) ==
+        std::vector<std::string>{Gen("checkpoint.", 2), Gen("checkpoint.", 3), Gen("journal.", 2)});
+  CHECK(LoadOk(dir.path()).checkpoint == c);
+}
+
+TEST_CASE("A crash after the new snapshot, before pruning, loads the new snapshot alone") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  Snapshot(store, c);
+  Journal(store, &c, Steps()[0]);
+  // The compaction's snapshot landed; the old journal is still there.
+  std::string journal1 = ReadFileOrEmpty(dir / Gen("journal.", 1));
+  Snapshot(store, c);
+  Snapshot(store, c);                                    // generation 3; generation 1 pruned
+  WriteFileForTest(dir / Gen("journal.", 1), journal1);  // "reappears" after a crash
+  LoadedCheckpoint loaded = LoadOk(dir.path());
+  CHECK(loaded.checkpoint == c);
+  CHECK(loaded.path == dir / Gen("checkpoint.", 3));
+  // Numbering goes past the stray journal too, and the next snapshot prunes it.
+  CheckpointStore reopened(dir.path());
+  REQUIRE(reopened.Load(&loaded).ok());
+  Snapshot(reopened, c);
+  CHECK(ListNames(dir.path()) ==
+        std::vector<std::string>{Gen("checkpoint.", 3), Gen("checkpoint.", 4)});
+}
+
+TEST_CASE("A torn tail is reported by Load and cut off by RepairTornTail") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  Snapshot(store, c);
+  Journal(store, &c, Steps()[0]);
+  Checkpoint committed = c;
+  std::string path = dir / Gen("journal.", 1);
+  std::string bytes = ReadFileOrEmpty(path);
+  std::string torn;
+  Apply(Steps()[1], &c, &torn);
+  WriteFileForTest(path, bytes + torn.substr(0, torn.size() - 3));
+
+  CheckpointStore reopened(dir.path());
+  LoadedCheckpoint loaded;
+  REQUIRE(reopened.Load(&loaded).ok());
+  CHECK(loaded.checkpoint == committed);
+  CHECK(loaded.journal_bytes == bytes.size());
+  CHECK(loaded.journal_torn_bytes == torn.size() - 3);
+  Status status = reopened.RepairTornTail(loaded);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(ReadFileOrEmpty(path) == bytes);
+  CHECK(LoadOk(dir.path()).journal_torn_bytes == 0);
+}
+
+TEST_CASE("Damage before a whole commit stops Load with the offset and a way out") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  Snapshot(store, c);
+  for (const Step& step : Steps()) Journal(store, &c, step);
+  std::string path = dir / Gen("journal.", 1);
+  std::string bytes = ReadFileOrEmpty(path);
+  bytes[bytes.size() / 3] ^= 0x10;
+  WriteFileForTest(path, bytes);
+  CheckpointStore reopened(dir.path());
+  LoadedCheckpoint loaded;
+  Status status = reopened.Load(&loaded);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find(path) != std::string::npos);
+  CHECK(status.message().find("truncate -s") != std::string::npos);
+  CHECK(ReadFileOrEmpty(path) == bytes);  // left untouched
+}
+
+// Fails fdatasync: a journal append that may not have landed.
+class FailingFdatasync : public FileOps {
+ public:
+  int Fdatasync(int) override {
+    errno = EIO;
+    return -1;
+  }
+};
+
+TEST_CASE("A failed append ends the segment: appends fail until the next snapshot") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  Snapshot(store, c);
+  Journal(store, &c, Steps()[0]);
+  FailingFdatasync failing;
+  FileOps* previous = SetFileOpsForTesting(&failing);
+  std::string records;
+  Apply(Steps()[1], &c, &records);
+  Status status = store.AppendJournal(records, true);
+  SetFileOpsForTesting(previous == &failing ? nullptr : nullptr);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find("fdatasync") != std::string::npos);
+  CHECK_FALSE(store.AppendJournal(records, true).ok());
+  Snapshot(store, c);
+  Journal(store, &c, Steps()[2]);
+  CHECK(LoadOk(dir.path()).checkpoint == c);
+}
+
+TEST_CASE("Reset removes journals too") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  Snapshot(store, c);
+  Journal(store, &c, Steps()[0]);
+  REQUIRE(store.Reset().ok());
+  CHECK(ListNames(dir.path()).empty());
+}
+
+}  // namespace
+}  // namespace ckwrap
