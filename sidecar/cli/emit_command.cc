@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cli/commands.h"
 #include "base/log.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 #include "intake/protocol.h"
 

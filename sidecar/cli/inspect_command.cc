@@ -2,15 +2,15 @@
 
 #include <iostream>
 
+#include "base/log.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/report_args.h"
 #include "store/checkpoint_codec.h"
 #include "store/checkpoint_format.h"
 #include "store/checkpoint_json.h"
 #include "store/checkpoint_store.h"
-#include "cli/commands.h"
 #include "store/durable_file.h"
-#include "base/log.h"
-#include "cli/options.h"
-#include "cli/report_args.h"
 #include "store/state_lock.h"
 
 namespace ckwrap {

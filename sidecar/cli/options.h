@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "base/exit_codes.h"
+#include "base/status.h"
 #include "intake/line_matcher.h"
 #include "supervise/restart_policy.h"
-#include "base/status.h"
 
 namespace ckwrap {
 

@@ -12,12 +12,12 @@
 #include <cstring>
 #include <string_view>
 
-#include "store/checkpoint_store.h"
+#include "base/log.h"
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "store/checkpoint_store.h"
 #include "store/done_set.h"
 #include "store/durable_file.h"
-#include "base/log.h"
-#include "cli/options.h"
 
 namespace ckwrap {
 namespace {

@@ -1,13 +1,13 @@
 #include <iostream>
 #include <utility>
 
-#include "store/checkpoint_store.h"
-#include "cli/commands.h"
-#include "supervise/declared_outputs.h"
 #include "base/log.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/shim_path.h"
+#include "store/checkpoint_store.h"
 #include "store/state_lock.h"
+#include "supervise/declared_outputs.h"
 #include "supervise/supervisor.h"
 
 namespace ckwrap {

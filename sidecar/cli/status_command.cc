@@ -9,11 +9,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/log.h"
+#include "cli/commands.h"
+#include "cli/report_args.h"
 #include "store/checkpoint_json.h"
 #include "store/checkpoint_store.h"
-#include "cli/commands.h"
-#include "base/log.h"
-#include "cli/report_args.h"
 #include "store/state_lock.h"
 
 namespace ckwrap {

@@ -4,8 +4,8 @@
 // path as a supervised run (Supervisor with RunOptions::watch).
 #include <iostream>
 
-#include "cli/commands.h"
 #include "base/log.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 
 namespace ckwrap {

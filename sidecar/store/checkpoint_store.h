@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "store/checkpoint.h"
 #include "store/journal_writer.h"
-#include "base/status.h"
 
 namespace ckwrap {
 

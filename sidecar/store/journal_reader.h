@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "store/checkpoint.h"
 #include "base/status.h"
+#include "store/checkpoint.h"
 
 namespace ckwrap {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "store/checkpoint.h"
 #include "base/status.h"
+#include "store/checkpoint.h"
 
 namespace ckwrap {
 

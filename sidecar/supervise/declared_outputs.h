@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "store/checkpoint.h"
 #include "base/status.h"
+#include "store/checkpoint.h"
 
 namespace ckwrap {
 

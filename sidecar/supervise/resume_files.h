@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "store/checkpoint.h"
 #include "base/status.h"
+#include "store/checkpoint.h"
 
 namespace ckwrap {
 

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "store/checkpoint_json.h"
 #include "base/log.h"
+#include "store/checkpoint_json.h"
 
 namespace ckwrap {
 namespace {

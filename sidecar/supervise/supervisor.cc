@@ -12,15 +12,15 @@
 #include <cstring>
 #include <utility>
 
-#include "store/checkpoint_codec.h"
-#include "store/checkpoint_json.h"
-#include "supervise/child_process.h"
-#include "supervise/declared_outputs.h"
-#include "supervise/descendants.h"
-#include "store/journal_writer.h"
 #include "base/log.h"
 #include "intake/output_channel.h"
 #include "intake/progress_file_watcher.h"
+#include "store/checkpoint_codec.h"
+#include "store/checkpoint_json.h"
+#include "store/journal_writer.h"
+#include "supervise/child_process.h"
+#include "supervise/declared_outputs.h"
+#include "supervise/descendants.h"
 #include "supervise/resume_files.h"
 #include "supervise/status_line.h"
 

@@ -11,14 +11,14 @@
 #include <utility>
 #include <vector>
 
-#include "supervise/backoff.h"
+#include "cli/options.h"
+#include "intake/line_matcher.h"
+#include "intake/protocol.h"
 #include "store/checkpoint.h"
 #include "store/checkpoint_store.h"
+#include "supervise/backoff.h"
 #include "supervise/child_process.h"
 #include "supervise/event_log.h"
-#include "intake/line_matcher.h"
-#include "cli/options.h"
-#include "intake/protocol.h"
 #include "supervise/restart_policy.h"
 
 namespace ckwrap {

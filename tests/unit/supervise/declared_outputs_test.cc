@@ -9,11 +9,11 @@
 #include <fstream>
 #include <string>
 
+#include "intake/protocol.h"
 #include "store/checkpoint_codec.h"
 #include "store/durable_file.h"
 #include "store/journal_reader.h"
 #include "store/journal_writer.h"
-#include "intake/protocol.h"
 
 namespace ckwrap {
 namespace {
