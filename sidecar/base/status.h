@@ -1,5 +1,6 @@
 // Errors as values at I/O boundaries: a Status says what failed, naming the
-// path or the thing, with strerror text where errno was the cause.
+// path or the thing, with strerror text where errno was the cause, and a code
+// callers branch on (never the message, never a second probe of the disk).
 #pragma once
 
 #include <string>
@@ -9,19 +10,38 @@ namespace ckwrap {
 
 class [[nodiscard]] Status {
  public:
+  enum class Code {
+    kOk,
+    kInvalid,     // bad input from a user or a job: an option, a line, a name
+    kNotFound,    // the file or thing does not exist (ENOENT and alike)
+    kCorruption,  // bytes on disk that do not verify
+    kIoError,     // a system call failed for another reason
+  };
+
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status Error(std::string message) { return Status(std::move(message)); }
-  // The one place errno becomes text: "<what> <path>: <strerror(err)>".
-  // Callers pass errno saved before any cleanup call.
+  static Status Error(std::string message) { return Status(Code::kInvalid, std::move(message)); }
+  static Status NotFound(std::string message) {
+    return Status(Code::kNotFound, std::move(message));
+  }
+  static Status Corruption(std::string message) {
+    return Status(Code::kCorruption, std::move(message));
+  }
+  static Status IoError(std::string message) { return Status(Code::kIoError, std::move(message)); }
+  // The one place errno becomes text: "<what> <path>: <strerror(err)>", with
+  // kNotFound for ENOENT and kIoError otherwise. Callers pass errno saved
+  // before any cleanup call.
   static Status FromErrno(const std::string& what, const std::string& path, int err);
 
-  bool ok() const { return !failed_; }
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  bool IsNotFound() const { return code_ == Code::kNotFound; }
+  bool IsCorruption() const { return code_ == Code::kCorruption; }
   const std::string& message() const { return message_; }
 
  private:
-  explicit Status(std::string message) : failed_(true), message_(std::move(message)) {}
-  bool failed_ = false;
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Code code_ = Code::kOk;
   std::string message_;
 };
 
