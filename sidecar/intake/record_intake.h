@@ -1,0 +1,117 @@
+// Everything the job's records come in by, turned into parsed records: fd 3
+// (the protocol pipe), the piped stdout/stderr (--protocol-on, --match) and
+// the progress file (--progress-file, ckwrap watch). It spaces the reads of
+// fd 3 while records stream, pauses every input together for backpressure,
+// reports bad lines (bounded), and knows when every input of a run ended.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "intake/line_matcher.h"
+#include "intake/protocol.h"
+#include "store/checkpoint.h"
+
+namespace ckwrap {
+
+class OutputChannel;
+class ProgressFileWatcher;
+
+struct IntakeOptions {
+  size_t max_line_bytes = kDefaultMaxLineBytes;
+  std::string protocol_on;      // "stdout", "stderr" or empty
+  std::string protocol_prefix;  // of record lines on that stream
+  std::vector<MatchRule> matches;
+  std::string progress_file;
+  bool watch = false;  // ckwrap watch: the file alone, read whole at start
+};
+
+class RecordIntake {
+ public:
+  struct Callbacks {
+    std::function<void(const Record& record)> record;
+    // After a read's records were applied: a commit may start, reading may pause.
+    std::function<void()> batch;
+    // More waits in memory (a line of a long read of the progress file): reading may pause.
+    std::function<void()> pending_changed;
+    // After a read of the progress file moved its cursor (saved with the
+    // records read, so a relaunch neither re-reads nor skips a line).
+    std::function<void(const FileCursor& cursor)> progress_file_batch;
+    // An input reached its end, or a paused progress file caught up: the run
+    // may be over (see over()).
+    std::function<void()> input_ended;
+  };
+
+  RecordIntake(uv_loop_t* loop, IntakeOptions options, Callbacks callbacks);
+  ~RecordIntake();
+  RecordIntake(const RecordIntake&) = delete;
+  RecordIntake& operator=(const RecordIntake&) = delete;
+
+  // For messages about bad lines ("(attempt N)").
+  void set_attempt(uint64_t attempt) { attempt_ = attempt; }
+  // Pipes the job's stdout/stderr through ckwrap when records or --match
+  // lines are to be read from them, or the status line needs it (pipe_*);
+  // sets *stdout_fd / *stderr_fd to the write ends for the child, else -1.
+  bool OpenOutputChannels(bool pipe_stdout, bool pipe_stderr, int* stdout_fd, int* stderr_fd);
+  // Reads fd 3 of a new launch from read_fd (taken over).
+  void StartProtocol(int read_fd);
+  Status StartProgressFile(const FileCursor& saved);
+  void StopProgressFile();
+  // The final read of the progress file (ckwrap watch stopping).
+  void CheckProgressFile();
+
+  // Backpressure: stop (true) or restart reading every input.
+  void SetPaused(bool paused);
+  bool paused() const { return paused_; }
+  // Read fd 3 now, not after the pause between reads: the job exited, or it
+  // waited for an acknowledgement and writes its next record now.
+  void EndReadPause(bool next_read_is_quiet);
+  // The job's main process exited: its inputs should end at once. An input
+  // still open a second later is held by a process that left the job's
+  // process group (a daemon): reading it stops then.
+  void OnJobExited();
+  // The run's inputs have all ended, the progress file read to its end.
+  bool over();
+
+ private:
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  void OnProtocolBytes(const char* data, size_t size);
+  void OnProtocolEof();
+  void OnLine(const char* source, uint64_t line_number, std::string_view line, bool is_record);
+  void ReportProblem(const char* source, uint64_t line_number, const std::string& what);
+  void ReportOverlong(const char* source, uint64_t line_number);
+  std::unique_ptr<OutputChannel> MakeChannel(const char* name, int target_fd, bool records);
+  void UpdatePipeReading();
+  void OnEofTimeout();
+
+  uv_loop_t* loop_;
+  const IntakeOptions options_;
+  Callbacks callbacks_;
+  LineSplitter splitter_;
+  std::unique_ptr<LineMatcher> matcher_;  // null without --match
+  uint64_t attempt_ = 0;
+  uint64_t warnings_ = 0;
+
+  uv_pipe_t* protocol_pipe_ = nullptr;  // one per run; freed in its close callback
+  bool protocol_eof_ = true;
+  bool paused_ = false;
+  bool pipe_reading_ = false;    // uv_read_start is in effect on protocol_pipe_
+  bool read_coalescing_ = false;  // the pipe was drained: the next read waits a moment
+  uint64_t last_read_ns_ = 0;    // uv_hrtime() of the last read of fd 3, or of a pause's end
+  uv_timer_t read_coalesce_timer_{};
+  uv_timer_t eof_timer_{};  // the job exited but something outside its group holds an input
+  // The child's piped stdout/stderr: this launch's, and earlier ones whose
+  // handles are still closing.
+  std::vector<std::unique_ptr<OutputChannel>> channels_;
+  std::unique_ptr<ProgressFileWatcher> watcher_;
+};
+
+}  // namespace ckwrap

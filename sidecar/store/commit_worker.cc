@@ -1,0 +1,103 @@
+#include "store/commit_worker.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace ckwrap {
+namespace {
+
+// A journal longer than max(this, the snapshot) is compacted into a new snapshot.
+constexpr uint64_t kCompactMinJournalBytes = 8 << 20;
+
+struct CommitJob {
+  uv_work_t work{};
+  CheckpointStore* store = nullptr;
+  CommitRequest request;
+  Status status;
+  std::function<void(const Status&, uint64_t, bool)> done;
+};
+
+}  // namespace
+
+CommitWorker::CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms,
+                           Callbacks callbacks)
+    : loop_(loop), store_(store), interval_ms_(interval_ms), callbacks_(std::move(callbacks)) {
+  for (uv_timer_t* timer : {&interval_timer_, &retry_timer_}) {
+    uv_timer_init(loop_, timer);
+    timer->data = this;
+  }
+}
+
+bool CommitWorker::MustWait(bool urgent) {
+  // A job checkpointing thousands of times a second would otherwise get an
+  // fdatasync (and two thread hand-offs) per record or two; spacing the
+  // commits keeps ckwrap's cost per record small. Nothing that waits for a
+  // commit is delayed: the caller says urgent.
+  if (urgent || interval_ms_ == 0) return false;
+  const uint64_t due = last_start_ms_ + interval_ms_;
+  const uint64_t now = uv_now(loop_);
+  if (now >= due) return false;
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&interval_timer_))) {
+    uv_timer_start(
+        &interval_timer_,
+        [](uv_timer_t* timer) { static_cast<CommitWorker*>(timer->data)->Start(false); },
+        due - now, 0);
+  }
+  return true;
+}
+
+void CommitWorker::Start(bool urgent) {
+  if (in_flight_ || retry_wait_ || abandoned_ || !callbacks_.dirty() || MustWait(urgent)) return;
+  last_start_ms_ = uv_now(loop_);
+  auto* job = new CommitJob;
+  job->store = store_;
+  // O(all ids) for a snapshot, but only at a run's start and end and at
+  // compaction, which comes after a journal as large as the snapshot: O(1)
+  // per record amortized.
+  job->request = callbacks_.take(snapshot_next_);
+  snapshot_next_ = false;
+  job->done = [this](const Status& status, uint64_t records, bool snapshot) {
+    OnDone(status, records, snapshot);
+  };
+  job->work.data = job;
+  in_flight_ = true;
+  uv_queue_work(
+      loop_, &job->work,
+      [](uv_work_t* work) {
+        auto* job = static_cast<CommitJob*>(work->data);
+        const CommitRequest& r = job->request;
+        job->status = r.snapshot ? job->store->Commit(r.rest, *r.done_ids)
+                                 : job->store->AppendJournal(r.journal_bytes, r.sync);
+      },
+      [](uv_work_t* work, int) {
+        std::unique_ptr<CommitJob> job(static_cast<CommitJob*>(work->data));
+        job->done(job->status, job->request.records, job->request.snapshot);
+      });
+}
+
+void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot) {
+  in_flight_ = false;
+  if (!status.ok()) {
+    // A failed commit is a lost commit: the caller redoes it from memory,
+    // never assuming it landed. Its journal records are gone from memory, so
+    // a snapshot it is, after a pause.
+    snapshot_next_ = true;
+    retry_wait_ = true;
+    uv_timer_start(
+        &retry_timer_,
+        [](uv_timer_t* timer) {
+          auto* self = static_cast<CommitWorker*>(timer->data);
+          self->retry_wait_ = false;
+          self->Start(true);
+        },
+        kRetryMs, 0);
+  } else {
+    if (!snapshot &&
+        store_->journal_bytes() > std::max(kCompactMinJournalBytes, store_->snapshot_bytes())) {
+      snapshot_next_ = true;
+    }
+  }
+  callbacks_.done(status, records, snapshot);
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,79 @@
+// The thread-pool side of a commit: one commit at a time runs on libuv's
+// worker threads, so reading the job's records never waits on a disk. Commits
+// are spaced by --commit-interval unless one is urgent, a failed commit is
+// retried from memory, and the worker decides when the next commit is a whole
+// snapshot (the first, after a failure, at compaction, on request).
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+#include "store/checkpoint.h"
+#include "store/checkpoint_store.h"
+
+namespace ckwrap {
+
+// What one commit writes, built on the loop thread by the caller.
+struct CommitRequest {
+  uint64_t records = 0;  // protocol records the commit covers
+  bool snapshot = false;
+  // A journal commit: the records since the last commit plus a COMMIT record.
+  std::string journal_bytes;
+  // A snapshot: everything but the done ids, copied; the done ids are read in
+  // place on the worker thread, and the caller must not change them until the
+  // commit is done (ids that come meanwhile go elsewhere).
+  Checkpoint rest;
+  const DoneSet* done_ids = nullptr;
+  bool sync = true;  // fdatasync the journal append (--sync none: false)
+};
+
+class CommitWorker {
+ public:
+  struct Callbacks {
+    // Whether anything waits to be committed.
+    std::function<bool()> dirty;
+    // Builds the commit that starts now; the caller's pending state is then clean.
+    std::function<CommitRequest(bool snapshot)> take;
+    // On the loop thread when the commit is durable or has failed.
+    std::function<void(const Status& status, uint64_t records, bool snapshot)> done;
+  };
+
+  CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms, Callbacks callbacks);
+  CommitWorker(const CommitWorker&) = delete;
+  CommitWorker& operator=(const CommitWorker&) = delete;
+
+  // Starts a commit if something is dirty and none runs: at once when urgent
+  // (a SYNC waits, the run ends, a buffer is full), else once the interval
+  // since the last commit's start has passed (a timer then starts it).
+  void Start(bool urgent);
+  // The next commit writes a whole snapshot (the run's end: one compact file
+  // for the next start).
+  void RequestSnapshot() { snapshot_next_ = true; }
+  // Gave up saving: nothing more is committed.
+  void Abandon() { abandoned_ = true; }
+  bool in_flight() const { return in_flight_; }
+  bool abandoned() const { return abandoned_; }
+
+ private:
+  static constexpr uint64_t kRetryMs = 1000;
+  bool MustWait(bool urgent);
+  void OnDone(const Status& status, uint64_t records, bool snapshot);
+
+  uv_loop_t* loop_;
+  CheckpointStore* store_;
+  const uint64_t interval_ms_;
+  Callbacks callbacks_;
+  uv_timer_t interval_timer_{};  // the next commit is due
+  uv_timer_t retry_timer_{};     // a failed commit is tried again
+  bool in_flight_ = false;
+  bool retry_wait_ = false;
+  bool snapshot_next_ = true;  // a run's first commit is a snapshot
+  bool abandoned_ = false;
+  uint64_t last_start_ms_ = 0;  // uv_now() when the last commit started
+};
+
+}  // namespace ckwrap

@@ -1,0 +1,173 @@
+#include "supervise/job_state.h"
+
+#include <climits>
+#include <cstdint>
+#include <memory>
+
+#include "base/log.h"
+#include "base/paths.h"
+#include "store/journal_writer.h"
+#include "supervise/declared_outputs.h"
+
+namespace ckwrap {
+JobState::JobState(Checkpoint checkpoint) : checkpoint_(std::move(checkpoint)) {}
+
+void JobState::Apply(const Record& record) {
+  switch (record.verb) {
+    case Verb::kCkpt:
+      ObserveOutputs();
+      if (!checkpoint_.has_position || checkpoint_.position != record.arg) {
+        checkpoint_.has_position = true;
+        checkpoint_.position.assign(record.arg);
+        progressed_ = true;
+      }
+      break;
+    case Verb::kDone:
+      ObserveOutputs();
+      done_batch_.emplace_back(done_batch_bytes_.size(), record.arg.size());
+      done_batch_bytes_.append(record.arg);
+      break;
+    case Verb::kFail:
+      checkpoint_.failures.push_back({std::string(record.arg), std::string(record.detail)});
+      AppendJournalFail(&journal_pending_, record.arg, record.detail);
+      progressed_ = true;
+      break;
+    case Verb::kState: {
+      std::string& value = checkpoint_.state[std::string(record.arg)];
+      if (value != record.detail) {
+        value.assign(record.detail);
+        AppendJournalState(&journal_pending_, record.arg, record.detail);
+        progressed_ = true;
+      }
+      break;
+    }
+    case Verb::kProgress:
+      checkpoint_.progress_done = record.count;
+      checkpoint_.progress_total = record.total;
+      break;
+    case Verb::kComplete:
+      checkpoint_.complete = true;
+      break;
+    case Verb::kOutput:
+      DeclareOutput(std::string(record.arg));
+      break;
+    case Verb::kSync:
+      // Acknowledged once a commit covering this record (and all before it) is durable.
+      sync_waiting_.emplace_back(checkpoint_.records + 1, std::string(record.arg));
+      break;
+  }
+  checkpoint_.records++;
+  dirty_ = true;
+}
+
+void JobState::FlushDoneBatch() {
+  if (done_batch_.empty()) return;
+  std::vector<std::string_view> ids;
+  ids.reserve(done_batch_.size());
+  for (auto [offset, size] : done_batch_)
+    ids.push_back(std::string_view(done_batch_bytes_).substr(offset, size));
+  std::unique_ptr<bool[]> added(new bool[ids.size()]);
+  // While a snapshot is encoded, an id already in checkpoint_.done may be
+  // journaled again: harmless (a set), and cheaper than a second lookup.
+  DoneSet& set = snapshot_in_flight_ ? done_overflow_ : checkpoint_.done;
+  set.InsertBatch(ids.data(), ids.size(), added.get());
+  // Set semantics: only a new id is journaled, and is progress.
+  size_t kept = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (added[i]) ids[kept++] = ids[i];
+  }
+  ids.resize(kept);
+  if (kept > 0) progressed_ = true;
+  AppendJournalDones(&journal_pending_, ids);
+  done_batch_.clear();
+  done_batch_bytes_.clear();
+}
+
+size_t JobState::PendingBytes() const {
+  return journal_pending_.size() + done_batch_bytes_.size() +
+         done_batch_.size() * sizeof(done_batch_[0]);
+}
+
+CommitRequest JobState::TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms) {
+  FlushDoneBatch();
+  checkpoint_.updated_unix_ms = now_unix_ms;
+  HashOutputTails();
+  CommitRequest request;
+  request.records = checkpoint_.records;
+  request.snapshot = snapshot;
+  request.sync = sync;
+  if (snapshot) {
+    DoneSet done = std::move(checkpoint_.done);
+    request.rest = checkpoint_;
+    checkpoint_.done = std::move(done);
+    request.done_ids = &checkpoint_.done;
+    snapshot_in_flight_ = true;
+    journal_pending_.clear();  // the snapshot holds those records
+  } else {
+    request.journal_bytes.swap(journal_pending_);
+    AppendJournalCommit(&request.journal_bytes, checkpoint_);
+  }
+  dirty_ = false;
+  return request;
+}
+
+void JobState::OnSnapshotDone() {
+  if (!snapshot_in_flight_) return;
+  snapshot_in_flight_ = false;
+  checkpoint_.done.merge(done_overflow_);  // O(ids that came meanwhile)
+  done_overflow_.clear();
+}
+
+std::vector<std::string> JobState::TakeAcknowledged(uint64_t committed_records) {
+  std::vector<std::string> tokens;
+  size_t acked = 0;
+  while (acked < sync_waiting_.size() && sync_waiting_[acked].first <= committed_records) {
+    tokens.push_back(std::move(sync_waiting_[acked].second));
+    acked++;
+  }
+  sync_waiting_.erase(sync_waiting_.begin(), sync_waiting_.begin() + acked);
+  return tokens;
+}
+
+void JobState::ObserveOutputs() {
+  // The size when the record is read: everything the job wrote before it
+  // emitted the record (man/ckwrap.1, --output, for the contract).
+  for (OutputFile& f : checkpoint_.outputs) {
+    uint64_t size = 0;
+    Status status = OutputSize(f.path, &size);
+    if (status.ok()) {
+      f.size = size;
+    } else {
+      LogError("declared output: " + status.message());
+    }
+  }
+}
+
+void JobState::DeclareOutput(const std::string& path) {
+  const std::string abs = AbsolutePath(path);
+  for (const OutputFile& f : checkpoint_.outputs) {
+    if (f.path == abs) return;
+  }
+  OutputFile f;
+  f.path = abs;
+  Status status = OutputSize(abs, &f.size);
+  if (!status.ok()) LogError("declared output: " + status.message());
+  checkpoint_.outputs.push_back(std::move(f));
+  dirty_ = true;
+}
+
+void JobState::HashOutputTails() {
+  hashed_sizes_.resize(checkpoint_.outputs.size(), UINT64_MAX);
+  for (size_t i = 0; i < checkpoint_.outputs.size(); ++i) {
+    OutputFile& f = checkpoint_.outputs[i];
+    if (hashed_sizes_[i] == f.size) continue;
+    Status status = OutputTailHash(f.path, f.size, &f.tail_hash);
+    if (!status.ok()) {
+      LogError("declared output: " + status.message());
+      continue;
+    }
+    hashed_sizes_[i] = f.size;
+  }
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,82 @@
+// What the job has told ckwrap, applied to the checkpoint in memory: records,
+// DONE ids in batches, declared outputs, SYNC tokens waiting for a durable
+// commit, and whether this run made progress. It also builds each commit's
+// request. No libuv and no clock of its own: unit-tested directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "intake/protocol.h"
+#include "store/checkpoint.h"
+#include "store/commit_worker.h"
+
+namespace ckwrap {
+
+class JobState {
+ public:
+  explicit JobState(Checkpoint checkpoint);
+
+  const Checkpoint& checkpoint() const { return checkpoint_; }
+  // For the supervisor's own counters (attempts, restarts, completion, the
+  // progress-file cursor); a change must be followed by MarkDirty().
+  Checkpoint& mutable_checkpoint() { return checkpoint_; }
+
+  // One record from the job. Progress means something new: a repeated
+  // position, id or value is not.
+  void Apply(const Record& record);
+  // A file the job appends to (--output, OUTPUT): its size commits with each
+  // CKPT/DONE and a resume truncates it back.
+  void DeclareOutput(const std::string& path);
+  // DONE ids wait in a batch until this (before every commit, decision and
+  // status line): a flood of DONE lines is several times faster that way.
+  void FlushDoneBatch();
+
+  void MarkDirty() { dirty_ = true; }
+  bool dirty() const { return dirty_; }
+  // A new run starts with no progress of its own.
+  void BeginRun() { progressed_ = false; }
+  bool progressed() const { return progressed_; }
+  // Bytes held in memory for the next commit (backpressure).
+  size_t PendingBytes() const;
+  // DONE ids known, committed or not.
+  uint64_t DoneCount() const { return checkpoint_.done.size() + done_overflow_.size(); }
+
+  // The commit that starts now. For a snapshot the done ids are read in place
+  // until OnSnapshotDone(); ids that come meanwhile wait aside.
+  CommitRequest TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms);
+  void OnSnapshotDone();
+
+  bool sync_waiting() const { return !sync_waiting_.empty(); }
+  // The tokens of the SYNC records a durable commit of committed_records covers.
+  std::vector<std::string> TakeAcknowledged(uint64_t committed_records);
+  // The job that waited is gone (a new attempt): its tokens go with it.
+  void DropSyncWaiters() { sync_waiting_.clear(); }
+
+ private:
+  void ObserveOutputs();
+  void HashOutputTails();
+
+  Checkpoint checkpoint_;
+  bool dirty_ = false;
+  bool progressed_ = false;
+  // Journal records (DONES/FAIL/STATE) not yet handed to a commit: each
+  // commit writes only these plus a COMMIT record, O(new records).
+  std::string journal_pending_;
+  // DONE ids read but not yet looked up: (offset, size) in done_batch_bytes_.
+  std::vector<std::pair<size_t, size_t>> done_batch_;
+  std::string done_batch_bytes_;
+  // A snapshot is being encoded from checkpoint_.done, which is then only
+  // read: new ids wait here until it is done.
+  bool snapshot_in_flight_ = false;
+  DoneSet done_overflow_;
+  // (records including the SYNC, token), oldest first.
+  std::vector<std::pair<uint64_t, std::string>> sync_waiting_;
+  // The sizes whose tail hashes checkpoint_.outputs holds (hashes are taken
+  // at commit time from the bytes below the recorded size).
+  std::vector<uint64_t> hashed_sizes_;
+};
+
+}  // namespace ckwrap

@@ -1,0 +1,111 @@
+#include "supervise/launch.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/log.h"
+#include "store/checkpoint_json.h"
+#include "supervise/resume_files.h"
+
+namespace ckwrap {
+namespace {
+
+// 256 KiB holds 2 ms of writes at over 100 MB/s (ckwrap pauses that long
+// between reads of a streaming job); 64 ckwraps at once then use a quarter of
+// the pipe memory an unprivileged user gets (fs.pipe-user-pages-soft).
+constexpr int kProtocolPipeBytes = 256 << 10;
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+}  // namespace
+
+std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& checkpoint) {
+  std::vector<std::string> argv;
+  bool templated = false;
+  for (const auto& arg : options.command) {
+    size_t slot = arg.find("{}");
+    if (slot == std::string::npos || &arg == &options.command[0]) {
+      argv.push_back(arg);
+      continue;
+    }
+    templated = true;
+    // A fresh start drops the templated argument: there is no position to place.
+    if (checkpoint.has_position) {
+      argv.push_back(arg.substr(0, slot) + checkpoint.position + arg.substr(slot + 2));
+    }
+  }
+  if (checkpoint.has_position && !templated && !options.resume_env_only) {
+    argv.push_back(options.resume_flag);
+    argv.push_back(checkpoint.position);
+  }
+  return argv;
+}
+
+Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
+                             const std::string& state_dir_abs, LaunchSpec* spec) {
+  spec->env = {{"CKWRAP_FD", std::to_string(kChildProtocolFd)},
+               {"CKWRAP_STATE_DIR", state_dir_abs},
+               {"CKWRAP_ATTEMPT", std::to_string(checkpoint.attempts)},
+               {"CKWRAP_ACK_FD", std::to_string(kChildAckFd)}};
+  if (checkpoint.has_position) {
+    spec->env.emplace_back("CKWRAP_RESUME_FROM", checkpoint.position);
+    spec->env.emplace_back("CKWRAP_RESUME_FLAG", options.resume_flag);
+  } else {
+    spec->unset_env.insert(spec->unset_env.end(), {"CKWRAP_RESUME_FROM", "CKWRAP_RESUME_FLAG"});
+  }
+  if (!IsResumedLaunch(checkpoint)) {
+    spec->unset_env.insert(spec->unset_env.end(), {"CKWRAP_DONE_FILE", "CKWRAP_STATE_FILE"});
+    return Status::Ok();
+  }
+  return WriteResumeFiles(state_dir_abs, checkpoint, &spec->env);
+}
+
+std::string DescribeArgv(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + JsonString(arg);
+  return text;
+}
+
+LaunchPipes::~LaunchPipes() {
+  for (int* fd :
+       {&protocol_read, &protocol_write, &ack_read, &ack_write, &stdout_write, &stderr_write}) {
+    CloseFd(fd);
+  }
+}
+
+Status LaunchPipes::Open() {
+  int acks[2];
+  if (pipe2(acks, O_CLOEXEC) != 0) {
+    return Status::FromErrno("cannot create", "the acknowledgement pipe", errno);
+  }
+  ack_read = acks[0];
+  ack_write = acks[1];
+  fcntl(ack_write, F_SETFL, O_NONBLOCK);  // a job that never reads must not block ckwrap
+  int records[2];
+  if (pipe2(records, O_CLOEXEC) != 0) {
+    return Status::FromErrno("cannot create", "the protocol pipe", errno);
+  }
+  protocol_read = records[0];
+  protocol_write = records[1];
+  // Best effort: a smaller pipe (a lower fs.pipe-max-size) only means the job
+  // blocks sooner while ckwrap waits between reads.
+  fcntl(protocol_read, F_SETPIPE_SZ, kProtocolPipeBytes);
+  return Status::Ok();
+}
+
+void LaunchPipes::CloseChildEnds() {
+  for (int* fd : {&protocol_write, &ack_read, &stdout_write, &stderr_write}) CloseFd(fd);
+}
+
+int LaunchPipes::Take(int* fd) {
+  int taken = *fd;
+  *fd = -1;
+  return taken;
+}
+
+}  // namespace ckwrap
