@@ -30,7 +30,9 @@ RecordIntake::RecordIntake(uv_loop_t* loop, IntakeOptions options, Callbacks cal
       callbacks_(std::move(callbacks)),
       splitter_(
           options_.max_line_bytes,
-          [this](uint64_t number, std::string_view line) { OnLine("protocol", number, line, true); },
+          [this](uint64_t number, std::string_view line) {
+            OnLine("protocol", number, line, true);
+          },
           [this](uint64_t number) { ReportOverlong("protocol", number); }) {
   if (!options_.matches.empty()) {
     // Already compiled once by the option parser, so this cannot fail.

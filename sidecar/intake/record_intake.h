@@ -103,9 +103,9 @@ class RecordIntake {
   uv_pipe_t* protocol_pipe_ = nullptr;  // one per run; freed in its close callback
   bool protocol_eof_ = true;
   bool paused_ = false;
-  bool pipe_reading_ = false;    // uv_read_start is in effect on protocol_pipe_
+  bool pipe_reading_ = false;     // uv_read_start is in effect on protocol_pipe_
   bool read_coalescing_ = false;  // the pipe was drained: the next read waits a moment
-  uint64_t last_read_ns_ = 0;    // uv_hrtime() of the last read of fd 3, or of a pause's end
+  uint64_t last_read_ns_ = 0;     // uv_hrtime() of the last read of fd 3, or of a pause's end
   uv_timer_t read_coalesce_timer_{};
   uv_timer_t eof_timer_{};  // the job exited but something outside its group holds an input
   // The child's piped stdout/stderr: this launch's, and earlier ones whose

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/log.h"
+
 namespace ckwrap {
 namespace {
 
@@ -40,8 +42,8 @@ bool CommitWorker::MustWait(bool urgent) {
   if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&interval_timer_))) {
     uv_timer_start(
         &interval_timer_,
-        [](uv_timer_t* timer) { static_cast<CommitWorker*>(timer->data)->Start(false); },
-        due - now, 0);
+        [](uv_timer_t* timer) { static_cast<CommitWorker*>(timer->data)->Start(false); }, due - now,
+        0);
   }
   return true;
 }
@@ -78,26 +80,39 @@ void CommitWorker::Start(bool urgent) {
 void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot) {
   in_flight_ = false;
   if (!status.ok()) {
-    // A failed commit is a lost commit: the caller redoes it from memory,
-    // never assuming it landed. Its journal records are gone from memory, so
-    // a snapshot it is, after a pause.
-    snapshot_next_ = true;
-    retry_wait_ = true;
-    uv_timer_start(
-        &retry_timer_,
-        [](uv_timer_t* timer) {
-          auto* self = static_cast<CommitWorker*>(timer->data);
-          self->retry_wait_ = false;
-          self->Start(true);
-        },
-        kRetryMs, 0);
+    OnFailed(status);
   } else {
+    ending_failures_ = 0;
     if (!snapshot &&
         store_->journal_bytes() > std::max(kCompactMinJournalBytes, store_->snapshot_bytes())) {
       snapshot_next_ = true;
     }
   }
   callbacks_.done(status, records, snapshot);
+}
+
+// A failed commit is a lost commit: redone from memory, never assumed to have
+// landed. Its journal records are gone from memory, so a snapshot it is,
+// after a pause. Once the run is ending, a few tries, then ckwrap gives up
+// (125) rather than retry forever deaf to signals.
+void CommitWorker::OnFailed(const Status& status) {
+  LogError("checkpoint not saved: " + status.message());
+  snapshot_next_ = true;
+  if (callbacks_.ending() && ++ending_failures_ >= kEndingAttempts) {
+    LogError("giving up on saving the last checkpoint after " + std::to_string(kEndingAttempts) +
+             " attempts");
+    abandoned_ = true;
+    return;
+  }
+  retry_wait_ = true;
+  uv_timer_start(
+      &retry_timer_,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<CommitWorker*>(timer->data);
+        self->retry_wait_ = false;
+        self->Start(true);
+      },
+      kRetryMs, 0);
 }
 
 }  // namespace ckwrap

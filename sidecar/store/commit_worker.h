@@ -1,8 +1,9 @@
 // The thread-pool side of a commit: one commit at a time runs on libuv's
 // worker threads, so reading the job's records never waits on a disk. Commits
 // are spaced by --commit-interval unless one is urgent, a failed commit is
-// retried from memory, and the worker decides when the next commit is a whole
-// snapshot (the first, after a failure, at compaction, on request).
+// retried from memory (a few times only once the run is ending), and the
+// worker decides when the next commit is a whole snapshot (the first, after a
+// failure, at compaction, on request).
 #pragma once
 
 #include <uv.h>
@@ -38,7 +39,11 @@ class CommitWorker {
     std::function<bool()> dirty;
     // Builds the commit that starts now; the caller's pending state is then clean.
     std::function<CommitRequest(bool snapshot)> take;
-    // On the loop thread when the commit is durable or has failed.
+    // Whether the run is ending (the job is gone or was told to stop): then a
+    // commit that keeps failing is abandoned rather than retried forever.
+    std::function<bool()> ending;
+    // On the loop thread when the commit is durable or has failed. After a
+    // failure the caller marks its state dirty again: it is redone from memory.
     std::function<void(const Status& status, uint64_t records, bool snapshot)> done;
   };
 
@@ -53,14 +58,16 @@ class CommitWorker {
   // The next commit writes a whole snapshot (the run's end: one compact file
   // for the next start).
   void RequestSnapshot() { snapshot_next_ = true; }
-  // Gave up saving: nothing more is committed.
-  void Abandon() { abandoned_ = true; }
   bool in_flight() const { return in_flight_; }
+  // Gave up saving after kEndingAttempts failures while ending: nothing more
+  // is committed; the previous commit on disk is intact.
   bool abandoned() const { return abandoned_; }
 
  private:
   static constexpr uint64_t kRetryMs = 1000;
+  static constexpr int kEndingAttempts = 5;
   bool MustWait(bool urgent);
+  void OnFailed(const Status& status);
   void OnDone(const Status& status, uint64_t records, bool snapshot);
 
   uv_loop_t* loop_;
@@ -73,6 +80,7 @@ class CommitWorker {
   bool retry_wait_ = false;
   bool snapshot_next_ = true;  // a run's first commit is a snapshot
   bool abandoned_ = false;
+  int ending_failures_ = 0;
   uint64_t last_start_ms_ = 0;  // uv_now() when the last commit started
 };
 

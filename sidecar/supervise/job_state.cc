@@ -8,6 +8,7 @@
 #include "base/paths.h"
 #include "store/journal_writer.h"
 #include "supervise/declared_outputs.h"
+#include "supervise/status_line.h"
 
 namespace ckwrap {
 JobState::JobState(Checkpoint checkpoint) : checkpoint_(std::move(checkpoint)) {}
@@ -81,6 +82,20 @@ void JobState::FlushDoneBatch() {
   AppendJournalDones(&journal_pending_, ids);
   done_batch_.clear();
   done_batch_bytes_.clear();
+}
+
+StatusSnapshot JobState::Snapshot() {
+  FlushDoneBatch();
+  StatusSnapshot s;
+  s.has_position = checkpoint_.has_position;
+  s.position = checkpoint_.position;
+  s.progress_done = checkpoint_.progress_done;
+  s.progress_total = checkpoint_.progress_total;
+  s.done = DoneCount();
+  s.failed = checkpoint_.failures.size();
+  s.attempts = checkpoint_.attempts;
+  s.restarts = checkpoint_.restarts;
+  return s;
 }
 
 size_t JobState::PendingBytes() const {

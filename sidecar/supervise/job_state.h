@@ -15,6 +15,8 @@
 
 namespace ckwrap {
 
+struct StatusSnapshot;
+
 class JobState {
  public:
   explicit JobState(Checkpoint checkpoint);
@@ -43,6 +45,8 @@ class JobState {
   size_t PendingBytes() const;
   // DONE ids known, committed or not.
   uint64_t DoneCount() const { return checkpoint_.done.size() + done_overflow_.size(); }
+  // What the status line shows (the DONE batch flushed first).
+  StatusSnapshot Snapshot();
 
   // The commit that starts now. For a snapshot the done ids are read in place
   // until OnSnapshotDone(); ids that come meanwhile wait aside.

@@ -5,8 +5,12 @@
 
 #include <cerrno>
 
+#include "base/exit_codes.h"
 #include "base/log.h"
+#include "intake/record_intake.h"
 #include "store/checkpoint_json.h"
+#include "supervise/declared_outputs.h"
+#include "supervise/job_state.h"
 #include "supervise/resume_files.h"
 
 namespace ckwrap {
@@ -20,6 +24,24 @@ constexpr int kProtocolPipeBytes = 256 << 10;
 void CloseFd(int* fd) {
   if (*fd >= 0) close(*fd);
   *fd = -1;
+}
+
+LaunchedAttempt Failed(const std::string& logged, std::string summary, int exit_code = kExitUsage) {
+  LogError(logged);
+  LaunchedAttempt failed;
+  failed.exit_code = exit_code;
+  failed.error = std::move(summary);
+  return failed;
+}
+
+// The files and pipes a launch needs before the spec can be filled in.
+Status PrepareLaunch(const LaunchContext& context, JobState* state) {
+  // Appends after the last commit would be repeated: cut them off first.
+  Status restored = RestoreOutputs(state->checkpoint().outputs);
+  if (!restored.ok()) return restored;
+  for (const std::string& path : context.options->outputs) state->DeclareOutput(path);
+  state->DropSyncWaiters();  // the waiter has gone with the last attempt
+  return Status::Ok();
 }
 
 }  // namespace
@@ -65,6 +87,10 @@ Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkp
   return WriteResumeFiles(state_dir_abs, checkpoint, &spec->env);
 }
 
+int ForegroundTerminal() {
+  return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() ? STDIN_FILENO : -1;
+}
+
 std::string DescribeArgv(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) text += (text.empty() ? "" : " ") + JsonString(arg);
@@ -106,6 +132,49 @@ int LaunchPipes::Take(int* fd) {
   int taken = *fd;
   *fd = -1;
   return taken;
+}
+
+LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, RecordIntake* intake) {
+  Status prepared = PrepareLaunch(context, state);
+  if (!prepared.ok()) return Failed(prepared.message(), "error: " + prepared.message());
+  LaunchPipes pipes;
+  if (Status opened = pipes.Open(); !opened.ok()) {
+    return Failed(opened.message(), "error: " + opened.message());
+  }
+  if (!intake->OpenOutputChannels(context.pipe_stdout, context.pipe_stderr, &pipes.stdout_write,
+                                  &pipes.stderr_write)) {
+    LaunchedAttempt failed;  // the intake has said why
+    failed.exit_code = kExitUsage;
+    failed.error = "cannot pipe the job's output";
+    return failed;
+  }
+  Checkpoint& checkpoint = state->mutable_checkpoint();
+  checkpoint.attempts++;
+  LaunchSpec spec;
+  spec.argv = ChildArgv(*context.options, checkpoint);
+  spec.protocol_write_fd = pipes.protocol_write;
+  spec.ack_read_fd = pipes.ack_read;
+  spec.stdout_write_fd = pipes.stdout_write;
+  spec.stderr_write_fd = pipes.stderr_write;
+  spec.terminal_fd = context.terminal_fd;
+  Status env = PrepareJobEnvironment(*context.options, checkpoint, context.state_dir_abs, &spec);
+  if (!env.ok()) {
+    checkpoint.attempts--;
+    return Failed(env.message() + "; not launching the job without it", "error: " + env.message());
+  }
+  LogVerbose("attempt " + std::to_string(checkpoint.attempts) + ": launching " +
+             DescribeArgv(spec.argv));
+  LaunchResult launched = LaunchChild(spec);
+  pipes.CloseChildEnds();
+  if (launched.pid <= 0) {
+    checkpoint.attempts--;
+    return Failed(launched.error, "error: " + launched.error, launched.exit_code);
+  }
+  LaunchedAttempt attempt;
+  attempt.pid = launched.pid;
+  attempt.protocol_read = LaunchPipes::Take(&pipes.protocol_read);
+  attempt.ack_write = LaunchPipes::Take(&pipes.ack_write);
+  return attempt;
 }
 
 }  // namespace ckwrap

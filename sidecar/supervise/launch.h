@@ -13,6 +13,9 @@
 
 namespace ckwrap {
 
+class JobState;
+class RecordIntake;
+
 // The child's argv for this launch: the command, plus the position on a
 // resume (as the last two words, or in place of a "{}" in an argument).
 std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& checkpoint);
@@ -22,6 +25,11 @@ std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& 
 // it reads. On error nothing must be launched: the Status names the file.
 Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
                              const std::string& state_dir_abs, LaunchSpec* spec);
+
+// The terminal ckwrap may hand to its job: stdin, if ckwrap's process group
+// is the terminal's foreground group (not when run in the background or
+// without a terminal); else -1.
+int ForegroundTerminal();
 
 // The argv as one line for the log, each word quoted.
 std::string DescribeArgv(const std::vector<std::string>& argv);
@@ -48,5 +56,28 @@ struct LaunchPipes {
   // Hands an fd over to its new owner.
   static int Take(int* fd);
 };
+
+// A launched attempt: the job's pid and ckwrap's ends of its pipes, or why
+// it could not start (logged already) with ckwrap's exit code.
+struct LaunchedAttempt {
+  pid_t pid = -1;
+  int protocol_read = -1;  // fd 3's read end, for RecordIntake::StartProtocol
+  int ack_write = -1;      // fd 4's write end, for AckPipe::Open
+  int exit_code = 0;       // on failure: 125, or 126/127 as a shell would
+  std::string error;       // on failure: the summary
+};
+
+struct LaunchContext {
+  const RunOptions* options = nullptr;
+  std::string state_dir_abs;
+  int terminal_fd = -1;      // handed to the job's process group, or -1
+  bool pipe_stdout = false;  // the status line needs the job's streams piped
+  bool pipe_stderr = false;
+};
+
+// The next attempt: outputs cut back to the checkpoint, the pipes, the job's
+// stdout/stderr through intake when read, argv and environment, then the
+// child. Counts the attempt in state only when the child started.
+LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, RecordIntake* intake);
 
 }  // namespace ckwrap

@@ -12,7 +12,8 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "store/checkpoint_json.h"
-#include "supervise/declared_outputs.h"
+#include "supervise/component_options.h"
+#include "supervise/exit_status.h"
 #include "supervise/launch.h"
 #include "supervise/status_line.h"
 
@@ -22,49 +23,10 @@ namespace {
 // Reading stops while this much waits in memory for a commit (a flood
 // faster than the disk): the pipe then holds the job back.
 constexpr size_t kMaxPendingBytes = 16 << 20;
-// Failed commits retried once the job is gone before ckwrap gives up (125).
-constexpr int kEndingCommitAttempts = 5;
 
 int64_t NowUnixMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-int ExitCodeOf(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return 125;
-}
-
-std::string DescribeExit(int wait_status) {
-  if (WIFSIGNALED(wait_status)) {
-    return std::string("killed by signal ") + std::to_string(WTERMSIG(wait_status)) + " (" +
-           strsignal(WTERMSIG(wait_status)) + ")";
-  }
-  return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
-}
-
-// The terminal ckwrap may hand to its job: stdin, if ckwrap's process group
-// is the terminal's foreground group (not when run in the background or
-// without a terminal).
-int ForegroundTerminal() {
-  return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() ? STDIN_FILENO : -1;
-}
-
-IntakeOptions IntakeOptionsOf(const RunOptions& options) {
-  IntakeOptions intake;
-  intake.max_line_bytes = options.max_line_bytes;
-  intake.protocol_on = options.protocol_on;
-  intake.protocol_prefix = options.protocol_prefix;
-  intake.matches = options.matches;
-  intake.progress_file = options.progress_file;
-  intake.watch = options.watch;
-  return intake;
-}
-
-StopOptions StopOptionsOf(const RunOptions& options) {
-  return {options.checkpoint_signal, options.checkpoint_wait_ms, options.grace_ms,
-          options.stall_timeout_ms};
 }
 
 }  // namespace
@@ -103,11 +65,14 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
   commit.take = [this](bool snapshot) {
     return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
   };
+  commit.ending = [this] {
+    return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
+  };
   commit.done = [this](const Status& status, uint64_t records, bool snapshot) {
     OnCommitDone(status, records, snapshot);
   };
-  commits_ = std::make_unique<CommitWorker>(&loop_, store_, options.commit_interval_ms,
-                                            std::move(commit));
+  commits_ =
+      std::make_unique<CommitWorker>(&loop_, store_, options.commit_interval_ms, std::move(commit));
   stop_ = std::make_unique<StopSequence>(
       &loop_, StopOptionsOf(options),
       StopSequence::Callbacks{[this](int signum) { reaper_->SignalGroup(signum); },
@@ -134,21 +99,9 @@ int Supervisor::Run() {
     return kExitUsage;
   }
   Reaper::BecomeSubreaper();
-  status_line_ = std::make_unique<StatusLine>(
-      &loop_, StatusLine::ChooseMode(options_.quiet), options_.status_interval_ms, [this] {
-        state_.FlushDoneBatch();
-        const Checkpoint& c = state_.checkpoint();
-        StatusSnapshot s;
-        s.has_position = c.has_position;
-        s.position = c.position;
-        s.progress_done = c.progress_done;
-        s.progress_total = c.progress_total;
-        s.done = state_.DoneCount();
-        s.failed = c.failures.size();
-        s.attempts = c.attempts;
-        s.restarts = c.restarts;
-        return s;
-      });
+  status_line_ = std::make_unique<StatusLine>(&loop_, StatusLine::ChooseMode(options_.quiet),
+                                              options_.status_interval_ms,
+                                              [this] { return state_.Snapshot(); });
   status_line_->Start();
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
@@ -174,80 +127,37 @@ int Supervisor::Run() {
 }
 
 void Supervisor::Launch() {
-  // Appends after the last commit would be repeated: cut them off first.
-  Status restored = RestoreOutputs(state_.checkpoint().outputs);
-  if (!restored.ok()) {
-    LogError(restored.message());
-    return Finish(kExitUsage, "error: " + restored.message());
-  }
-  for (const std::string& path : options_.outputs) state_.DeclareOutput(path);
   acks_.Close();
-  state_.DropSyncWaiters();  // the waiter has gone with the last attempt
-  LaunchPipes pipes;
-  if (!StartLaunch(&pipes)) return;
-  LaunchSpec spec;
-  Checkpoint& checkpoint = state_.mutable_checkpoint();
-  spec.argv = ChildArgv(options_, checkpoint);
-  spec.protocol_write_fd = pipes.protocol_write;
-  spec.ack_read_fd = pipes.ack_read;
-  spec.stdout_write_fd = pipes.stdout_write;
-  spec.stderr_write_fd = pipes.stderr_write;
-  spec.terminal_fd = terminal_fd_;
-  checkpoint.attempts++;
-  Status prepared = PrepareJobEnvironment(options_, checkpoint, state_dir_abs_, &spec);
-  if (!prepared.ok()) {
-    checkpoint.attempts--;
-    LogError(prepared.message() + "; not launching the job without it");
-    return Finish(kExitUsage, "error: " + prepared.message());
-  }
-  LogVerbose("attempt " + std::to_string(checkpoint.attempts) + ": launching " +
-             DescribeArgv(spec.argv));
-  LaunchResult launched = LaunchChild(spec);
-  pipes.CloseChildEnds();
-  if (launched.pid <= 0) {
-    checkpoint.attempts--;
-    LogError(launched.error);
-    return Finish(launched.exit_code, "error: " + launched.error);
-  }
-  OnLaunched(launched.pid, &pipes);
+  LaunchContext context;
+  context.options = &options_;
+  context.state_dir_abs = state_dir_abs_;
+  context.terminal_fd = terminal_fd_;
+  context.pipe_stdout = status_line_->PipesStream(STDOUT_FILENO);
+  context.pipe_stderr = status_line_->PipesStream(STDERR_FILENO);
+  LaunchedAttempt attempt = LaunchAttempt(context, &state_, intake_.get());
+  if (attempt.pid <= 0) return Finish(attempt.exit_code, attempt.error);
+  OnLaunched(attempt);
 }
 
-// The pipes, and the job's stdout/stderr through ckwrap when they are read.
-bool Supervisor::StartLaunch(LaunchPipes* pipes) {
-  Status opened = pipes->Open();
-  if (!opened.ok()) {
-    LogError(opened.message());
-    Finish(kExitUsage, "error: " + opened.message());
-    return false;
-  }
-  if (!intake_->OpenOutputChannels(status_line_->PipesStream(STDOUT_FILENO),
-                                   status_line_->PipesStream(STDERR_FILENO),
-                                   &pipes->stdout_write, &pipes->stderr_write)) {
-    Finish(kExitUsage, "cannot pipe the job's output");
-    return false;
-  }
-  return true;
-}
-
-void Supervisor::OnLaunched(pid_t pid, LaunchPipes* pipes) {
+void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
+  const pid_t pid = launched.pid;
   const Checkpoint& checkpoint = state_.checkpoint();
   const std::string attempt = std::to_string(checkpoint.attempts);
   if (checkpoint.has_position) {
     LogInfo("attempt " + attempt + ": resuming from " + checkpoint.position);
   }
-  events_.Emit("launch",
-               {{"attempt", attempt},
-                {"pid", std::to_string(pid)},
-                {"resume_from", checkpoint.has_position ? JsonString(checkpoint.position)
-                                                        : std::string("null")}});
+  events_.Emit("launch", {{"attempt", attempt},
+                          {"pid", std::to_string(pid)},
+                          {"resume_from", checkpoint.has_position ? JsonString(checkpoint.position)
+                                                                  : std::string("null")}});
   reaper_->Track(pid);
   job_exited_ = false;
   stalled_ = false;
   phase_ = Phase::kRunning;
   state_.BeginRun();
   intake_->set_attempt(checkpoint.attempts);
-  intake_->StartProtocol(LaunchPipes::Take(&pipes->protocol_read));
-  acks_.Open(LaunchPipes::Take(&pipes->ack_write));
+  intake_->StartProtocol(launched.protocol_read);
+  acks_.Open(launched.ack_write);
   stop_->OnLaunch();
   state_.MarkDirty();  // the attempt count
   Commit();
@@ -339,10 +249,11 @@ void Supervisor::OnJobExit(int wait_status) {
   reaper_->SignalGroup(SIGKILL);
   const int code = ExitCodeOf(wait_status);
   const std::string attempt = std::to_string(state_.checkpoint().attempts);
-  events_.Emit("exit", {{"attempt", attempt},
-                        {"status", std::to_string(code)},
-                        {"signal", WIFSIGNALED(wait_status) ? std::to_string(WTERMSIG(wait_status))
-                                                            : std::string("null")}});
+  events_.Emit(
+      "exit", {{"attempt", attempt},
+               {"status", std::to_string(code)},
+               {"signal", TermSignalOf(wait_status) != 0 ? std::to_string(TermSignalOf(wait_status))
+                                                         : std::string("null")}});
   if (code != 0 && !stop_requested_) {
     LogInfo("job " + DescribeExit(wait_status) + " (attempt " + attempt + ")");
   }
@@ -367,7 +278,7 @@ void Supervisor::Decide() {
   state_.FlushDoneBatch();
   RunOutcome outcome;
   outcome.exit_code = ExitCodeOf(job_wait_status_);
-  outcome.killed_by_sigint = WIFSIGNALED(job_wait_status_) && WTERMSIG(job_wait_status_) == SIGINT;
+  outcome.killed_by_sigint = TermSignalOf(job_wait_status_) == SIGINT;
   outcome.progressed = state_.progressed();
   outcome.stalled = stalled_;
   outcome.stop_requested = stop_requested_;
@@ -405,7 +316,7 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   phase_ = Phase::kFinishing;
   events_.Emit("finish", {{"status", std::to_string(exit_code)}, {"summary", JsonString(summary)}});
   WriteTerminationLog(options_.termination_log, summary);
-  state_.MarkDirty();          // the last commit carries the final counters and completion
+  state_.MarkDirty();           // the last commit carries the final counters and completion
   commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start
   Commit();
   descendants_done_ = false;
@@ -444,8 +355,14 @@ void Supervisor::UpdateReading() {
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   if (snapshot) state_.OnSnapshotDone();
   UpdateReading();
-  if (!status.ok()) return (void)OnCommitFailed(status);
-  ending_commit_failures_ = 0;
+  if (!status.ok()) {
+    state_.MarkDirty();
+    if (!commits_->abandoned()) return;  // retried
+    if (phase_ != Phase::kFinishing)
+      return Finish(kExitUsage, "error: the last checkpoint could not be saved");
+    exit_code_ = kExitUsage;
+    return MaybeDone();
+  }
   events_.Emit("commit",
                {{"records", std::to_string(records)}, {"snapshot", snapshot ? "true" : "false"}});
   std::vector<std::string> acked = state_.TakeAcknowledged(records);
@@ -460,28 +377,6 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
   }
   if (phase_ == Phase::kDraining) return Decide();
   MaybeDone();
-}
-
-// A failed commit is a lost commit: the worker retries it from memory. Once
-// the job is gone (or ckwrap was told to stop), a few tries, then exit 125
-// rather than retry forever deaf to signals: the previous commit on disk is
-// intact and the next run resumes from it.
-bool Supervisor::OnCommitFailed(const Status& status) {
-  LogError("checkpoint not saved: " + status.message());
-  state_.MarkDirty();
-  const bool ending =
-      phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
-  if (!ending || ++ending_commit_failures_ < kEndingCommitAttempts) return false;
-  LogError("giving up on saving the last checkpoint after " +
-           std::to_string(kEndingCommitAttempts) + " attempts");
-  commits_->Abandon();
-  if (phase_ == Phase::kFinishing) {
-    exit_code_ = kExitUsage;
-    MaybeDone();
-  } else {
-    Finish(kExitUsage, "error: the last checkpoint could not be saved");
-  }
-  return true;
 }
 
 }  // namespace ckwrap

@@ -26,7 +26,7 @@
 namespace ckwrap {
 
 class StatusLine;
-struct LaunchPipes;
+struct LaunchedAttempt;
 
 class Supervisor {
  public:
@@ -46,8 +46,7 @@ class Supervisor {
   enum class Phase { kRunning, kDraining, kBackoff, kFinishing, kDone };
 
   void Launch();
-  bool StartLaunch(LaunchPipes* pipes);
-  void OnLaunched(pid_t pid, LaunchPipes* pipes);
+  void OnLaunched(const LaunchedAttempt& launched);
   void OnRecord(const Record& record);
   void OnRecordsRead();
   void OnProgressFileBatch(const FileCursor& cursor);
@@ -63,7 +62,6 @@ class Supervisor {
   void Commit();
   bool CommitIsUrgent() const;
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
-  bool OnCommitFailed(const Status& status);
   void UpdateReading();
   std::string Where() const;
   void ReclaimTerminal();
@@ -97,7 +95,6 @@ class Supervisor {
   bool stalled_ = false;
   int exit_code_ = 0;
   bool descendants_done_ = true;
-  int ending_commit_failures_ = 0;  // failed commits once the job is gone
 };
 
 }  // namespace ckwrap

@@ -1,0 +1,25 @@
+#include "supervise/component_options.h"
+
+namespace ckwrap {
+
+IntakeOptions IntakeOptionsOf(const RunOptions& options) {
+  IntakeOptions intake;
+  intake.max_line_bytes = options.max_line_bytes;
+  intake.protocol_on = options.protocol_on;
+  intake.protocol_prefix = options.protocol_prefix;
+  intake.matches = options.matches;
+  intake.progress_file = options.progress_file;
+  intake.watch = options.watch;
+  return intake;
+}
+
+StopOptions StopOptionsOf(const RunOptions& options) {
+  StopOptions stop;
+  stop.checkpoint_signal = options.checkpoint_signal;
+  stop.checkpoint_wait_ms = options.checkpoint_wait_ms;
+  stop.grace_ms = options.grace_ms;
+  stop.stall_timeout_ms = options.stall_timeout_ms;
+  return stop;
+}
+
+}  // namespace ckwrap

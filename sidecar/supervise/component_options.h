@@ -1,0 +1,14 @@
+// The settings each part of the supervisor takes, picked out of the command
+// line's options, so intake/ and the stop sequence do not depend on cli/.
+#pragma once
+
+#include "cli/options.h"
+#include "intake/record_intake.h"
+#include "supervise/stop_sequence.h"
+
+namespace ckwrap {
+
+IntakeOptions IntakeOptionsOf(const RunOptions& options);
+StopOptions StopOptionsOf(const RunOptions& options);
+
+}  // namespace ckwrap
