@@ -6,47 +6,19 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <functional>
 
 #include "store/checkpoint_codec.h"
 #include "store/checkpoint_format.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
+#include "store/filenames.h"
 #include "store/journal_reader.h"
 
 namespace ckwrap {
 namespace {
 
-constexpr char kPrefix[] = "checkpoint.";
-constexpr size_t kGenerationDigits = 20;
-constexpr char kJournalPrefix[] = "journal.";
-constexpr char kTempPrefix[] = ".tmp.";  // DurableReplace's temp files
 constexpr size_t kMaxJournalBytes = size_t{1} << 40;
-
-std::string FileName(uint64_t generation) {
-  char digits[kGenerationDigits + 1];
-  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(generation));
-  return kPrefix + std::string(digits);
-}
-
-// True for prefix followed by exactly 20 digits that fit in a u64.
-bool ParseGeneration(const char* name, uint64_t* generation, const char* prefix = kPrefix) {
-  size_t prefix_length = std::strlen(prefix);
-  if (std::strncmp(name, prefix, prefix_length) != 0) return false;
-  const char* digits = name + prefix_length;
-  if (std::strlen(digits) != kGenerationDigits) return false;
-  uint64_t value = 0;
-  for (const char* p = digits; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-    unsigned digit = static_cast<unsigned>(*p - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  *generation = value;
-  return true;
-}
 
 struct DirListing {
   std::vector<uint64_t> generations;  // newest first
@@ -66,13 +38,19 @@ Status ListDir(const std::string& dir, DirListing* listing) {
   if (d == nullptr) return Status::FromErrno("open directory", dir, errno);
   errno = 0;
   while (const dirent* entry = ::readdir(d)) {
-    uint64_t generation;
-    if (ParseGeneration(entry->d_name, &generation)) listing->generations.push_back(generation);
-    if (ParseGeneration(entry->d_name, &generation, kJournalPrefix)) {
-      listing->journals.push_back(generation);
-    }
-    if (std::strncmp(entry->d_name, kTempPrefix, sizeof kTempPrefix - 1) == 0) {
-      listing->temp_files.push_back(entry->d_name);
+    FileType type;
+    uint64_t generation = 0;
+    if (!ParseFileName(entry->d_name, &type, &generation)) continue;
+    switch (type) {
+      case FileType::kSnapshot:
+        listing->generations.push_back(generation);
+        break;
+      case FileType::kJournal:
+        listing->journals.push_back(generation);
+        break;
+      case FileType::kTemp:
+        listing->temp_files.push_back(entry->d_name);
+        break;
     }
   }
   int err = errno;  // readdir returns nullptr both at the end and on error
@@ -121,7 +99,7 @@ Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint
 // dir/name -> dir/name.rejected: no longer a generation Load would consider.
 Status RenameAside(const std::string& dir, const std::string& name) {
   const std::string from = dir + "/" + name;
-  const std::string to = from + ".rejected";
+  const std::string to = dir + "/" + RejectedFileName(name);
   if (file_ops().Rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
     return Status::FromErrno("rename", from, errno);
   }
@@ -133,6 +111,22 @@ Status UnlinkIfPresent(const std::string& path) {
     return Status::FromErrno("unlink", path, errno);
   }
   return Status::Ok();
+}
+
+// Removes each generation's file (name_of names it) older than fallback. A
+// generation newer than the fallback is one that Load rejected: keep it,
+// renamed out of the way, for a human to examine; never delete evidence.
+void PruneExcept(const std::string& dir, uint64_t fallback,
+                 const std::vector<uint64_t>& generations,
+                 std::string (*name_of)(uint64_t generation)) {
+  for (uint64_t generation : generations) {
+    if (generation == fallback) continue;
+    if (generation > fallback) {
+      (void)RenameAside(dir, name_of(generation));
+    } else {
+      (void)UnlinkIfPresent(dir + "/" + name_of(generation));
+    }
+  }
 }
 
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
@@ -168,7 +162,7 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   generation_ = listing.newest();
   std::vector<std::string> failures;
   for (uint64_t generation : listing.generations) {
-    std::string path = dir_ + "/" + FileName(generation);
+    std::string path = dir_ + "/" + SnapshotFileName(generation);
     bool unreadable = false;
     status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes, &unreadable);
     if (!status.ok()) {
@@ -233,7 +227,7 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   if (!status.ok()) return status;
   uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
-  status = DurableReplacePieces(dir_, FileName(next),
+  status = DurableReplacePieces(dir_, SnapshotFileName(next),
                                 [&pieces](const PieceWriter& write) { return pieces.Emit(write); });
   if (!status.ok()) return status;
   // The switch is durable (DurableReplace synced the directory): from here on a
@@ -248,24 +242,8 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   // Best effort and not synced: an older generation that survives, or comes back
   // after a crash, is only a stale fallback, and the next commit prunes it again.
   // A snapshot goes before its journal: a journal without its snapshot is ignored.
-  // A generation newer than the fallback is one that Load rejected: keep it,
-  // renamed out of the way, for a human to examine; never delete evidence.
-  for (uint64_t generation : listing.generations) {
-    if (generation == fallback) continue;
-    if (generation > fallback) {
-      (void)RenameAside(dir_, FileName(generation));
-    } else {
-      (void)UnlinkIfPresent(dir_ + "/" + FileName(generation));
-    }
-  }
-  for (uint64_t generation : listing.journals) {
-    if (generation == fallback) continue;
-    if (generation > fallback) {
-      (void)RenameAside(dir_, JournalFileName(generation));
-    } else {
-      (void)UnlinkIfPresent(dir_ + "/" + JournalFileName(generation));
-    }
-  }
+  PruneExcept(dir_, fallback, listing.generations, SnapshotFileName);
+  PruneExcept(dir_, fallback, listing.journals, JournalFileName);
   return Status::Ok();
 }
 
@@ -291,7 +269,7 @@ Status CheckpointStore::Reset() {
   (void)journal_.Close();
   journal_writable_ = false;
   std::vector<std::string> names = listing.temp_files;
-  for (uint64_t generation : listing.generations) names.push_back(FileName(generation));
+  for (uint64_t generation : listing.generations) names.push_back(SnapshotFileName(generation));
   for (uint64_t generation : listing.journals) names.push_back(JournalFileName(generation));
   for (const std::string& name : names) {
     status = UnlinkIfPresent(dir_ + "/" + name);

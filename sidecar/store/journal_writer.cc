@@ -5,12 +5,12 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <iterator>
 
 #include "store/coding.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
+#include "store/filenames.h"
 #include "store/journal_format.h"
 
 namespace ckwrap {
@@ -135,12 +135,6 @@ void AppendJournalCommit(std::string* out, const Checkpoint& c) {
   // The output sizes belong to the records of this commit: same commit.
   if (!c.outputs.empty()) AppendRecord(out, fmt::RecordType::kOutputs, OutputsPayload(c.outputs));
   AppendRecord(out, fmt::RecordType::kCommit, CommitFixedFields(c), c.position);
-}
-
-std::string JournalFileName(uint64_t generation) {
-  char digits[21];
-  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(generation));
-  return "journal." + std::string(digits);
 }
 
 JournalWriter::~JournalWriter() { (void)Close(); }

@@ -24,9 +24,6 @@ void AppendJournalState(std::string* out, std::string_view key, std::string_view
 // progress, completion). Records before it take effect only with it.
 void AppendJournalCommit(std::string* out, const Checkpoint& checkpoint);
 
-// The file journal.<generation> in a state directory.
-std::string JournalFileName(uint64_t generation);
-
 // One open journal segment. All syscalls go through file_ops().
 class JournalWriter {
  public:
