@@ -8,12 +8,13 @@
 #include <algorithm>
 #include <functional>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_format.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
 #include "store/filenames.h"
 #include "store/journal_reader.h"
+#include "store/snapshot_reader.h"
+#include "store/snapshot_writer.h"
 
 namespace ckwrap {
 namespace {
@@ -65,8 +66,7 @@ Status ListDir(const std::string& dir, DirListing* listing) {
 // nothing about its content, as opposed to bytes that fail to verify.
 Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* unreadable) {
   std::string bytes;
-  Status status = ReadWholeFile(
-      path, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
+  Status status = ReadWholeFile(path, checkpoint_format::kMaxFileBytes, &bytes);
   *unreadable = !status.ok();
   if (!status.ok()) return status;
   *size = bytes.size();
@@ -216,7 +216,7 @@ Status CheckpointStore::Commit(const Checkpoint& checkpoint) {
 }
 
 Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
-  const CheckpointPieces pieces(rest, done);
+  const SnapshotWriter snapshot(rest, done);
   // The journal of the generation being replaced gets no more records.
   Status status = journal_.Close();
   journal_writable_ = false;
@@ -228,7 +228,7 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
   status = DurableReplacePieces(dir_, SnapshotFileName(next),
-                                [&pieces](const PieceWriter& write) { return pieces.Emit(write); });
+                                [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); });
   if (!status.ok()) return status;
   // The switch is durable (DurableReplace synced the directory): from here on a
   // crash loads generation next, and the older files are only fallbacks.
@@ -237,7 +237,7 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
                       : listing.generations.empty() ? 0
                                                     : listing.generations.front();
   last_good_ = next;
-  snapshot_bytes_ = pieces.size();
+  snapshot_bytes_ = snapshot.size();
   journal_writable_ = true;
   // Best effort and not synced: an older generation that survives, or comes back
   // after a crash, is only a stale fallback, and the next commit prunes it again.

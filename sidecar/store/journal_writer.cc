@@ -95,10 +95,6 @@ void AppendJournalHeader(std::string* out, uint64_t generation) {
   AppendRecord(out, fmt::RecordType::kHeader, payload);
 }
 
-void AppendJournalDone(std::string* out, std::string_view id) {
-  AppendRecord(out, fmt::RecordType::kDone, id);
-}
-
 void AppendJournalDones(std::string* out, const std::vector<std::string_view>& ids) {
   bool open = false;
   size_t start = 0;  // of the open record

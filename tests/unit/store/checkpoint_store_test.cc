@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_test_util.h"
+#include "store/encoding_test_util.h"
 
 namespace ckwrap {
 namespace {
@@ -55,7 +55,7 @@ TEST_CASE("A snapshot of several MiB of ids, written in pieces, is the encoded c
   REQUIRE_MESSAGE(status.ok(), status.message());
   const std::string bytes = ReadFileOrEmpty(dir.path() + "/" + Name(1));
   CHECK(bytes.size() > (4u << 20));  // more than four 1 MiB pieces of ids
-  CHECK(bytes == EncodeCheckpoint(c));
+  CHECK(bytes == testing::SnapshotBytes(c));
   CHECK(store.snapshot_bytes() == bytes.size());
   CHECK(LoadOk(dir.path()).checkpoint == c);
   // Another set than the checkpoint's own: the ids written are that set's.
