@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -61,13 +60,13 @@ Status ListDir(const std::string& dir, DirListing* listing) {
   return Status::Ok();
 }
 
-// Reads and verifies one generation; the reason on failure names no path.
-// *unreadable: the file could not be read at all (EIO, EMFILE...), which says
-// nothing about its content, as opposed to bytes that fail to verify.
-Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* unreadable) {
+// Reads and verifies one generation. Corruption (naming no path) for bytes
+// that fail to verify; NotFound if the file is gone; any other error means it
+// could not be read at all (EIO, EMFILE, too large...), which says nothing
+// about its content.
+Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size) {
   std::string bytes;
   Status status = ReadWholeFile(path, checkpoint_format::kMaxFileBytes, &bytes);
-  *unreadable = !status.ok();
   if (!status.ok()) return status;
   *size = bytes.size();
   return DecodeCheckpoint(bytes, out);
@@ -76,18 +75,17 @@ Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* 
 // Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.
 Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint* out) {
   std::string path = dir + "/" + JournalFileName(generation);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return Status::Ok();  // none yet
   std::string bytes;
   Status status = ReadWholeFile(path, kMaxJournalBytes, &bytes);
+  if (status.IsNotFound()) return Status::Ok();  // none yet
   if (!status.ok()) return status;
   JournalReplay replay;
   status = ReplayJournal(bytes, generation, &out->checkpoint, &replay);
   if (!status.ok()) {
     // Never skipped past: the records after the damage may be what a resume needs.
-    return Status::Error("journal " + path + ": " + status.message() +
-                         "; to resume from the intact part, run: truncate -s " +
-                         std::to_string(replay.valid_bytes) + " " + path);
+    return Status::Corruption("journal " + path + ": " + status.message() +
+                              "; to resume from the intact part, run: truncate -s " +
+                              std::to_string(replay.valid_bytes) + " " + path);
   }
   out->journal_path = path;
   out->journal_bytes = replay.valid_bytes;
@@ -104,6 +102,13 @@ Status RenameAside(const std::string& dir, const std::string& name) {
     return Status::FromErrno("rename", from, errno);
   }
   return Status::Ok();
+}
+
+// Whether path no longer exists. Not how Load learns why a read failed (the
+// Status code says that): a missing journal is no failure, and only this tells
+// one not yet created from one a commit pruned after our listing.
+bool Vanished(const std::string& path) {
+  return ::access(path.c_str(), F_OK) != 0 && errno == ENOENT;
 }
 
 Status UnlinkIfPresent(const std::string& path) {
@@ -163,28 +168,24 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   std::vector<std::string> failures;
   for (uint64_t generation : listing.generations) {
     std::string path = dir_ + "/" + SnapshotFileName(generation);
-    bool unreadable = false;
-    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes, &unreadable);
-    if (!status.ok()) {
-      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
-        *pruned = true;  // removed since the listing: not corrupt
-        return status;
-      }
-      // Falling back past a file we merely failed to read would lose its progress.
-      if (unreadable) {
-        return Status::Error(status.message() + " (not falling back to an older checkpoint)");
-      }
+    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes);
+    if (status.IsNotFound()) {
+      *pruned = true;  // removed since the listing: not corrupt
+      return status;
+    }
+    if (status.IsCorruption()) {
       failures.push_back(path + ": " + status.message());
       continue;
     }
-    status = LoadJournal(dir_, generation, out);
+    // Falling back past a file we merely failed to read would lose its progress.
     if (!status.ok()) {
-      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) *pruned = true;
-      return status;
+      return Status::IoError(status.message() + " (not falling back to an older checkpoint)");
     }
+    status = LoadJournal(dir_, generation, out);
+    if (!status.ok()) return status;
     // A commit prunes a snapshot before its journal: a snapshot gone now means
-    // its journal may have gone before we read it. List again.
-    if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    // its journal may have gone before we read it (LoadJournal found none). List again.
+    if (Vanished(path)) {
       *pruned = true;
       return status;
     }
@@ -196,7 +197,7 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     return Status::Ok();
   }
   if (failures.empty()) return Status::Ok();  // a fresh start
-  return Status::Error("no checkpoint in " + dir_ + " verifies: " + Join(failures, "; "));
+  return Status::Corruption("no checkpoint in " + dir_ + " verifies: " + Join(failures, "; "));
 }
 
 void CheckpointStore::RemoveTempFiles() {
@@ -227,8 +228,9 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   if (!status.ok()) return status;
   uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
-  status = DurableReplacePieces(dir_, SnapshotFileName(next),
-                                [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); });
+  status =
+      DurableReplacePieces(dir_, SnapshotFileName(next),
+                           [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); });
   if (!status.ok()) return status;
   // The switch is durable (DurableReplace synced the directory): from here on a
   // crash loads generation next, and the older files are only fallbacks.

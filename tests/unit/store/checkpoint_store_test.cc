@@ -201,6 +201,19 @@ TEST_CASE("All generations corrupt is an error naming every file and reason") {
   CHECK(reader.generation() == 2);
 }
 
+TEST_CASE("Load tells corrupt generations from unreadable ones by the Status code") {
+  TempDir dir;
+  {
+    CheckpointStore first(dir.path());
+    Commit(first, 1);
+  }
+  Corrupt(dir / Name(1));
+  LoadedCheckpoint loaded;
+  CHECK(CheckpointStore(dir.path()).Load(&loaded).IsCorruption());
+  REQUIRE(mkdir((dir / Name(2)).c_str(), 0700) == 0);  // read fails with EISDIR
+  CHECK(CheckpointStore(dir.path()).Load(&loaded).code() == Status::Code::kIoError);
+}
+
 TEST_CASE("Load leaves temp files alone and ignores unrelated names") {
   TempDir dir;
   CheckpointStore store(dir.path());
