@@ -6,11 +6,11 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/report_args.h"
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_format.h"
 #include "store/checkpoint_json.h"
 #include "store/checkpoint_store.h"
 #include "store/durable_file.h"
+#include "store/snapshot_reader.h"
 #include "store/state_lock.h"
 
 namespace ckwrap {
@@ -29,8 +29,7 @@ Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::st
                       std::string* journal) {
   if (!IsDirectory(target)) {
     std::string bytes;
-    Status status = ReadWholeFile(
-        target, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
+    Status status = ReadWholeFile(target, checkpoint_format::kMaxFileBytes, &bytes);
     if (!status.ok()) return status;
     *path = target;
     status = DecodeCheckpoint(bytes, checkpoint);

@@ -2,51 +2,23 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
 #include <functional>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_format.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
+#include "store/filenames.h"
 #include "store/journal_reader.h"
+#include "store/snapshot_reader.h"
+#include "store/snapshot_writer.h"
 
 namespace ckwrap {
 namespace {
 
-constexpr char kPrefix[] = "checkpoint.";
-constexpr size_t kGenerationDigits = 20;
-constexpr char kJournalPrefix[] = "journal.";
-constexpr char kTempPrefix[] = ".tmp.";  // DurableReplace's temp files
 constexpr size_t kMaxJournalBytes = size_t{1} << 40;
-
-std::string FileName(uint64_t generation) {
-  char digits[kGenerationDigits + 1];
-  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(generation));
-  return kPrefix + std::string(digits);
-}
-
-// True for prefix followed by exactly 20 digits that fit in a u64.
-bool ParseGeneration(const char* name, uint64_t* generation, const char* prefix = kPrefix) {
-  size_t prefix_length = std::strlen(prefix);
-  if (std::strncmp(name, prefix, prefix_length) != 0) return false;
-  const char* digits = name + prefix_length;
-  if (std::strlen(digits) != kGenerationDigits) return false;
-  uint64_t value = 0;
-  for (const char* p = digits; *p != '\0'; ++p) {
-    if (*p < '0' || *p > '9') return false;
-    unsigned digit = static_cast<unsigned>(*p - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  *generation = value;
-  return true;
-}
 
 struct DirListing {
   std::vector<uint64_t> generations;  // newest first
@@ -66,13 +38,19 @@ Status ListDir(const std::string& dir, DirListing* listing) {
   if (d == nullptr) return Status::FromErrno("open directory", dir, errno);
   errno = 0;
   while (const dirent* entry = ::readdir(d)) {
-    uint64_t generation;
-    if (ParseGeneration(entry->d_name, &generation)) listing->generations.push_back(generation);
-    if (ParseGeneration(entry->d_name, &generation, kJournalPrefix)) {
-      listing->journals.push_back(generation);
-    }
-    if (std::strncmp(entry->d_name, kTempPrefix, sizeof kTempPrefix - 1) == 0) {
-      listing->temp_files.push_back(entry->d_name);
+    FileType type;
+    uint64_t generation = 0;
+    if (!ParseFileName(entry->d_name, &type, &generation)) continue;
+    switch (type) {
+      case FileType::kSnapshot:
+        listing->generations.push_back(generation);
+        break;
+      case FileType::kJournal:
+        listing->journals.push_back(generation);
+        break;
+      case FileType::kTemp:
+        listing->temp_files.push_back(entry->d_name);
+        break;
     }
   }
   int err = errno;  // readdir returns nullptr both at the end and on error
@@ -82,14 +60,13 @@ Status ListDir(const std::string& dir, DirListing* listing) {
   return Status::Ok();
 }
 
-// Reads and verifies one generation; the reason on failure names no path.
-// *unreadable: the file could not be read at all (EIO, EMFILE...), which says
-// nothing about its content, as opposed to bytes that fail to verify.
-Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* unreadable) {
+// Reads and verifies one generation. Corruption (naming no path) for bytes
+// that fail to verify; NotFound if the file is gone; any other error means it
+// could not be read at all (EIO, EMFILE, too large...), which says nothing
+// about its content.
+Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size) {
   std::string bytes;
-  Status status = ReadWholeFile(
-      path, checkpoint_format::kHeaderBytes + checkpoint_format::kMaxPayloadBytes, &bytes);
-  *unreadable = !status.ok();
+  Status status = ReadWholeFile(path, checkpoint_format::kMaxFileBytes, &bytes);
   if (!status.ok()) return status;
   *size = bytes.size();
   return DecodeCheckpoint(bytes, out);
@@ -98,18 +75,17 @@ Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size, bool* 
 // Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.
 Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint* out) {
   std::string path = dir + "/" + JournalFileName(generation);
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return Status::Ok();  // none yet
   std::string bytes;
   Status status = ReadWholeFile(path, kMaxJournalBytes, &bytes);
+  if (status.IsNotFound()) return Status::Ok();  // none yet
   if (!status.ok()) return status;
   JournalReplay replay;
   status = ReplayJournal(bytes, generation, &out->checkpoint, &replay);
   if (!status.ok()) {
     // Never skipped past: the records after the damage may be what a resume needs.
-    return Status::Error("journal " + path + ": " + status.message() +
-                         "; to resume from the intact part, run: truncate -s " +
-                         std::to_string(replay.valid_bytes) + " " + path);
+    return Status::Corruption("journal " + path + ": " + status.message() +
+                              "; to resume from the intact part, run: truncate -s " +
+                              std::to_string(replay.valid_bytes) + " " + path);
   }
   out->journal_path = path;
   out->journal_bytes = replay.valid_bytes;
@@ -121,11 +97,18 @@ Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint
 // dir/name -> dir/name.rejected: no longer a generation Load would consider.
 Status RenameAside(const std::string& dir, const std::string& name) {
   const std::string from = dir + "/" + name;
-  const std::string to = from + ".rejected";
+  const std::string to = dir + "/" + RejectedFileName(name);
   if (file_ops().Rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
     return Status::FromErrno("rename", from, errno);
   }
   return Status::Ok();
+}
+
+// Whether path no longer exists. Not how Load learns why a read failed (the
+// Status code says that): a missing journal is no failure, and only this tells
+// one not yet created from one a commit pruned after our listing.
+bool Vanished(const std::string& path) {
+  return ::access(path.c_str(), F_OK) != 0 && errno == ENOENT;
 }
 
 Status UnlinkIfPresent(const std::string& path) {
@@ -133,6 +116,22 @@ Status UnlinkIfPresent(const std::string& path) {
     return Status::FromErrno("unlink", path, errno);
   }
   return Status::Ok();
+}
+
+// Removes each generation's file (name_of names it) older than fallback. A
+// generation newer than the fallback is one that Load rejected: keep it,
+// renamed out of the way, for a human to examine; never delete evidence.
+void PruneExcept(const std::string& dir, uint64_t fallback,
+                 const std::vector<uint64_t>& generations,
+                 std::string (*name_of)(uint64_t generation)) {
+  for (uint64_t generation : generations) {
+    if (generation == fallback) continue;
+    if (generation > fallback) {
+      (void)RenameAside(dir, name_of(generation));
+    } else {
+      (void)UnlinkIfPresent(dir + "/" + name_of(generation));
+    }
+  }
 }
 
 std::string Join(const std::vector<std::string>& parts, const char* separator) {
@@ -168,29 +167,25 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   generation_ = listing.newest();
   std::vector<std::string> failures;
   for (uint64_t generation : listing.generations) {
-    std::string path = dir_ + "/" + FileName(generation);
-    bool unreadable = false;
-    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes, &unreadable);
-    if (!status.ok()) {
-      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
-        *pruned = true;  // removed since the listing: not corrupt
-        return status;
-      }
-      // Falling back past a file we merely failed to read would lose its progress.
-      if (unreadable) {
-        return Status::Error(status.message() + " (not falling back to an older checkpoint)");
-      }
+    std::string path = dir_ + "/" + SnapshotFileName(generation);
+    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes);
+    if (status.IsNotFound()) {
+      *pruned = true;  // removed since the listing: not corrupt
+      return status;
+    }
+    if (status.IsCorruption()) {
       failures.push_back(path + ": " + status.message());
       continue;
     }
-    status = LoadJournal(dir_, generation, out);
+    // Falling back past a file we merely failed to read would lose its progress.
     if (!status.ok()) {
-      if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) *pruned = true;
-      return status;
+      return Status::IoError(status.message() + " (not falling back to an older checkpoint)");
     }
+    status = LoadJournal(dir_, generation, out);
+    if (!status.ok()) return status;
     // A commit prunes a snapshot before its journal: a snapshot gone now means
-    // its journal may have gone before we read it. List again.
-    if (access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+    // its journal may have gone before we read it (LoadJournal found none). List again.
+    if (Vanished(path)) {
       *pruned = true;
       return status;
     }
@@ -202,7 +197,7 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     return Status::Ok();
   }
   if (failures.empty()) return Status::Ok();  // a fresh start
-  return Status::Error("no checkpoint in " + dir_ + " verifies: " + Join(failures, "; "));
+  return Status::Corruption("no checkpoint in " + dir_ + " verifies: " + Join(failures, "; "));
 }
 
 void CheckpointStore::RemoveTempFiles() {
@@ -222,7 +217,7 @@ Status CheckpointStore::Commit(const Checkpoint& checkpoint) {
 }
 
 Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
-  const CheckpointPieces pieces(rest, done);
+  const SnapshotWriter snapshot(rest, done);
   // The journal of the generation being replaced gets no more records.
   Status status = journal_.Close();
   journal_writable_ = false;
@@ -233,8 +228,9 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   if (!status.ok()) return status;
   uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
-  status = DurableReplacePieces(dir_, FileName(next),
-                                [&pieces](const PieceWriter& write) { return pieces.Emit(write); });
+  status =
+      DurableReplacePieces(dir_, SnapshotFileName(next),
+                           [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); });
   if (!status.ok()) return status;
   // The switch is durable (DurableReplace synced the directory): from here on a
   // crash loads generation next, and the older files are only fallbacks.
@@ -243,29 +239,13 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
                       : listing.generations.empty() ? 0
                                                     : listing.generations.front();
   last_good_ = next;
-  snapshot_bytes_ = pieces.size();
+  snapshot_bytes_ = snapshot.size();
   journal_writable_ = true;
   // Best effort and not synced: an older generation that survives, or comes back
   // after a crash, is only a stale fallback, and the next commit prunes it again.
   // A snapshot goes before its journal: a journal without its snapshot is ignored.
-  // A generation newer than the fallback is one that Load rejected: keep it,
-  // renamed out of the way, for a human to examine; never delete evidence.
-  for (uint64_t generation : listing.generations) {
-    if (generation == fallback) continue;
-    if (generation > fallback) {
-      (void)RenameAside(dir_, FileName(generation));
-    } else {
-      (void)UnlinkIfPresent(dir_ + "/" + FileName(generation));
-    }
-  }
-  for (uint64_t generation : listing.journals) {
-    if (generation == fallback) continue;
-    if (generation > fallback) {
-      (void)RenameAside(dir_, JournalFileName(generation));
-    } else {
-      (void)UnlinkIfPresent(dir_ + "/" + JournalFileName(generation));
-    }
-  }
+  PruneExcept(dir_, fallback, listing.generations, SnapshotFileName);
+  PruneExcept(dir_, fallback, listing.journals, JournalFileName);
   return Status::Ok();
 }
 
@@ -291,7 +271,7 @@ Status CheckpointStore::Reset() {
   (void)journal_.Close();
   journal_writable_ = false;
   std::vector<std::string> names = listing.temp_files;
-  for (uint64_t generation : listing.generations) names.push_back(FileName(generation));
+  for (uint64_t generation : listing.generations) names.push_back(SnapshotFileName(generation));
   for (uint64_t generation : listing.journals) names.push_back(JournalFileName(generation));
   for (const std::string& name : names) {
     status = UnlinkIfPresent(dir_ + "/" + name);

@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "store/file_ops.h"
+#include "store/filenames.h"
 
 namespace ckwrap {
 
@@ -28,8 +29,7 @@ namespace {
 // Unique per process and call, so concurrent replaces never share a temp file.
 std::string TempPath(const std::string& dir, const std::string& name) {
   static std::atomic<uint64_t> counter{0};
-  return dir + "/.tmp." + name + "." + std::to_string(getpid()) + "." +
-         std::to_string(counter.fetch_add(1) + 1);
+  return dir + "/" + TempFileName(name, getpid(), counter.fetch_add(1) + 1);
 }
 
 int FsyncRetryingEintr(int fd) {

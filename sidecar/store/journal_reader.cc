@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/coding.h"
 #include "store/journal_format.h"
 
 namespace ckwrap {
@@ -13,12 +14,12 @@ namespace {
 
 namespace fmt = journal_format;
 
-uint64_t GetLe(std::string_view bytes, size_t offset, size_t width) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < width; ++i) {
-    value |= uint64_t{static_cast<unsigned char>(bytes[offset + i])} << (8 * i);
-  }
-  return value;
+// The u32 or u64 at offset (which the caller has checked is in bytes).
+uint32_t Fixed32At(std::string_view bytes, size_t offset) {
+  return DecodeFixed32(bytes.data() + offset);
+}
+uint64_t Fixed64At(std::string_view bytes, size_t offset) {
+  return DecodeFixed64(bytes.data() + offset);
 }
 
 struct Frame {
@@ -30,12 +31,13 @@ struct Frame {
 // A whole record at offset whose checksum verifies.
 bool ParseFrame(std::string_view bytes, size_t offset, Frame* frame) {
   if (bytes.size() - offset < fmt::kRecordHeaderBytes) return false;
-  uint64_t length = GetLe(bytes, offset + fmt::kLengthOffset, 4);
+  uint64_t length = Fixed32At(bytes, offset + fmt::kLengthOffset);
   if (length > fmt::kMaxPayloadBytes || length > bytes.size() - offset - fmt::kRecordHeaderBytes) {
     return false;
   }
   size_t covered = fmt::kRecordHeaderBytes - fmt::kLengthOffset + length;
-  if (XXH3_64bits(bytes.data() + offset + fmt::kLengthOffset, covered) != GetLe(bytes, offset, 8)) {
+  uint64_t stored = Fixed64At(bytes, offset + fmt::kChecksumOffset);
+  if (XXH3_64bits(bytes.data() + offset + fmt::kLengthOffset, covered) != stored) {
     return false;
   }
   frame->type = static_cast<fmt::RecordType>(bytes[offset + fmt::kTypeOffset]);
@@ -63,37 +65,40 @@ struct Pending {
   FileCursor progress_file;
   bool has_outputs = false;
   std::vector<OutputFile> outputs;
-  size_t records = 0;
 };
 
 // Splits "u32 length, first, rest"; false if the length overruns.
 bool SplitPair(std::string_view payload, std::string_view* first, std::string_view* rest) {
-  if (payload.size() < 4) return false;
-  uint64_t length = GetLe(payload, 0, 4);
-  if (length > payload.size() - 4) return false;
-  *first = payload.substr(4, length);
-  *rest = payload.substr(4 + length);
+  constexpr size_t kPrefix = fmt::kStringLengthBytes;
+  if (payload.size() < kPrefix) return false;
+  uint64_t length = Fixed32At(payload, 0);
+  if (length > payload.size() - kPrefix) return false;
+  *first = payload.substr(kPrefix, length);
+  *rest = payload.substr(kPrefix + length);
   return true;
 }
 
 // u64 n, then n x (u64 path length, path, u64 size, u64 tail hash).
 bool ParseOutputs(std::string_view payload, std::vector<OutputFile>* out) {
   out->clear();
-  if (payload.size() < 8) return false;
-  uint64_t n = GetLe(payload, 0, 8);
-  size_t at = 8;
-  if (n > (payload.size() - at) / 24) return false;
+  if (payload.size() < fmt::kOutputsCountBytes) return false;
+  uint64_t n = Fixed64At(payload, 0);
+  size_t at = fmt::kOutputsCountBytes;
+  constexpr size_t kMinOutputBytes = fmt::kOutputPathLengthBytes + fmt::kOutputFixedBytes;
+  if (n > (payload.size() - at) / kMinOutputBytes) return false;
   for (uint64_t i = 0; i < n; ++i) {
-    if (payload.size() - at < 8) return false;
-    uint64_t length = GetLe(payload, at, 8);
-    at += 8;
-    if (length > payload.size() - at || payload.size() - at - length < 16) return false;
+    if (payload.size() - at < fmt::kOutputPathLengthBytes) return false;
+    uint64_t length = Fixed64At(payload, at);
+    at += fmt::kOutputPathLengthBytes;
+    if (length > payload.size() - at || payload.size() - at - length < fmt::kOutputFixedBytes) {
+      return false;
+    }
     OutputFile f;
     f.path.assign(payload.substr(at, length));
     at += length;
-    f.size = GetLe(payload, at, 8);
-    f.tail_hash = GetLe(payload, at + 8, 8);
-    at += 16;
+    f.size = Fixed64At(payload, at);
+    f.tail_hash = Fixed64At(payload, at + 8);
+    at += fmt::kOutputFixedBytes;
     out->push_back(std::move(f));
   }
   return at == payload.size();
@@ -103,9 +108,9 @@ bool ParseOutputs(std::string_view payload, std::vector<OutputFile>* out) {
 bool SplitDones(std::string_view payload, std::vector<std::string_view>* out) {
   size_t at = 0;
   while (at < payload.size()) {
-    if (payload.size() - at < 4) return false;
-    uint64_t length = GetLe(payload, at, 4);
-    at += 4;
+    if (payload.size() - at < fmt::kStringLengthBytes) return false;
+    uint64_t length = Fixed32At(payload, at);
+    at += fmt::kStringLengthBytes;
     if (length > payload.size() - at) return false;
     out->push_back(payload.substr(at, length));
     at += length;
@@ -113,22 +118,100 @@ bool SplitDones(std::string_view payload, std::vector<std::string_view>* out) {
   return true;
 }
 
+// u64 device, inode (never 0), offset, head hash.
+bool ParseProgressFile(std::string_view payload, FileCursor* out) {
+  if (payload.size() != fmt::kProgressFilePayloadBytes) return false;
+  *out = FileCursor{Fixed64At(payload, fmt::kProgressDeviceOffset),
+                    Fixed64At(payload, fmt::kProgressInodeOffset),
+                    Fixed64At(payload, fmt::kProgressOffsetOffset),
+                    Fixed64At(payload, fmt::kProgressHeadHashOffset)};
+  return out->ino != 0;
+}
+
+// Why the journal's first record is not this generation's HEADER; "" if it is.
+std::string CheckHeader(const Frame& frame, uint64_t generation) {
+  if (frame.type != fmt::RecordType::kHeader || frame.payload.size() != fmt::kHeaderPayloadBytes ||
+      std::memcmp(frame.payload.data() + fmt::kHeaderMagicOffset, fmt::kMagic,
+                  sizeof fmt::kMagic) != 0) {
+    return "not a ckwrap journal (no header)";
+  }
+  uint64_t version = Fixed32At(frame.payload, fmt::kHeaderVersionOffset);
+  if (version == 0 || version > fmt::kVersion) {
+    return "journal format version " + std::to_string(version) +
+           ": this ckwrap reads versions 1 to " + std::to_string(fmt::kVersion);
+  }
+  uint64_t owner = Fixed64At(frame.payload, fmt::kHeaderGenerationOffset);
+  if (owner != generation) {
+    return "journal of generation " + std::to_string(owner) + ", not " + std::to_string(generation);
+  }
+  return "";
+}
+
+// Adds a record that takes effect with the next COMMIT to *pending; "" or
+// why it does not parse.
+std::string AddToPending(const Frame& frame, Pending* pending) {
+  std::string_view first, rest;
+  switch (frame.type) {
+    case fmt::RecordType::kDone:  // written by earlier releases
+      pending->done.push_back(frame.payload);
+      return "";
+    case fmt::RecordType::kDones:
+      return SplitDones(frame.payload, &pending->done) ? "" : "malformed DONES record";
+    case fmt::RecordType::kFail:
+      if (!SplitPair(frame.payload, &first, &rest)) return "FAIL id overruns";
+      pending->failures.push_back({std::string(first), std::string(rest)});
+      return "";
+    case fmt::RecordType::kState:
+      if (!SplitPair(frame.payload, &first, &rest)) return "STATE key overruns";
+      pending->state.emplace_back(first, rest);
+      return "";
+    case fmt::RecordType::kProgressFile:
+      pending->has_progress_file = true;
+      return ParseProgressFile(frame.payload, &pending->progress_file)
+                 ? ""
+                 : "malformed PROGRESS_FILE record";
+    case fmt::RecordType::kOutputs:
+      pending->has_outputs = true;
+      return ParseOutputs(frame.payload, &pending->outputs) ? "" : "malformed OUTPUTS record";
+    default:
+      return "unknown record type " + std::to_string(static_cast<unsigned>(frame.type));
+  }
+}
+
+bool IsFlag(std::string_view payload, size_t offset) {
+  return static_cast<unsigned char>(payload[offset]) <= 1;
+}
+
+// Applies the pending records and the COMMIT record's fields to *c.
 void ApplyCommit(std::string_view payload, Pending* pending, Checkpoint* c) {
   c->done.InsertBatch(pending->done.data(), pending->done.size(), nullptr);
   for (Failure& f : pending->failures) c->failures.push_back(std::move(f));
   for (auto& [key, value] : pending->state) c->state[std::string(key)] = std::string(value);
   if (pending->has_progress_file) c->progress_file = pending->progress_file;
   if (pending->has_outputs) c->outputs = std::move(pending->outputs);
-  c->records = GetLe(payload, 0, 8);
-  c->attempts = GetLe(payload, 8, 8);
-  c->restarts = GetLe(payload, 16, 8);
-  c->updated_unix_ms = static_cast<int64_t>(GetLe(payload, 24, 8));
-  c->progress_done = GetLe(payload, 32, 8);
-  c->progress_total = GetLe(payload, 40, 8);
-  c->complete = payload[48] == 1;
-  c->has_position = payload[49] == 1;
-  c->position.assign(payload.substr(fmt::kCommitFixedBytes));
+  c->records = Fixed64At(payload, fmt::kCommitRecordsOffset);
+  c->attempts = Fixed64At(payload, fmt::kCommitAttemptsOffset);
+  c->restarts = Fixed64At(payload, fmt::kCommitRestartsOffset);
+  c->updated_unix_ms = static_cast<int64_t>(Fixed64At(payload, fmt::kCommitUpdatedUnixMsOffset));
+  c->progress_done = Fixed64At(payload, fmt::kCommitProgressDoneOffset);
+  c->progress_total = Fixed64At(payload, fmt::kCommitProgressTotalOffset);
+  c->complete = payload[fmt::kCommitCompleteOffset] == 1;
+  c->has_position = payload[fmt::kCommitHasPositionOffset] == 1;
+  c->position.assign(payload.substr(fmt::kCommitPositionOffset));
   *pending = Pending();
+}
+
+// A COMMIT record: the pending records and its fields take effect together.
+std::string Commit(std::string_view payload, Pending* pending, Checkpoint* c,
+                   JournalReplay* replay) {
+  if (payload.size() < fmt::kCommitFixedBytes || !IsFlag(payload, fmt::kCommitCompleteOffset) ||
+      !IsFlag(payload, fmt::kCommitHasPositionOffset)) {
+    return "malformed COMMIT record";
+  }
+  replay->records += pending->done.size() + pending->failures.size() + pending->state.size();
+  ApplyCommit(payload, pending, c);
+  replay->commits++;
+  return "";
 }
 
 }  // namespace
@@ -140,88 +223,27 @@ Status ReplayJournal(std::string_view bytes, uint64_t generation, Checkpoint* ch
   size_t offset = 0;
   bool header_seen = false;
   auto corrupt = [&](const std::string& what) {
-    return Status::Error("corrupt record at offset " + std::to_string(offset) + ": " + what +
-                         "; the " + std::to_string(replay->commits) +
-                         " commits before it (the first " + std::to_string(replay->valid_bytes) +
-                         " bytes) are intact");
+    return Status::Corruption("corrupt record at offset " + std::to_string(offset) + ": " + what +
+                              "; the " + std::to_string(replay->commits) +
+                              " commits before it (the first " +
+                              std::to_string(replay->valid_bytes) + " bytes) are intact");
   };
   while (offset < bytes.size()) {
     Frame frame;
     if (!ParseFrame(bytes, offset, &frame)) {
       size_t commit = CommitAfter(bytes, offset);
-      if (commit != 0) {
-        return corrupt("checksum or length does not verify, and a commit at offset " +
-                       std::to_string(commit) + " follows");
-      }
-      break;  // a torn tail
+      if (commit == 0) break;  // a torn tail
+      return corrupt("checksum or length does not verify, and a commit at offset " +
+                     std::to_string(commit) + " follows");
     }
-    if (!header_seen) {
-      if (frame.type != fmt::RecordType::kHeader ||
-          frame.payload.size() != fmt::kHeaderPayloadBytes ||
-          std::memcmp(frame.payload.data(), fmt::kMagic, sizeof fmt::kMagic) != 0) {
-        return corrupt("not a ckwrap journal (no header)");
-      }
-      uint64_t version = GetLe(frame.payload, 8, 4);
-      if (version == 0 || version > fmt::kVersion) {
-        return corrupt("journal format version " + std::to_string(version) +
-                       ": this ckwrap reads versions 1 to " + std::to_string(fmt::kVersion));
-      }
-      uint64_t owner = GetLe(frame.payload, 12, 8);
-      if (owner != generation) {
-        return corrupt("journal of generation " + std::to_string(owner) + ", not " +
-                       std::to_string(generation));
-      }
-      header_seen = true;
-      offset += frame.size;
-      replay->valid_bytes = offset;
-      continue;
-    }
-    std::string_view first, rest;
-    switch (frame.type) {
-      case fmt::RecordType::kDone:
-        pending.done.push_back(frame.payload);
-        break;
-      case fmt::RecordType::kDones:
-        if (!SplitDones(frame.payload, &pending.done)) return corrupt("malformed DONES record");
-        break;
-      case fmt::RecordType::kFail:
-        if (!SplitPair(frame.payload, &first, &rest)) return corrupt("FAIL id overruns");
-        pending.failures.push_back({std::string(first), std::string(rest)});
-        break;
-      case fmt::RecordType::kState:
-        if (!SplitPair(frame.payload, &first, &rest)) return corrupt("STATE key overruns");
-        pending.state.emplace_back(first, rest);
-        break;
-      case fmt::RecordType::kProgressFile:
-        if (frame.payload.size() != fmt::kProgressFilePayloadBytes ||
-            GetLe(frame.payload, 8, 8) == 0) {
-          return corrupt("malformed PROGRESS_FILE record");
-        }
-        pending.has_progress_file = true;
-        pending.progress_file =
-            FileCursor{GetLe(frame.payload, 0, 8), GetLe(frame.payload, 8, 8),
-                       GetLe(frame.payload, 16, 8), GetLe(frame.payload, 24, 8)};
-        break;
-      case fmt::RecordType::kOutputs:
-        if (!ParseOutputs(frame.payload, &pending.outputs)) {
-          return corrupt("malformed OUTPUTS record");
-        }
-        pending.has_outputs = true;
-        break;
-      case fmt::RecordType::kCommit:
-        if (frame.payload.size() < fmt::kCommitFixedBytes ||
-            static_cast<unsigned char>(frame.payload[48]) > 1 ||
-            static_cast<unsigned char>(frame.payload[49]) > 1) {
-          return corrupt("malformed COMMIT record");
-        }
-        replay->records += pending.done.size() + pending.failures.size() + pending.state.size();
-        ApplyCommit(frame.payload, &pending, checkpoint);
-        replay->commits++;
-        replay->valid_bytes = offset + frame.size;
-        break;
-      default:
-        return corrupt("unknown record type " + std::to_string(static_cast<unsigned>(frame.type)));
-    }
+    const bool commit = header_seen && frame.type == fmt::RecordType::kCommit;
+    std::string error = !header_seen ? CheckHeader(frame, generation)
+                        : commit     ? Commit(frame.payload, &pending, checkpoint, replay)
+                                     : AddToPending(frame, &pending);
+    if (!error.empty()) return corrupt(error);
+    // The header and each COMMIT end a prefix that stands on its own.
+    if (!header_seen || commit) replay->valid_bytes = offset + frame.size;
+    header_seen = true;
     offset += frame.size;
   }
   replay->torn_bytes = bytes.size() - replay->valid_bytes;

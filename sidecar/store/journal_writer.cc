@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <xxhash.h>
 
-#include <cstdio>
+#include <algorithm>
+#include <iterator>
 
+#include "store/coding.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
+#include "store/filenames.h"
 #include "store/journal_format.h"
 
 namespace ckwrap {
@@ -15,117 +18,119 @@ namespace {
 
 namespace fmt = journal_format;
 
-void PutLe(std::string* out, uint64_t value, size_t width) {
-  for (size_t i = 0; i < width; ++i) out->push_back(static_cast<char>(value >> (8 * i)));
+// Fills in the length and checksum of the record from start to the end of
+// *out: the checksum covers the length, type and payload, so it comes last.
+void SealRecord(std::string* out, size_t start) {
+  char* record = out->data() + start;
+  const size_t length = out->size() - start - fmt::kRecordHeaderBytes;
+  EncodeFixed32(record + fmt::kLengthOffset, static_cast<uint32_t>(length));
+  uint64_t digest =
+      XXH3_64bits(record + fmt::kLengthOffset, out->size() - start - fmt::kLengthOffset);
+  EncodeFixed64(record + fmt::kChecksumOffset, digest);
+}
+
+// Appends a record header of type whose length and checksum SealRecord fills in.
+size_t OpenRecord(std::string* out, fmt::RecordType type) {
+  const size_t start = out->size();
+  out->append(fmt::kRecordHeaderBytes, '\0');
+  (*out)[start + fmt::kTypeOffset] = static_cast<char>(type);
+  return start;
 }
 
 // Frames the payload pieces in place: no intermediate copy of the payload.
 template <typename... Pieces>
 void AppendRecord(std::string* out, fmt::RecordType type, const Pieces&... pieces) {
-  const size_t start = out->size();
-  size_t length = (size_t{0} + ... + std::string_view(pieces).size());
-  out->append(8, '\0');  // checksum, filled in below
-  PutLe(out, length, 4);
-  out->push_back(static_cast<char>(type));
+  const size_t start = OpenRecord(out, type);
   (out->append(std::string_view(pieces)), ...);
-  uint64_t digest = XXH3_64bits(out->data() + start + fmt::kLengthOffset,
-                                out->size() - start - fmt::kLengthOffset);
-  for (size_t i = 0; i < 8; ++i) (*out)[start + i] = static_cast<char>(digest >> (8 * i));
+  SealRecord(out, start);
 }
 
-std::string Le(uint64_t value, size_t width) {
-  std::string s;
-  PutLe(&s, value, width);
-  return s;
+// A u32 length prefix as a piece for AppendRecord (short: no allocation).
+std::string LengthPrefix(size_t length) {
+  std::string prefix;
+  PutFixed32(&prefix, static_cast<uint32_t>(length));
+  return prefix;
+}
+
+std::string ProgressFilePayload(const FileCursor& cursor) {
+  std::string payload;  // in the order of the kProgress*Offset fields
+  for (uint64_t field : {cursor.dev, cursor.ino, cursor.offset, cursor.head_hash}) {
+    PutFixed64(&payload, field);
+  }
+  return payload;
+}
+
+std::string OutputsPayload(const std::vector<OutputFile>& outputs) {
+  std::string payload;
+  PutFixed64(&payload, outputs.size());
+  for (const OutputFile& f : outputs) {
+    PutFixed64(&payload, f.path.size());
+    payload.append(f.path);
+    PutFixed64(&payload, f.size);
+    PutFixed64(&payload, f.tail_hash);
+  }
+  return payload;
+}
+
+std::string CommitFixedFields(const Checkpoint& c) {
+  std::string fixed(fmt::kCommitFixedBytes, '\0');
+  EncodeFixed64(&fixed[fmt::kCommitRecordsOffset], c.records);
+  EncodeFixed64(&fixed[fmt::kCommitAttemptsOffset], c.attempts);
+  EncodeFixed64(&fixed[fmt::kCommitRestartsOffset], c.restarts);
+  EncodeFixed64(&fixed[fmt::kCommitUpdatedUnixMsOffset], static_cast<uint64_t>(c.updated_unix_ms));
+  EncodeFixed64(&fixed[fmt::kCommitProgressDoneOffset], c.progress_done);
+  EncodeFixed64(&fixed[fmt::kCommitProgressTotalOffset], c.progress_total);
+  fixed[fmt::kCommitCompleteOffset] = c.complete ? 1 : 0;
+  fixed[fmt::kCommitHasPositionOffset] = c.has_position ? 1 : 0;
+  return fixed;
 }
 
 }  // namespace
 
 void AppendJournalHeader(std::string* out, uint64_t generation) {
-  AppendRecord(out, fmt::RecordType::kHeader, std::string_view(fmt::kMagic, sizeof fmt::kMagic),
-               Le(fmt::kVersion, 4), Le(generation, 8));
-}
-
-void AppendJournalDone(std::string* out, std::string_view id) {
-  AppendRecord(out, fmt::RecordType::kDone, id);
+  std::string payload(fmt::kHeaderPayloadBytes, '\0');
+  std::copy(std::begin(fmt::kMagic), std::end(fmt::kMagic), &payload[fmt::kHeaderMagicOffset]);
+  EncodeFixed32(&payload[fmt::kHeaderVersionOffset], fmt::kVersion);
+  EncodeFixed64(&payload[fmt::kHeaderGenerationOffset], generation);
+  AppendRecord(out, fmt::RecordType::kHeader, payload);
 }
 
 void AppendJournalDones(std::string* out, const std::vector<std::string_view>& ids) {
-  size_t start = 0;  // of the open record
-  auto close = [&] {
-    const size_t length = out->size() - start - fmt::kRecordHeaderBytes;
-    for (size_t i = 0; i < 4; ++i) {
-      (*out)[start + fmt::kLengthOffset + i] = static_cast<char>(length >> (8 * i));
-    }
-    uint64_t digest = XXH3_64bits(out->data() + start + fmt::kLengthOffset,
-                                  out->size() - start - fmt::kLengthOffset);
-    for (size_t i = 0; i < 8; ++i) (*out)[start + i] = static_cast<char>(digest >> (8 * i));
-  };
   bool open = false;
+  size_t start = 0;  // of the open record
   for (std::string_view id : ids) {
     if (open &&
-        out->size() - start - fmt::kRecordHeaderBytes + 4 + id.size() > fmt::kDonesPayloadTarget) {
-      close();
+        out->size() - start - fmt::kRecordHeaderBytes + fmt::kStringLengthBytes + id.size() >
+            fmt::kDonesPayloadTarget) {
+      SealRecord(out, start);
       open = false;
     }
     if (!open) {
-      start = out->size();
-      out->append(fmt::kRecordHeaderBytes, '\0');  // checksum and length, filled in by close
-      (*out)[start + fmt::kTypeOffset] = static_cast<char>(fmt::RecordType::kDones);
+      start = OpenRecord(out, fmt::RecordType::kDones);
       open = true;
     }
-    PutLe(out, id.size(), 4);
+    PutFixed32(out, static_cast<uint32_t>(id.size()));
     out->append(id);
   }
-  if (open) close();
+  if (open) SealRecord(out, start);
 }
 
 void AppendJournalFail(std::string* out, std::string_view id, std::string_view reason) {
-  AppendRecord(out, fmt::RecordType::kFail, Le(id.size(), 4), id, reason);
+  AppendRecord(out, fmt::RecordType::kFail, LengthPrefix(id.size()), id, reason);
 }
 
 void AppendJournalState(std::string* out, std::string_view key, std::string_view value) {
-  AppendRecord(out, fmt::RecordType::kState, Le(key.size(), 4), key, value);
+  AppendRecord(out, fmt::RecordType::kState, LengthPrefix(key.size()), key, value);
 }
 
 void AppendJournalCommit(std::string* out, const Checkpoint& c) {
+  // The file cursor moves with the records read from the file: same commit.
   if (c.progress_file.valid()) {
-    // The file cursor moves with the records read from the file: same commit.
-    std::string cursor;
-    for (uint64_t v : {c.progress_file.dev, c.progress_file.ino, c.progress_file.offset,
-                       c.progress_file.head_hash}) {
-      PutLe(&cursor, v, 8);
-    }
-    AppendRecord(out, fmt::RecordType::kProgressFile, cursor);
+    AppendRecord(out, fmt::RecordType::kProgressFile, ProgressFilePayload(c.progress_file));
   }
-  if (!c.outputs.empty()) {
-    // The output sizes belong to the records of this commit: same commit.
-    std::string outputs;
-    PutLe(&outputs, c.outputs.size(), 8);
-    for (const OutputFile& f : c.outputs) {
-      PutLe(&outputs, f.path.size(), 8);
-      outputs.append(f.path);
-      PutLe(&outputs, f.size, 8);
-      PutLe(&outputs, f.tail_hash, 8);
-    }
-    AppendRecord(out, fmt::RecordType::kOutputs, outputs);
-  }
-  std::string fixed;
-  PutLe(&fixed, c.records, 8);
-  PutLe(&fixed, c.attempts, 8);
-  PutLe(&fixed, c.restarts, 8);
-  PutLe(&fixed, static_cast<uint64_t>(c.updated_unix_ms), 8);
-  PutLe(&fixed, c.progress_done, 8);
-  PutLe(&fixed, c.progress_total, 8);
-  fixed.push_back(c.complete ? 1 : 0);
-  fixed.push_back(c.has_position ? 1 : 0);
-  AppendRecord(out, fmt::RecordType::kCommit, fixed, c.position);
-}
-
-std::string JournalFileName(uint64_t generation) {
-  char digits[21];
-  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(generation));
-  return "journal." + std::string(digits);
+  // The output sizes belong to the records of this commit: same commit.
+  if (!c.outputs.empty()) AppendRecord(out, fmt::RecordType::kOutputs, OutputsPayload(c.outputs));
+  AppendRecord(out, fmt::RecordType::kCommit, CommitFixedFields(c), c.position);
 }
 
 JournalWriter::~JournalWriter() { (void)Close(); }

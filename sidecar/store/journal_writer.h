@@ -14,18 +14,15 @@ namespace ckwrap {
 
 // Each appends one framed record to *out; O(size of the record).
 void AppendJournalHeader(std::string* out, uint64_t generation);
-void AppendJournalDone(std::string* out, std::string_view id);
 // The ids in as few DONES records as fit kDonesPayloadTarget (one id longer
-// than that gets a record of its own).
+// than that gets a record of its own). DONE records (one id each) are read
+// but no longer written.
 void AppendJournalDones(std::string* out, const std::vector<std::string_view>& ids);
 void AppendJournalFail(std::string* out, std::string_view id, std::string_view reason);
 void AppendJournalState(std::string* out, std::string_view key, std::string_view value);
 // The batch terminator: the scalar fields of the checkpoint (position, counters,
 // progress, completion). Records before it take effect only with it.
 void AppendJournalCommit(std::string* out, const Checkpoint& checkpoint);
-
-// The file journal.<generation> in a state directory.
-std::string JournalFileName(uint64_t generation);
 
 // One open journal segment. All syscalls go through file_ops().
 class JournalWriter {

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "store/filenames.h"
+
 namespace ckwrap {
 namespace {
 
@@ -26,7 +28,7 @@ StateLock::~StateLock() {
 }
 
 Status StateLock::Acquire(const std::string& dir) {
-  const std::string path = dir + "/lock";
+  const std::string path = dir + "/" + LockFileName();
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Status::FromErrno("cannot open lock file", path, errno);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -50,7 +52,7 @@ Status StateLock::Acquire(const std::string& dir) {
 }
 
 int LockHolderPid(const std::string& dir) {
-  int fd = open((dir + "/lock").c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open((dir + "/" + LockFileName()).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   int holder = 0;
   if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) holder = ReadPid(fd);

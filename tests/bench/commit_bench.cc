@@ -2,8 +2,9 @@
 // scripts/bench. Not a test: it prints one JSON object per run.
 //
 //   ckwrap_bench journal DIR IDS COMMITS RECORDS   the supervisor's commit work
-//       (encode RECORDS new DONE records and a COMMIT record, append, fdatasync)
-//       with IDS ids already done; also times the snapshot (compaction) of IDS ids
+//       (RECORDS new DONE ids into the done set and DONES records, a COMMIT
+//       record, append, fdatasync) with IDS ids already done; also times the
+//       snapshot (compaction) of IDS ids
 //   ckwrap_bench scaling DIR COMMITS RECORDS IDS...  the journal commit with
 //       each number of ids done, commits interleaved round-robin
 //   ckwrap_bench versus-raw DIR IDS COMMITS RECORDS  the same, each commit
@@ -19,9 +20,9 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_store.h"
 #include "store/journal_writer.h"
 
@@ -63,6 +64,38 @@ double RawCommit(const std::string& dir, const std::string& data) {
   return Micros(start);
 }
 
+int64_t NowUnixMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One journal commit of `records` new DONE ids, made the way the supervisor
+// makes it (Supervisor::FlushDoneBatch, then StartCommit): the ids into the
+// done set in one batch, those it did not hold into DONES records, then the
+// COMMIT record, appended with one write and fdatasync. Returns the bytes.
+std::string JournalCommit(ckwrap::CheckpointStore& store, ckwrap::Checkpoint* checkpoint,
+                          uint64_t* next, uint64_t records) {
+  std::vector<std::string> received;  // the DONE lines' ids, as read from fd 3
+  received.reserve(records);
+  for (uint64_t r = 0; r < records; ++r) received.push_back("item-" + std::to_string((*next)++));
+  std::vector<std::string_view> ids(received.begin(), received.end());
+  std::unique_ptr<bool[]> added(new bool[ids.size()]);
+  checkpoint->done.InsertBatch(ids.data(), ids.size(), added.get());
+  size_t kept = 0;  // set semantics: only a new id is journaled
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (added[i]) ids[kept++] = ids[i];
+  }
+  ids.resize(kept);
+  std::string batch;
+  ckwrap::AppendJournalDones(&batch, ids);
+  checkpoint->records += records;
+  checkpoint->updated_unix_ms = NowUnixMs();
+  ckwrap::AppendJournalCommit(&batch, *checkpoint);
+  ckwrap::Status status = store.AppendJournal(batch, true);
+  if (!status.ok()) Die(status.message());
+  return batch;
+}
+
 // With raw, each journal commit is followed by a raw durable replace of the
 // same bytes, so both see the same disk and the same neighbours.
 int Journal(const std::string& dir, uint64_t ids, uint64_t commits, uint64_t records, bool raw) {
@@ -81,17 +114,9 @@ int Journal(const std::string& dir, uint64_t ids, uint64_t commits, uint64_t rec
   uint64_t journal_bytes = 0;
   for (uint64_t c = 0; c < commits; ++c) {
     start = Clock::now();
-    std::string batch;
-    for (uint64_t r = 0; r < records; ++r) {
-      std::string id = "item-" + std::to_string(next++);
-      if (checkpoint.done.insert(id)) ckwrap::AppendJournalDone(&batch, id);
-    }
-    checkpoint.records += records;
-    ckwrap::AppendJournalCommit(&batch, checkpoint);
-    journal_bytes += batch.size();
-    status = store.AppendJournal(batch, true);
-    if (!status.ok()) Die(status.message());
+    std::string batch = JournalCommit(store, &checkpoint, &next, records);
     us.push_back(Micros(start));
+    journal_bytes += batch.size();
     if (raw) raw_us.push_back(RawCommit(dir, batch));
   }
   if (raw) {
@@ -142,17 +167,9 @@ int Scaling(const std::string& dir, uint64_t commits, uint64_t records,
   for (uint64_t c = 0; c < commits; ++c) {
     for (Subject& s : subjects) {
       auto start = Clock::now();
-      std::string batch;
-      for (uint64_t r = 0; r < records; ++r) {
-        std::string id = "item-" + std::to_string(s.next++);
-        if (s.checkpoint.done.insert(id)) ckwrap::AppendJournalDone(&batch, id);
-      }
-      s.checkpoint.records += records;
-      ckwrap::AppendJournalCommit(&batch, s.checkpoint);
-      s.journal_bytes += batch.size();
-      ckwrap::Status status = s.store->AppendJournal(batch, true);
-      if (!status.ok()) Die(status.message());
+      std::string batch = JournalCommit(*s.store, &s.checkpoint, &s.next, records);
       s.us.push_back(Micros(start));
+      s.journal_bytes += batch.size();
     }
   }
   for (Subject& s : subjects) {

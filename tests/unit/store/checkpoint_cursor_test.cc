@@ -5,10 +5,12 @@
 
 #include <string>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_format.h"
+#include "store/coding.h"
+#include "store/encoding_test_util.h"
 #include "store/journal_reader.h"
 #include "store/journal_writer.h"
+#include "store/snapshot_reader.h"
 
 namespace ckwrap {
 namespace {
@@ -24,7 +26,7 @@ Checkpoint WithCursor() {
 
 TEST_CASE("ProgressFileCursorRoundTrips") {
   Checkpoint out;
-  Status status = DecodeCheckpoint(EncodeCheckpoint(WithCursor()), &out);
+  Status status = DecodeCheckpoint(testing::SnapshotBytes(WithCursor()), &out);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(out == WithCursor());
 }
@@ -33,11 +35,12 @@ TEST_CASE("CheckpointWithoutCursorIsEncodedAsBefore") {
   Checkpoint plain = WithCursor();
   plain.progress_file = FileCursor();
   // The section adds exactly its tag and four u64s, and only when set.
-  CHECK(EncodeCheckpoint(WithCursor()).size() == EncodeCheckpoint(plain).size() + 1 + 4 * 8);
+  CHECK(testing::SnapshotBytes(WithCursor()).size() ==
+        testing::SnapshotBytes(plain).size() + 1 + 4 * 8);
 }
 
 TEST_CASE("CursorSectionTruncatedAtEveryLengthIsRejected") {
-  const std::string bytes = EncodeCheckpoint(WithCursor());
+  const std::string bytes = testing::SnapshotBytes(WithCursor());
   for (size_t cut = 0; cut < bytes.size(); ++cut) {
     Checkpoint out;
     CHECK_FALSE(DecodeCheckpoint(bytes.substr(0, cut), &out).ok());
@@ -48,15 +51,13 @@ TEST_CASE("CursorSectionTruncatedAtEveryLengthIsRejected") {
 std::string Reseal(std::string file) {
   const size_t header = checkpoint_format::kHeaderBytes;
   std::string covered = file.substr(0, checkpoint_format::kChecksumOffset) + file.substr(header);
-  uint64_t sum = XXH3_64bits(covered.data(), covered.size());
-  for (int i = 0; i < 8; ++i) {
-    file[checkpoint_format::kChecksumOffset + i] = static_cast<char>(sum >> (8 * i));
-  }
+  EncodeFixed64(&file[checkpoint_format::kChecksumOffset],
+                XXH3_64bits(covered.data(), covered.size()));
   return file;
 }
 
 TEST_CASE("UnknownSectionTagIsRejected") {
-  std::string bytes = EncodeCheckpoint(WithCursor());
+  std::string bytes = testing::SnapshotBytes(WithCursor());
   const size_t tag_at = bytes.size() - 1 - 4 * 8;
   REQUIRE(bytes[tag_at] == 1);
   bytes[tag_at] = 9;

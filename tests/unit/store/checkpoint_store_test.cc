@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_test_util.h"
+#include "store/encoding_test_util.h"
 
 namespace ckwrap {
 namespace {
@@ -55,7 +55,7 @@ TEST_CASE("A snapshot of several MiB of ids, written in pieces, is the encoded c
   REQUIRE_MESSAGE(status.ok(), status.message());
   const std::string bytes = ReadFileOrEmpty(dir.path() + "/" + Name(1));
   CHECK(bytes.size() > (4u << 20));  // more than four 1 MiB pieces of ids
-  CHECK(bytes == EncodeCheckpoint(c));
+  CHECK(bytes == testing::SnapshotBytes(c));
   CHECK(store.snapshot_bytes() == bytes.size());
   CHECK(LoadOk(dir.path()).checkpoint == c);
   // Another set than the checkpoint's own: the ids written are that set's.
@@ -199,6 +199,19 @@ TEST_CASE("All generations corrupt is an error naming every file and reason") {
   CHECK(status.message().find(dir / Name(1) + ": truncated header (5 of 32 bytes)") !=
         std::string::npos);
   CHECK(reader.generation() == 2);
+}
+
+TEST_CASE("Load tells corrupt generations from unreadable ones by the Status code") {
+  TempDir dir;
+  {
+    CheckpointStore first(dir.path());
+    Commit(first, 1);
+  }
+  Corrupt(dir / Name(1));
+  LoadedCheckpoint loaded;
+  CHECK(CheckpointStore(dir.path()).Load(&loaded).IsCorruption());
+  REQUIRE(mkdir((dir / Name(2)).c_str(), 0700) == 0);  // read fails with EISDIR
+  CHECK(CheckpointStore(dir.path()).Load(&loaded).code() == Status::Code::kIoError);
 }
 
 TEST_CASE("Load leaves temp files alone and ignores unrelated names") {

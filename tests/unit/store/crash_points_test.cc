@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_store.h"
 #include "store/checkpoint_test_util.h"
 #include "store/crash_sim_file_ops.h"
@@ -146,10 +145,12 @@ Checkpoint Advanced(const Checkpoint& from, const std::string& tag) {
 // One journal batch taking `from` to `to` (DONE ids only, then COMMIT).
 StoreStep AppendBatch(const Checkpoint& from, const Checkpoint& to) {
   return [from, to](CheckpointStore& store) {
-    std::string records;
+    std::vector<std::string_view> added;
     for (std::string_view id : to.done) {
-      if (from.done.count(id) == 0) AppendJournalDone(&records, id);
+      if (from.done.count(id) == 0) added.push_back(id);
     }
+    std::string records;
+    AppendJournalDones(&records, added);
     AppendJournalCommit(&records, to);
     return store.AppendJournal(records, /*sync=*/true);
   };

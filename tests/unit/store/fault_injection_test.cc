@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_store.h"
 #include "store/checkpoint_test_util.h"
 #include "store/file_ops.h"
@@ -172,7 +171,7 @@ TEST_CASE("EINTR once from every syscall of a commit: retried, or reported and r
 // A journal batch: DONE of the position, then COMMIT.
 std::string Batch(const Checkpoint& to) {
   std::string records;
-  AppendJournalDone(&records, to.position);
+  AppendJournalDones(&records, {to.position});
   AppendJournalCommit(&records, to);
   return records;
 }

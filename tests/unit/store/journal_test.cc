@@ -3,25 +3,28 @@
 #include <doctest/doctest.h>
 #include <errno.h>
 #include <sys/stat.h>
-#include <xxhash.h>
 
 #include <string>
 #include <vector>
 
-#include "store/checkpoint_codec.h"
 #include "store/checkpoint_store.h"
 #include "store/checkpoint_test_util.h"
+#include "store/coding.h"
+#include "store/encoding_test_util.h"
 #include "store/file_ops.h"
 #include "store/journal_format.h"
 #include "store/journal_reader.h"
 #include "store/journal_writer.h"
+#include "store/snapshot_reader.h"
 
 namespace ckwrap {
 namespace {
 
+using testing::AppendDoneRecord;
 using testing::ListNames;
 using testing::LoadOk;
 using testing::ReadFileOrEmpty;
+using testing::SnapshotBytes;
 using testing::TempDir;
 using testing::WriteFileForTest;
 
@@ -42,7 +45,7 @@ void Apply(const Step& step, Checkpoint* c, std::string* journal,
     if (c->done.insert(id)) added.push_back(id);
   }
   if (step.one_record_per_id) {
-    for (std::string_view id : added) AppendJournalDone(journal, id);
+    for (std::string_view id : added) AppendDoneRecord(journal, id);
   } else {
     AppendJournalDones(journal, added);
   }
@@ -120,16 +123,7 @@ TEST_CASE("Journal records round trip onto the snapshot") {
   CHECK(replay.torn_bytes == 0);
 }
 
-// Frames one record the way the writer does, with any payload.
-std::string Record(journal_format::RecordType type, std::string_view payload) {
-  std::string record(8, '\0');
-  for (int i = 0; i < 4; ++i) record.push_back(static_cast<char>(payload.size() >> (8 * i)));
-  record.push_back(static_cast<char>(type));
-  record.append(payload);
-  uint64_t sum = XXH3_64bits(record.data() + 8, record.size() - 8);
-  for (int i = 0; i < 8; ++i) record[i] = static_cast<char>(sum >> (8 * i));
-  return record;
-}
+using testing::JournalRecord;
 
 TEST_CASE("DONES records split at their size target and carry ids of any length") {
   std::vector<std::string> ids;
@@ -146,10 +140,7 @@ TEST_CASE("DONES records split at their size target and carry ids of any length"
   for (size_t at = header_end; at < journal.size(); ++records) {
     CHECK(journal[at + journal_format::kTypeOffset] ==
           static_cast<char>(journal_format::RecordType::kDones));
-    uint64_t length = 0;
-    for (int i = 0; i < 4; ++i) {
-      length |= uint64_t{static_cast<unsigned char>(journal[at + 8 + i])} << (8 * i);
-    }
+    uint64_t length = DecodeFixed32(&journal[at + journal_format::kLengthOffset]);
     CHECK(length <= journal_format::kDonesPayloadTarget + 14);
     at += journal_format::kRecordHeaderBytes + length;
   }
@@ -171,13 +162,14 @@ TEST_CASE("A DONES record whose ids do not fill it exactly is corruption, not a 
   for (const std::string& payload : {id_overruns, short_length}) {
     std::string journal;
     AppendJournalHeader(&journal, 7);
-    journal += Record(journal_format::RecordType::kDones, payload);
+    journal += JournalRecord(journal_format::RecordType::kDones, payload);
     Checkpoint c = Base();
     AppendJournalCommit(&journal, c);
     JournalReplay replay;
     Status status = ReplayJournal(journal, 7, &c, &replay);
     REQUIRE_FALSE(status.ok());
     CHECK(status.message().find("malformed DONES record") != std::string::npos);
+    CHECK(status.IsCorruption());
     CHECK(c == Base());
   }
 }
@@ -186,14 +178,14 @@ TEST_CASE("A version 1 journal is still read; a newer version is refused by name
   // Version 1 as earlier releases wrote it: DONE records only.
   auto header = [](uint32_t version) {
     std::string payload(journal_format::kMagic, sizeof journal_format::kMagic);
-    for (int i = 0; i < 4; ++i) payload.push_back(static_cast<char>(version >> (8 * i)));
-    for (int i = 0; i < 8; ++i) payload.push_back(static_cast<char>(uint64_t{7} >> (8 * i)));
-    return Record(journal_format::RecordType::kHeader, payload);
+    PutFixed32(&payload, version);
+    PutFixed64(&payload, 7);
+    return JournalRecord(journal_format::RecordType::kHeader, payload);
   };
   Checkpoint expected = Base();
   expected.done.insert("v1-id");
   std::string body;
-  AppendJournalDone(&body, "v1-id");
+  AppendDoneRecord(&body, "v1-id");
   AppendJournalCommit(&body, expected);
   Checkpoint c = Base();
   JournalReplay replay;
@@ -282,12 +274,12 @@ TEST_CASE("A snapshot encoded with the done ids apart equals the whole encoding"
   Checkpoint rest = whole;
   DoneSet done = std::move(rest.done);
   rest.done = {"ignored"};
-  std::string apart = EncodeCheckpoint(rest, done);
+  std::string apart = SnapshotBytes(rest, done);
   Checkpoint decoded;
   Status status = DecodeCheckpoint(apart, &decoded);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(decoded == whole);
-  CHECK(apart.size() == EncodeCheckpoint(whole).size());
+  CHECK(apart.size() == SnapshotBytes(whole).size());
 }
 
 // ---- The store: snapshot generations plus their journals. ----

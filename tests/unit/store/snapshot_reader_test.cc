@@ -1,4 +1,6 @@
-#include "store/checkpoint_codec.h"
+// The snapshot writer's output read back, and every way the verifying
+// reader refuses bytes (man/ckwrap-checkpoint.5, VERIFICATION).
+#include "store/snapshot_reader.h"
 
 #include <doctest/doctest.h>
 #include <xxhash.h>
@@ -7,6 +9,8 @@
 #include <string>
 
 #include "store/checkpoint_format.h"
+#include "store/coding.h"
+#include "store/encoding_test_util.h"
 
 namespace ckwrap {
 namespace {
@@ -44,24 +48,22 @@ Checkpoint SmallCheckpoint() {
   return c;
 }
 
-void AppendLe(std::string* out, uint64_t value, int width) {
-  for (int i = 0; i < width; ++i) out->push_back(static_cast<char>(value >> (8 * i)));
-}
+using testing::SnapshotBytes;
 
 void AppendString(std::string* out, const std::string& s) {
-  AppendLe(out, s.size(), 8);
+  PutFixed64(out, s.size());
   *out += s;
 }
 
 // A header with a valid checksum around any payload, so the payload reaches cereal.
 std::string Seal(const std::string& payload, uint32_t version = checkpoint_format::kVersion) {
   std::string file(checkpoint_format::kMagic, sizeof checkpoint_format::kMagic);
-  AppendLe(&file, version, 4);
-  AppendLe(&file, 0, 4);
-  AppendLe(&file, payload.size(), 8);
+  PutFixed32(&file, version);
+  PutFixed32(&file, 0);
+  PutFixed64(&file, payload.size());
   std::string covered = file + payload;
   XXH64_hash_t checksum = XXH3_64bits(covered.data(), covered.size());
-  AppendLe(&file, checksum, 8);
+  PutFixed64(&file, checksum);
   return file + payload;
 }
 
@@ -71,21 +73,21 @@ std::string HandWrittenPayload(uint64_t done_count) {
   p += '\x01';  // little-endian mark
   p += '\x01';  // has_position
   AppendString(&p, "line 17");
-  AppendLe(&p, done_count, 8);
+  PutFixed64(&p, done_count);
   if (done_count == 1) AppendString(&p, "a");
-  AppendLe(&p, 1, 8);
+  PutFixed64(&p, 1);
   AppendString(&p, "c");
   AppendString(&p, "timeout");
-  AppendLe(&p, 1, 8);
+  PutFixed64(&p, 1);
   AppendString(&p, "k");
   AppendString(&p, "v");
-  for (uint64_t n : {4, 2, 1}) AppendLe(&p, n, 8);  // records, attempts, restarts
-  AppendLe(&p, static_cast<uint64_t>(int64_t{-5}), 8);
-  AppendLe(&p, 1700000000000, 8);
-  AppendLe(&p, 0xfeed, 8);
+  for (uint64_t n : {4, 2, 1}) PutFixed64(&p, n);  // records, attempts, restarts
+  PutFixed64(&p, static_cast<uint64_t>(int64_t{-5}));
+  PutFixed64(&p, 1700000000000);
+  PutFixed64(&p, 0xfeed);
   p += '\x00';  // complete
-  AppendLe(&p, 3, 8);
-  AppendLe(&p, 9, 8);
+  PutFixed64(&p, 3);
+  PutFixed64(&p, 9);
   return p;
 }
 
@@ -95,17 +97,30 @@ std::string DecodeError(std::string_view bytes) {
   return status.ok() ? "" : status.message();
 }
 
+TEST_CASE("Bytes that do not verify are a corruption, whatever the check that refused them") {
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
+  std::string flipped = bytes;
+  flipped[40] = static_cast<char>(flipped[40] ^ 1);
+  std::string bad_flag = HandWrittenPayload(1);
+  bad_flag[1] = 2;
+  for (const std::string& damaged : {bytes.substr(0, 12), flipped, Seal(bad_flag)}) {
+    Checkpoint out;
+    Status status = DecodeCheckpoint(damaged, &out);
+    CHECK(status.IsCorruption());
+  }
+}
+
 TEST_CASE("Checkpoint with every field populated round-trips") {
   Checkpoint in = FullCheckpoint();
   Checkpoint out;
-  REQUIRE(DecodeCheckpoint(EncodeCheckpoint(in), &out).ok());
+  REQUIRE(DecodeCheckpoint(SnapshotBytes(in), &out).ok());
   CHECK(out == in);
   CHECK(out.done.size() == 10002);
 }
 
 TEST_CASE("Empty checkpoint round-trips") {
   Checkpoint out = FullCheckpoint();
-  REQUIRE(DecodeCheckpoint(EncodeCheckpoint(Checkpoint()), &out).ok());
+  REQUIRE(DecodeCheckpoint(SnapshotBytes(Checkpoint()), &out).ok());
   CHECK(out == Checkpoint());
 }
 
@@ -125,18 +140,18 @@ TEST_CASE("Hand-written payload following the documented grammar decodes") {
 }
 
 TEST_CASE("Encoding writes the documented header") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   REQUIRE(bytes.size() > checkpoint_format::kHeaderBytes);
   CHECK(bytes.compare(0, 8, "CKWRAPCP") == 0);
   CHECK(bytes.compare(8, 8, std::string("\x01\0\0\0\0\0\0\0", 8)) == 0);
   std::string length;
-  AppendLe(&length, bytes.size() - checkpoint_format::kHeaderBytes, 8);
+  PutFixed64(&length, bytes.size() - checkpoint_format::kHeaderBytes);
   CHECK(bytes.compare(16, 8, length) == 0);
   CHECK(bytes == Seal(bytes.substr(32)));  // checksum over [0, 24) then the payload
 }
 
 TEST_CASE("Checkpoint truncated at every length is rejected and the output untouched") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   Checkpoint sentinel;
   sentinel.records = 99;
   for (size_t length = 0; length < bytes.size(); ++length) {
@@ -148,14 +163,14 @@ TEST_CASE("Checkpoint truncated at every length is rejected and the output untou
 }
 
 TEST_CASE("Truncated header and short payload give their reasons") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   CHECK(DecodeError(bytes.substr(0, 12)) == "truncated header (12 of 32 bytes)");
   CHECK(DecodeError(bytes.substr(0, 40)) ==
         "payload length " + std::to_string(bytes.size() - 32) + " does not match file (40 bytes)");
 }
 
 TEST_CASE("Every byte flipped is rejected") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   for (size_t i = 0; i < bytes.size(); ++i) {
     CAPTURE(i);
     std::string damaged = bytes;
@@ -165,7 +180,7 @@ TEST_CASE("Every byte flipped is rejected") {
 }
 
 TEST_CASE("Every single bit flipped is rejected") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   for (size_t bit = 0; bit < bytes.size() * 8; ++bit) {
     CAPTURE(bit);
     std::string damaged = bytes;
@@ -175,13 +190,13 @@ TEST_CASE("Every single bit flipped is rejected") {
 }
 
 TEST_CASE("Payload corruption is a checksum mismatch") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   bytes[40] = static_cast<char>(bytes[40] ^ 1);
   CHECK(DecodeError(bytes) == "checksum mismatch");
 }
 
 TEST_CASE("Bad magic is rejected") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   bytes[0] = 'X';
   CHECK(DecodeError(bytes) == "bad magic");
 }
@@ -192,7 +207,7 @@ TEST_CASE("Newer format version is rejected with both versions named") {
 }
 
 TEST_CASE("Non-zero reserved field is rejected") {
-  std::string bytes = EncodeCheckpoint(SmallCheckpoint());
+  std::string bytes = SnapshotBytes(SmallCheckpoint());
   bytes[12] = 1;
   CHECK(DecodeError(bytes) == "reserved field is not zero");
 }
@@ -208,7 +223,7 @@ TEST_CASE("Huge count behind a valid checksum is rejected quickly without alloca
 
 TEST_CASE("Huge string length behind a valid checksum is rejected") {
   std::string payload = "\x01\x01";
-  AppendLe(&payload, UINT64_MAX, 8);
+  PutFixed64(&payload, UINT64_MAX);
   CHECK(DecodeError(Seal(payload)).find("position size 18446744073709551615") != std::string::npos);
 }
 

@@ -1,0 +1,268 @@
+#include "store/snapshot_reader.h"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cstring>
+#include <istream>
+#include <iterator>
+#include <stdexcept>
+#include <streambuf>
+
+#include "store/checkpoint_format.h"
+#include "store/coding.h"
+#include "store/snapshot_checksum.h"
+
+namespace ckwrap {
+namespace {
+
+namespace fmt = checkpoint_format;
+
+// ---- Payload reading, every size prefix bounded by the bytes left. ----
+
+class DecodeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A read-only get area over caller-owned bytes: no copy, and it knows what is left.
+class ViewBuf : public std::streambuf {
+ public:
+  explicit ViewBuf(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // never written: get area only
+    setg(begin, begin, begin + bytes.size());
+  }
+  size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
+  // The next n (<= remaining()) bytes, consumed, without a copy.
+  std::string_view Take(size_t n) {
+    std::string_view taken(gptr(), n);
+    setg(eback(), gptr() + n, egptr());
+    return taken;
+  }
+};
+
+class PayloadReader {
+ public:
+  PayloadReader(ViewBuf* buf, cereal::PortableBinaryInputArchive* ar) : buf_(buf), ar_(ar) {}
+
+  template <typename T>
+  T Number() {
+    T value{};
+    (*ar_)(value);
+    return value;
+  }
+
+  bool Flag(const char* field) {
+    uint8_t value = Number<uint8_t>();
+    if (value > 1) throw DecodeError(std::string(field) + " flag is not 0 or 1");
+    return value == 1;
+  }
+
+  // A count of elements each at least min_bytes long, checked before anything
+  // is allocated for them.
+  uint64_t Count(const char* field, size_t min_bytes) {
+    uint64_t count = Number<uint64_t>();
+    if (count > buf_->remaining() / min_bytes) throw TooBig(field, count);
+    return count;
+  }
+
+  std::string String(const char* field) { return std::string(View(field)); }
+
+  // A string's bytes in place: valid while the payload is.
+  std::string_view View(const char* field) {
+    uint64_t size = Number<uint64_t>();
+    if (size > buf_->remaining()) throw TooBig(field, size);
+    return buf_->Take(size);
+  }
+
+  // The same without the archive (its stream machinery per number dominated
+  // loading millions of done ids): the mirror of snapshot_writer.cc's EmitDoneIds.
+  std::string_view RawView(const char* field) {
+    if (buf_->remaining() < fmt::kStringLengthBytes) {
+      throw DecodeError(std::string("truncated ") + field + " length");
+    }
+    uint64_t size = DecodeFixed64(buf_->Take(fmt::kStringLengthBytes).data());
+    if (size > buf_->remaining()) throw TooBig(field, size);
+    return buf_->Take(size);
+  }
+
+  size_t remaining() const { return buf_->remaining(); }
+  // Consumes the next byte if it is the section tag; sections are optional.
+  bool Section(uint8_t tag, size_t min_bytes = 1) {
+    if (remaining() < min_bytes || buf_->sgetc() != tag) return false;
+    Number<uint8_t>();
+    return true;
+  }
+
+ private:
+  DecodeError TooBig(const char* field, uint64_t claimed) const {
+    return DecodeError(std::string(field) + " size " + std::to_string(claimed) + " exceeds the " +
+                       std::to_string(remaining()) + " bytes left");
+  }
+
+  ViewBuf* buf_;
+  cereal::PortableBinaryInputArchive* ar_;
+};
+
+void ReadDoneIds(PayloadReader& in, DoneSet* done) {
+  uint64_t count = in.Count("done", fmt::kMinStringBytes);
+  done->reserve(count);
+  std::string_view batch[1024];
+  for (uint64_t i = 0; i < count;) {
+    size_t n = 0;
+    for (; n < std::size(batch) && i < count; ++n, ++i) batch[n] = in.RawView("done id");
+    done->InsertBatch(batch, n, nullptr);
+  }
+}
+
+void ReadFailuresAndState(PayloadReader& in, Checkpoint* c) {
+  uint64_t failures = in.Count("failures", fmt::kMinPairBytes);
+  c->failures.reserve(failures);
+  for (uint64_t i = 0; i < failures; ++i) {
+    Failure f;
+    f.id = in.String("failure id");
+    f.reason = in.String("failure reason");
+    c->failures.push_back(std::move(f));
+  }
+  uint64_t state = in.Count("state", fmt::kMinPairBytes);
+  for (uint64_t i = 0; i < state; ++i) {
+    std::string key = in.String("state key");
+    c->state[std::move(key)] = in.String("state value");
+  }
+}
+
+void ReadCounters(PayloadReader& in, Checkpoint* c) {
+  c->records = in.Number<uint64_t>();
+  c->attempts = in.Number<uint64_t>();
+  c->restarts = in.Number<uint64_t>();
+  c->created_unix_ms = in.Number<int64_t>();
+  c->updated_unix_ms = in.Number<int64_t>();
+  c->command_fingerprint = in.Number<uint64_t>();
+  c->complete = in.Flag("complete");
+  c->progress_done = in.Number<uint64_t>();
+  c->progress_total = in.Number<uint64_t>();
+}
+
+void ReadProgressFile(PayloadReader& in, FileCursor* cursor) {
+  // A braced list is evaluated left to right: the fields in file order.
+  *cursor = FileCursor{in.Number<uint64_t>(), in.Number<uint64_t>(), in.Number<uint64_t>(),
+                       in.Number<uint64_t>()};
+  if (!cursor->valid()) throw DecodeError("progress file section with inode 0");
+}
+
+// u64 n, then n elements from read_one; n is bounded by min_bytes each first.
+template <typename T, typename ReadOne>
+void ReadList(PayloadReader& in, const char* field, size_t min_bytes, std::vector<T>* out,
+              const ReadOne& read_one) {
+  uint64_t n = in.Count(field, min_bytes);
+  for (uint64_t i = 0; i < n; ++i) out->push_back(read_one());
+}
+
+void ReadOutputs(PayloadReader& in, std::vector<OutputFile>* outputs) {
+  ReadList(in, "outputs", fmt::kMinOutputBytes, outputs, [&in] {
+    return OutputFile{in.String("output path"), in.Number<uint64_t>(), in.Number<uint64_t>()};
+  });
+}
+
+void ReadInputs(PayloadReader& in, std::vector<InputFile>* inputs) {
+  ReadList(in, "inputs", fmt::kMinInputBytes, inputs, [&in] {
+    return InputFile{in.String("input path"), in.Number<uint64_t>(), in.Number<int64_t>(),
+                     in.Number<uint64_t>()};
+  });
+}
+
+// The order here and in snapshot_writer.cc is the format.
+void ReadPayload(PayloadReader& in, Checkpoint* c) {
+  c->has_position = in.Flag("has_position");
+  c->position = in.String("position");
+  ReadDoneIds(in, &c->done);
+  ReadFailuresAndState(in, c);
+  ReadCounters(in, c);
+  // Anything else after the version-1 fields is reported as trailing bytes.
+  if (in.Section(fmt::kSectionProgressFile, fmt::kProgressFileSectionBytes)) {
+    ReadProgressFile(in, &c->progress_file);
+  }
+  if (in.Section(fmt::kSectionOutputs)) ReadOutputs(in, &c->outputs);
+  if (in.Section(fmt::kSectionInputs)) ReadInputs(in, &c->inputs);
+  if (in.Section(fmt::kSectionKeepDone)) c->keep_done = true;
+}
+
+Status CheckVersion(std::string_view bytes) {
+  uint64_t version = DecodeFixed32(&bytes[fmt::kVersionOffset]);
+  if (version > fmt::kVersion) {
+    return Status::Corruption("checkpoint format version " + std::to_string(version) +
+                              " is newer than this ckwrap supports (" +
+                              std::to_string(fmt::kVersion) + ")");
+  }
+  if (version == 0) return Status::Corruption("bad checkpoint format version 0");
+  return Status::Ok();
+}
+
+Status CheckLength(std::string_view bytes) {
+  uint64_t length = DecodeFixed64(&bytes[fmt::kLengthOffset]);
+  if (length > fmt::kMaxPayloadBytes) {
+    return Status::Corruption("payload length " + std::to_string(length) + " exceeds the limit (" +
+                              std::to_string(fmt::kMaxPayloadBytes) + " bytes)");
+  }
+  if (length != bytes.size() - fmt::kHeaderBytes) {
+    return Status::Corruption("payload length " + std::to_string(length) +
+                              " does not match file (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  return Status::Ok();
+}
+
+// The header fields, checked in an order where each check can trust the
+// previous ones (man/ckwrap-checkpoint.5, VERIFICATION).
+Status CheckHeader(std::string_view bytes) {
+  if (bytes.size() < fmt::kHeaderBytes) {
+    return Status::Corruption("truncated header (" + std::to_string(bytes.size()) + " of " +
+                              std::to_string(fmt::kHeaderBytes) + " bytes)");
+  }
+  if (std::memcmp(&bytes[fmt::kMagicOffset], fmt::kMagic, sizeof fmt::kMagic) != 0) {
+    return Status::Corruption("bad magic");
+  }
+  Status status = CheckVersion(bytes);
+  if (!status.ok()) return status;
+  if (DecodeFixed32(&bytes[fmt::kReservedOffset]) != 0) {
+    return Status::Corruption("reserved field is not zero");
+  }
+  status = CheckLength(bytes);
+  if (!status.ok()) return status;
+  uint64_t stored = DecodeFixed64(&bytes[fmt::kChecksumOffset]);
+  if (stored != SnapshotChecksum(bytes, bytes.substr(fmt::kHeaderBytes))) {
+    return Status::Corruption("checksum mismatch");
+  }
+  return Status::Ok();
+}
+
+// Runs cereal over a verified payload. Throws (cereal::Exception, DecodeError).
+Status DecodePayload(std::string_view payload, Checkpoint* out) {
+  // cereal's first byte says the byte order it was written in; we only write little-endian.
+  if (payload.empty() || payload[0] != fmt::kLittleEndianMark) {
+    return Status::Corruption("payload is not little-endian");
+  }
+  ViewBuf buf(payload);
+  std::istream stream(&buf);
+  cereal::PortableBinaryInputArchive archive(stream);
+  PayloadReader reader(&buf, &archive);
+  ReadPayload(reader, out);
+  if (reader.remaining() != 0) {
+    return Status::Corruption(std::to_string(reader.remaining()) + " trailing bytes after payload");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out) {
+  try {  // cereal's exceptions, and bad_alloc from anywhere, stop here
+    Status status = CheckHeader(bytes);
+    if (!status.ok()) return status;
+    Checkpoint decoded;  // *out changes only on success
+    status = DecodePayload(bytes.substr(fmt::kHeaderBytes), &decoded);
+    if (status.ok()) *out = std::move(decoded);
+    return status;
+  } catch (const std::exception& e) {
+    return Status::Corruption(std::string("malformed payload: ") + e.what());
+  }
+}
+
+}  // namespace ckwrap

@@ -1,0 +1,168 @@
+#include "store/snapshot_writer.h"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cstring>
+#include <ostream>
+#include <streambuf>
+
+#include "store/checkpoint_format.h"
+#include "store/coding.h"
+#include "store/snapshot_checksum.h"
+
+namespace ckwrap {
+namespace {
+
+namespace fmt = checkpoint_format;
+
+// ---- Payload writing. The order here and in snapshot_reader.cc is the format. ----
+
+using OutArchive = cereal::PortableBinaryOutputArchive;
+
+void WriteString(OutArchive& ar, const std::string& s) {
+  ar(uint64_t{s.size()});
+  ar(cereal::binary_data(s.data(), s.size()));
+}
+
+void WriteFlag(OutArchive& ar, bool flag) {
+  uint8_t byte = flag ? 1 : 0;
+  ar(byte);
+}
+
+void WriteTag(OutArchive& ar, uint8_t tag) { ar(tag); }
+
+// Appends everything written to it to a string: no intermediate copies, and
+// unbuffered, so bytes appended to the string directly stay in order.
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  void Retarget(std::string* out) { out_ = out; }
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_->append(s, static_cast<size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) out_->push_back(static_cast<char>(c));
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::string* out_;
+};
+
+// The done ids in pieces of about kDonePieceBytes, bypassing the archive: the
+// same bytes (u64 length, then the id), a few times faster.
+constexpr size_t kDonePieceBytes = 1 << 20;
+
+template <typename Emit>
+Status EmitDoneIds(const DoneSet& done, const Emit& emit) {
+  std::string piece;
+  piece.reserve(kDonePieceBytes);
+  for (std::string_view id : done) {  // insertion order
+    PutFixed64(&piece, id.size());
+    piece.append(id);
+    if (piece.size() >= kDonePieceBytes) {
+      Status status = emit(std::string_view(piece));
+      if (!status.ok()) return status;
+      piece.clear();
+    }
+  }
+  return piece.empty() ? Status::Ok() : emit(std::string_view(piece));
+}
+
+// The version-1 fields after the done ids.
+void WriteFieldsAfterDone(OutArchive& ar, const Checkpoint& c) {
+  ar(uint64_t{c.failures.size()});
+  for (const Failure& f : c.failures) {
+    WriteString(ar, f.id);
+    WriteString(ar, f.reason);
+  }
+  ar(uint64_t{c.state.size()});
+  for (const auto& [key, value] : c.state) {
+    WriteString(ar, key);
+    WriteString(ar, value);
+  }
+  ar(c.records, c.attempts, c.restarts, c.created_unix_ms, c.updated_unix_ms);
+  ar(c.command_fingerprint);
+  WriteFlag(ar, c.complete);
+  ar(c.progress_done, c.progress_total);
+}
+
+// Optional sections after the version-1 fields: a tag byte, then the section.
+// Written only when set, so a checkpoint without them is byte-for-byte what
+// earlier releases wrote (man/ckwrap-checkpoint.5).
+void WriteSections(OutArchive& ar, const Checkpoint& c) {
+  if (c.progress_file.valid()) {
+    WriteTag(ar, fmt::kSectionProgressFile);
+    ar(c.progress_file.dev, c.progress_file.ino, c.progress_file.offset, c.progress_file.head_hash);
+  }
+  if (!c.outputs.empty()) {
+    WriteTag(ar, fmt::kSectionOutputs);
+    ar(uint64_t{c.outputs.size()});
+    for (const OutputFile& f : c.outputs) {
+      WriteString(ar, f.path);
+      ar(f.size, f.tail_hash);
+    }
+  }
+  if (!c.inputs.empty()) {
+    WriteTag(ar, fmt::kSectionInputs);
+    ar(uint64_t{c.inputs.size()});
+    for (const InputFile& f : c.inputs) {
+      WriteString(ar, f.path);
+      ar(f.size, f.mtime_ns, f.hash);
+    }
+  }
+  if (c.keep_done) WriteTag(ar, fmt::kSectionKeepDone);
+}
+
+// The payload around the done ids: *before ends with their count, *after
+// starts with the failures. One archive, so cereal's byte-order byte is
+// written once, at the start.
+void WritePayloadAround(const Checkpoint& c, uint64_t done_count, std::string* before,
+                        std::string* after) {
+  StringSink sink(before);
+  std::ostream stream(&sink);
+  OutArchive ar(stream, OutArchive::Options::LittleEndian());
+  WriteFlag(ar, c.has_position);
+  WriteString(ar, c.position);
+  ar(done_count);
+  sink.Retarget(after);
+  WriteFieldsAfterDone(ar, c);
+  WriteSections(ar, c);
+}
+
+}  // namespace
+
+SnapshotWriter::SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done)
+    : done_(done), header_(fmt::kHeaderBytes, '\0') {
+  WritePayloadAround(checkpoint, done.size(), &before_, &after_);
+  uint64_t done_bytes = 0;
+  for (std::string_view id : done) done_bytes += fmt::kStringLengthBytes + id.size();
+  payload_bytes_ = before_.size() + done_bytes + after_.size();
+  std::memcpy(&header_[fmt::kMagicOffset], fmt::kMagic, sizeof fmt::kMagic);
+  EncodeFixed32(&header_[fmt::kVersionOffset], fmt::kVersion);
+  EncodeFixed64(&header_[fmt::kLengthOffset], payload_bytes_);  // reserved stays zero
+  // The checksum leads the file and covers the whole payload: a first pass
+  // over the payload hashes what Emit writes (hashing cannot fail).
+  SnapshotHash hash(header_);
+  (void)EmitPayload([&hash](std::string_view piece) {
+    hash.Add(piece);
+    return Status::Ok();
+  });
+  EncodeFixed64(&header_[fmt::kChecksumOffset], hash.Digest());
+}
+
+Status SnapshotWriter::EmitPayload(const std::function<Status(std::string_view)>& emit) const {
+  Status status = emit(before_);
+  if (status.ok()) status = EmitDoneIds(done_, emit);
+  if (status.ok()) status = emit(after_);
+  return status;
+}
+
+Status SnapshotWriter::Emit(const std::function<Status(std::string_view)>& emit) const {
+  Status status = emit(header_);
+  return status.ok() ? EmitPayload(emit) : status;
+}
+
+}  // namespace ckwrap

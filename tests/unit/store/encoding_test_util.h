@@ -1,0 +1,51 @@
+// Bytes for tests to feed the readers: a whole snapshot as the store writes
+// it, and journal records framed by hand, including the DONE records (type 2)
+// that only earlier releases wrote. No doctest here: the fuzz targets use it.
+#pragma once
+
+#include <xxhash.h>
+
+#include <string>
+#include <string_view>
+
+#include "store/coding.h"
+#include "store/journal_format.h"
+#include "store/snapshot_writer.h"
+
+namespace ckwrap::testing {
+
+// The snapshot file's bytes, from the writer CheckpointStore::Commit uses.
+inline std::string SnapshotBytes(const Checkpoint& checkpoint, const DoneSet& done) {
+  SnapshotWriter writer(checkpoint, done);
+  std::string bytes;
+  bytes.reserve(writer.size());
+  (void)writer.Emit([&bytes](std::string_view piece) {  // appending cannot fail
+    bytes.append(piece);
+    return Status::Ok();
+  });
+  return bytes;
+}
+
+inline std::string SnapshotBytes(const Checkpoint& checkpoint) {
+  return SnapshotBytes(checkpoint, checkpoint.done);
+}
+
+// One record framed the way the writer does, with any payload.
+inline std::string JournalRecord(journal_format::RecordType type, std::string_view payload) {
+  namespace fmt = journal_format;
+  std::string record(fmt::kRecordHeaderBytes, '\0');
+  EncodeFixed32(&record[fmt::kLengthOffset], static_cast<uint32_t>(payload.size()));
+  record[fmt::kTypeOffset] = static_cast<char>(type);
+  record.append(payload);
+  uint64_t sum =
+      XXH3_64bits(record.data() + fmt::kLengthOffset, record.size() - fmt::kLengthOffset);
+  EncodeFixed64(&record[fmt::kChecksumOffset], sum);
+  return record;
+}
+
+// A DONE record of one id, as releases before DONES records wrote them.
+inline void AppendDoneRecord(std::string* out, std::string_view id) {
+  *out += JournalRecord(journal_format::RecordType::kDone, id);
+}
+
+}  // namespace ckwrap::testing
