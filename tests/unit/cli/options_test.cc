@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
@@ -131,12 +132,7 @@ TEST_SUITE("cli/options") {
   TEST_CASE("No command is an error unless --help, -h, --version or --shim asks for none") {
     RunOptions o;
     CHECK(Parse({"--quiet"}, &o).message() == "no command given");
-    CHECK(Parse(
-              {
-                  "--",
-              },
-              &o)
-              .message() == "no command given");
+    CHECK(Parse({"--"}, &o).message() == "no command given");
     REQUIRE(Parse({"--help"}, &o).ok());
     CHECK(o.help);
     REQUIRE(Parse({"-h"}, &o).ok());
@@ -156,19 +152,13 @@ TEST_SUITE("cli/options") {
   }
 
   TEST_CASE("A duration takes ms, s, m or h, and a bare number is seconds") {
-    uint64_t ms = 0;
-    REQUIRE(ParseDurationMs("500ms", &ms));
-    CHECK(ms == 500);
-    REQUIRE(ParseDurationMs("10s", &ms));
-    CHECK(ms == 10000);
-    REQUIRE(ParseDurationMs("2m", &ms));
-    CHECK(ms == 120000);
-    REQUIRE(ParseDurationMs("1h", &ms));
-    CHECK(ms == 3600000);
-    REQUIRE(ParseDurationMs("7", &ms));
-    CHECK(ms == 7000);
-    REQUIRE(ParseDurationMs("0", &ms));
-    CHECK(ms == 0);
+    const std::pair<const char*, uint64_t> kCases[] = {
+        {"500ms", 500}, {"10s", 10000}, {"2m", 120000}, {"1h", 3600000}, {"7", 7000}, {"0", 0}};
+    for (const auto& [text, want] : kCases) {
+      uint64_t ms = 1;
+      CHECK_MESSAGE(ParseDurationMs(text, &ms), text);
+      CHECK_MESSAGE(ms == want, text);
+    }
   }
 
   TEST_CASE("A duration that is not digits and a unit is refused") {
