@@ -8,21 +8,21 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 #include "base/log.h"
 #include "cli/commands.h"
-#include "cli/options.h"
 #include "intake/protocol.h"
 
 namespace ckwrap {
 namespace {
 
-int EmitUsage(const std::string& why) {
-  LogError("emit: " + why + " (usage: ckwrap emit VERB [ARG...], e.g. ckwrap emit DONE item-7)");
-  return kExitUsage;
-}
+constexpr const char* kEmitDetails =
+    "The arguments are joined by single spaces into one record, checked as ckwrap\n"
+    "checks fd 3, and written in one write(2) of at most PIPE_BUF bytes. Without\n"
+    "CKWRAP_FD nothing is written (exit 0). Example: ckwrap emit DONE item-7\n";
 
 // CKWRAP_FD as a descriptor number; -1 when unset or empty.
 Status ProtocolFd(int* fd) {
@@ -40,25 +40,33 @@ Status ProtocolFd(int* fd) {
 
 }  // namespace
 
-int EmitCommand(const std::vector<std::string>& args) {
-  if (args.empty()) return EmitUsage("no verb given");
+int EmitCommand(const Subcommand& self, const std::vector<std::string>& args) {
+  // Flags stop at VERB: a record's own words may start with '-'.
+  NoFlags none;
+  std::vector<std::string> words;
+  auto settled = ParseSubcommandArgs(self, {}, args, Operands::kEndFlags, SIZE_MAX, &none, &words,
+                                     kEmitDetails);
+  if (settled) return *settled;
+  if (words.empty()) return UsageError(self, "no verb given");
   std::string line;
-  for (const std::string& arg : args) {
-    if (arg.find('\n') != std::string::npos) return EmitUsage("an argument contains a newline");
+  for (const std::string& word : words) {
+    if (word.find('\n') != std::string::npos) {
+      return UsageError(self, "an argument contains a newline");
+    }
     if (!line.empty()) line += ' ';
-    line += arg;
+    line += word;
   }
   Record record;
   std::string error;
-  if (!ParseRecord(line, &record, &error)) return EmitUsage(error);
+  if (!ParseRecord(line, &record, &error)) return UsageError(self, error);
   line += '\n';
   if (line.size() > PIPE_BUF) {
-    return EmitUsage("record of " + std::to_string(line.size()) + " bytes is longer than " +
-                     std::to_string(PIPE_BUF) + " (PIPE_BUF) and could interleave");
+    return UsageError(self, "record of " + std::to_string(line.size()) + " bytes is longer than " +
+                                std::to_string(PIPE_BUF) + " (PIPE_BUF) and could interleave");
   }
   int fd = -1;
   Status status = ProtocolFd(&fd);
-  if (!status.ok()) return EmitUsage(status.message());
+  if (!status.ok()) return UsageError(self, status.message());
   if (fd < 0) return 0;  // not under ckwrap: a silent no-op
   ssize_t written;
   do {

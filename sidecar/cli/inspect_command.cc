@@ -4,7 +4,7 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
-#include "cli/options.h"
+#include "cli/flags.h"
 #include "cli/report_args.h"
 #include "store/checkpoint_format.h"
 #include "store/checkpoint_json.h"
@@ -17,6 +17,10 @@ namespace ckwrap {
 namespace {
 
 constexpr size_t kMaxDoneIdsShown = 1000;
+
+constexpr const char* kInspectDetails =
+    "A state directory is read as a resuming run reads it: its newest generation\n"
+    "that verifies. --field NAME is one of position, complete or records.\n";
 
 bool IsDirectory(const std::string& path) {
   struct stat st {};
@@ -99,18 +103,12 @@ bool PrintField(const Checkpoint& c, const std::string& name) {
 
 }  // namespace
 
-int InspectCommand(const std::vector<std::string>& args) {
-  const std::string usage = "usage: ckwrap inspect [--json | --field NAME] FILE|STATE_DIR";
+int InspectCommand(const Subcommand& self, const std::vector<std::string>& args) {
   ReportArgs parsed;
   Status parsed_ok = ParseReportArgs(args, /*allow_name=*/false, &parsed);
-  if (!parsed_ok.ok()) {
-    LogError(usage + " (" + parsed_ok.message() + ")");
-    return kExitUsage;
-  }
-  if (parsed.target.empty()) {
-    LogError(usage);
-    return kExitUsage;
-  }
+  if (!parsed_ok.ok()) return UsageError(self, parsed_ok.message());
+  if (parsed.help) return PrintHelp(self, ReportFlagsHelp(/*allow_name=*/false), kInspectDetails);
+  if (parsed.target.empty()) return UsageError(self, "no FILE or STATE_DIR given");
   const std::string& target = parsed.target;
   const std::string& field = parsed.field;
   const bool json = parsed.json;
@@ -136,12 +134,13 @@ int InspectCommand(const std::vector<std::string>& args) {
   return 0;
 }
 
-int ResetCommand(const std::vector<std::string>& args) {
-  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') {
-    LogError("usage: ckwrap reset STATE_DIR");
-    return kExitUsage;
-  }
-  const std::string& dir = args[0];
+int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
+  NoFlags none;
+  std::vector<std::string> operands;
+  auto settled = ParseSubcommandArgs(self, {}, args, Operands::kAnywhere, 1, &none, &operands);
+  if (settled) return *settled;
+  if (operands.empty()) return UsageError(self, "no STATE_DIR given");
+  const std::string& dir = operands[0];
   if (!IsDirectory(dir)) {
     LogError("state directory " + dir + " does not exist");
     return kExitUsage;

@@ -1,36 +1,15 @@
 // ckwrap: checkpoint/resume for any long-running command.
-// main reads as named steps; subcommands come from a table.
-#include <cstring>
-#include <iostream>
+// main reads as named steps; subcommands come from a table (cli/commands.cc).
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/options.h"
 #include "supervise/process_setup.h"
-
-namespace {
-
-struct Subcommand {
-  const char* name;
-  int (*run)(const std::vector<std::string>& args);
-};
-
-constexpr Subcommand kSubcommands[] = {
-    {"inspect", ckwrap::InspectCommand}, {"reset", ckwrap::ResetCommand},
-    {"emit", ckwrap::EmitCommand},       {"pending", ckwrap::PendingCommand},
-    {"watch", ckwrap::WatchCommand},     {"status", ckwrap::StatusCommand},
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   ckwrap::PrepareProcess();
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty()) {
-    for (const auto& sub : kSubcommands) {
-      if (args[0] == sub.name) return sub.run({args.begin() + 1, args.end()});
-    }
-  }
+  const ckwrap::Subcommand* sub = args.empty() ? nullptr : ckwrap::FindSubcommand(args[0]);
+  if (sub != nullptr) return sub->run(*sub, {args.begin() + 1, args.end()});
   return ckwrap::RunCommand(args);
 }

@@ -7,6 +7,7 @@
 
 #include "base/exit_codes.h"
 #include "base/status.h"
+#include "cli/flags.h"
 #include "intake/line_matcher.h"
 #include "supervise/restart_policy.h"
 
@@ -54,6 +55,10 @@ struct RunOptions {
   bool version = false;
 };
 
+// ckwrap's options: one row each (flag, CKWRAP_* variable, metavar, default,
+// help, setter), from which both the parser and `ckwrap --help` work.
+const std::vector<Flag<RunOptions>>& RunFlags();
+
 // Parses a duration: a number with ms, s, m or h (a bare number is seconds).
 bool ParseDurationMs(const std::string& text, uint64_t* ms);
 
@@ -62,6 +67,7 @@ bool ParseDurationMs(const std::string& text, uint64_t* ms);
 Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out,
                        bool allow_no_command = false);
 
+// `ckwrap --help`: the subcommands and RunFlags().
 std::string RunUsage();
 
 // The state directory the options name: --state-dir, else .ckwrap/NAME where

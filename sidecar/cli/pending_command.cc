@@ -14,7 +14,7 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
-#include "cli/options.h"
+#include "cli/flags.h"
 #include "store/checkpoint_store.h"
 #include "store/done_set.h"
 #include "store/durable_file.h"
@@ -30,38 +30,29 @@ struct PendingArgs {
   size_t field = 0;  // 0: the whole line
 };
 
-int PendingUsage(const std::string& why) {
-  LogError("pending: " + why + " (usage: ckwrap pending [STATE_DIR] [--field N])");
-  return kExitUsage;
-}
-
-Status ParsePendingArgs(const std::vector<std::string>& args, PendingArgs* out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--field" || arg.rfind("--field=", 0) == 0) {
-      std::string value;
-      if (arg.size() > 7) {
-        value = arg.substr(8);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return Status::Error("--field needs a number");
-      }
-      char* end = nullptr;
-      errno = 0;
-      unsigned long n = std::strtoul(value.c_str(), &end, 10);
-      if (value.empty() || value[0] < '1' || value[0] > '9' || *end != '\0' || errno != 0) {
-        return Status::Error("invalid value '" + value + "' for --field: expected 1, 2, ...");
-      }
-      out->field = n;
-    } else if (out->state_dir.empty() && !arg.empty() && arg[0] != '-') {
-      out->state_dir = arg;
-    } else {
-      return Status::Error("unexpected argument '" + arg + "'");
-    }
+Status SetField(const std::string& flag, const std::string& value, PendingArgs* out) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long n = std::strtoul(value.c_str(), &end, 10);
+  if (value.empty() || value[0] < '1' || value[0] > '9' || *end != '\0' || errno != 0) {
+    return Status::Error("invalid value '" + value + "' for " + flag + ": expected 1, 2, ...");
   }
+  out->field = n;
   return Status::Ok();
 }
+
+const std::vector<Flag<PendingArgs>>& PendingFlags() {
+  static const std::vector<Flag<PendingArgs>> flags = {
+      {"--field", nullptr, "N", nullptr,
+       "the id is the Nth field (1, 2, ...), fields separated by spaces or tabs", SetField},
+  };
+  return flags;
+}
+
+constexpr const char* kPendingDetails =
+    "The DONE ids come from STATE_DIR's newest verified checkpoint (read-only, safe\n"
+    "beside a running job), else from the file $CKWRAP_DONE_FILE names, else there\n"
+    "are none. The id is the whole line, a trailing carriage return ignored.\n";
 
 // The done ids, from the checkpoint in state_dir or from $CKWRAP_DONE_FILE.
 Status LoadDoneSet(const std::string& state_dir, DoneSet* done) {
@@ -164,12 +155,15 @@ bool WriteAll(int fd, std::string_view bytes) {
 
 }  // namespace
 
-int PendingCommand(const std::vector<std::string>& args) {
+int PendingCommand(const Subcommand& self, const std::vector<std::string>& args) {
   PendingArgs parsed;
-  Status status = ParsePendingArgs(args, &parsed);
-  if (!status.ok()) return PendingUsage(status.message());
+  std::vector<std::string> operands;
+  auto settled = ParseSubcommandArgs(self, PendingFlags(), args, Operands::kAnywhere, 1, &parsed,
+                                     &operands, kPendingDetails);
+  if (settled) return *settled;
+  if (!operands.empty()) parsed.state_dir = operands[0];
   DoneSet done;
-  status = LoadDoneSet(parsed.state_dir, &done);
+  Status status = LoadDoneSet(parsed.state_dir, &done);
   if (!status.ok()) {
     LogError("pending: " + status.message());
     return kExitUsage;

@@ -13,11 +13,17 @@ struct ReportArgs {
   std::string target;  // empty when none was given
   bool json = false;
   std::string field;  // --field NAME; empty when not given
+  bool help = false;  // --help or -h
 };
 
 // With allow_name, --name NAME selects .ckwrap/NAME as the target. An error
 // says what was wrong (an unexpected argument, a bad --name, --json with
-// --field); the caller adds its usage line.
+// --field); the caller adds its usage line. The grammar is every
+// subcommand's (cli/flags.h); a word it refuses is reported as
+// "unexpected 'WORD'", the wording scripts have matched since before it.
 Status ParseReportArgs(const std::vector<std::string>& args, bool allow_name, ReportArgs* out);
+
+// The flags' --help entries: inspect's, or with allow_name status's.
+std::string ReportFlagsHelp(bool allow_name);
 
 }  // namespace ckwrap

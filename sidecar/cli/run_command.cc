@@ -70,7 +70,8 @@ int RunCommand(const std::vector<std::string>& args) {
   RunOptions options;
   Status parsed = ParseRunOptions(args, &options);
   if (!parsed.ok()) {
-    LogError(parsed.message());
+    LogError(parsed.message() +
+             " (usage: ckwrap [OPTIONS] [--] COMMAND [ARG...]; see ckwrap --help)");
     return kExitUsage;
   }
   if (options.help) {

@@ -19,7 +19,10 @@
 namespace ckwrap {
 namespace {
 
-constexpr const char* kUsage = "usage: ckwrap status [DIR | --name NAME] [--json | --field FIELD]";
+constexpr const char* kStatusDetails =
+    "--field F is one of state, position, done, failed, progress, attempts,\n"
+    "restarts, complete, last_commit_unix_ms, last_commit_age_ms or supervisor_pid.\n"
+    "It never takes the state directory's lock.\n";
 
 struct JobStatus {
   std::string dir;
@@ -202,21 +205,16 @@ int ListJobs(bool json) {
 
 }  // namespace
 
-int StatusCommand(const std::vector<std::string>& args) {
+int StatusCommand(const Subcommand& self, const std::vector<std::string>& args) {
   ReportArgs parsed;
   Status parsed_ok = ParseReportArgs(args, /*allow_name=*/true, &parsed);
-  if (!parsed_ok.ok()) {
-    LogError(std::string(kUsage) + " (" + parsed_ok.message() + ")");
-    return kExitUsage;
-  }
+  if (!parsed_ok.ok()) return UsageError(self, parsed_ok.message());
+  if (parsed.help) return PrintHelp(self, ReportFlagsHelp(/*allow_name=*/true), kStatusDetails);
   const std::string& dir = parsed.target;
   const std::string& field = parsed.field;
   const bool json = parsed.json;
   if (dir.empty()) {
-    if (!field.empty()) {
-      LogError(std::string(kUsage) + " (--field needs a DIR or --name)");
-      return kExitUsage;
-    }
+    if (!field.empty()) return UsageError(self, "--field needs a STATE_DIR or --name");
     return ListJobs(json);
   }
   if (!IsDirectory(dir)) {
