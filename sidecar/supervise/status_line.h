@@ -83,13 +83,6 @@ class StatusLine {
   uv_timer_t timer_{};
   bool timer_started_ = false;
   RateMeter rate_;
-  std::string last_drawn_;
 };
-
-// Every write of ckwrap's to its stdout or stderr (its own messages, the
-// job's passed-through output) goes between these, so a live terminal line
-// is cleared first and redrawn only at a line start.
-void TerminalOutputBegin();
-void TerminalOutputEnd(std::string_view written);
 
 }  // namespace ckwrap
