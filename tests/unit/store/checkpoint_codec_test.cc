@@ -95,6 +95,8 @@ std::string DecodeError(std::string_view bytes) {
   return status.ok() ? "" : status.message();
 }
 
+TEST_SUITE_BEGIN("store/checkpoint_codec");
+
 TEST_CASE("Checkpoint with every field populated round-trips") {
   Checkpoint in = FullCheckpoint();
   Checkpoint out;
@@ -235,6 +237,8 @@ TEST_CASE("Payload not marked little-endian is rejected") {
   payload[0] = 0;
   CHECK(DecodeError(Seal(payload)) == "payload is not little-endian");
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap
