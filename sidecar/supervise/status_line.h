@@ -2,8 +2,9 @@
 // On a terminal (stderr is a TTY): one line, redrawn in place at most ten
 // times a second, cleared before any other output reaches the terminal and
 // redrawn only once that output has ended a line, so the job's lines print
-// whole above it. Otherwise: a plain line every --status-interval and one per
-// restart, with no escape codes.
+// whole above it (the clearing and redrawing is base/terminal.h's; this file
+// decides what the line says and when). Otherwise: a plain line every
+// --status-interval and one per restart, with no escape codes.
 #pragma once
 
 #include <uv.h>
@@ -12,7 +13,6 @@
 #include <deque>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <utility>
 
 namespace ckwrap {
