@@ -1,10 +1,8 @@
 #include "base/log.h"
 
-#include <sys/time.h>
-#include <unistd.h>
-
-#include "store/checkpoint_json.h"
-#include "supervise/status_line.h"
+#include "base/clock.h"
+#include "base/json_writer.h"
+#include "base/terminal.h"
 
 namespace ckwrap {
 namespace {
@@ -14,22 +12,15 @@ bool verbose_mode = false;
 bool json_mode = false;
 
 void WriteLine(const char* level, const std::string& message, const std::string& json_fields = "") {
-  // One write per message so lines from ckwrap and the job do not interleave mid-line.
-  std::string line;
-  if (json_mode) {
-    struct timeval tv {};
-    gettimeofday(&tv, nullptr);
-    line =
-        "{\"ts_ms\":" + std::to_string(static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000) +
-        ",\"level\":\"" + level + "\",\"msg\":" + JsonString(message) +
-        (json_fields.empty() ? "" : ",\"status\":" + json_fields) + "}\n";
-  } else {
-    line = "ckwrap: " + message + "\n";
+  if (!json_mode) {
+    WriteMessageLine("ckwrap: " + message + "\n");
+    return;
   }
-  TerminalOutputBegin();
-  ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;  // nowhere left to report a failing stderr
-  TerminalOutputEnd(line);
+  JsonWriter json;
+  json.BeginObject().Key("ts_ms").Number(NowUnixMs());
+  json.Key("level").String(level).Key("msg").String(message);
+  if (!json_fields.empty()) json.Key("status").Raw(json_fields);
+  WriteMessageLine(json.EndObject().Take() + "\n");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -126,8 +127,10 @@ int InspectCommand(const Subcommand& self, const std::vector<std::string>& args)
     return kExitUsage;
   }
   if (json) {
-    std::cout << "{\"file\":" << JsonString(path)
-              << ",\"checkpoint\":" << CheckpointToJson(checkpoint, kMaxDoneIdsShown) << "}\n";
+    JsonWriter out;
+    out.BeginObject().Key("file").String(path).Key("checkpoint");
+    WriteCheckpointJson(checkpoint, kMaxDoneIdsShown, &out);
+    std::cout << out.EndObject().text() << "\n";
   } else {
     PrintText(checkpoint, path, journal);
   }

@@ -3,12 +3,14 @@
 // whether a supervisor holds the directory; never takes the lock itself.
 #include <dirent.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include <algorithm>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
+#include "base/clock.h"
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/report_args.h"
@@ -42,12 +44,6 @@ struct JobStatus {
     return found && checkpoint.updated_unix_ms > 0 ? now_ms - checkpoint.updated_unix_ms : -1;
   }
 };
-
-int64_t NowUnixMs() {
-  struct timeval tv {};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
 
 bool IsDirectory(const std::string& path) {
   struct stat st {};
@@ -96,20 +92,22 @@ std::string IsoTime(int64_t unix_ms) {
 
 std::string ToJson(const JobStatus& s) {
   const Checkpoint& c = s.checkpoint;
-  std::ostringstream out;
-  out << "{\"dir\":" << JsonString(s.dir) << ",\"state\":" << JsonString(s.State())
-      << ",\"found\":" << (s.found ? "true" : "false") << ",\"position\":"
-      << (s.found && c.has_position ? JsonString(c.position) : std::string("null"))
-      << ",\"done\":" << c.done.size() << ",\"failed\":" << c.failures.size()
-      << ",\"progress_done\":" << c.progress_done << ",\"progress_total\":" << c.progress_total
-      << ",\"records\":" << c.records << ",\"attempts\":" << c.attempts
-      << ",\"restarts\":" << c.restarts << ",\"complete\":" << (c.complete ? "true" : "false")
-      << ",\"last_commit_unix_ms\":" << (s.found ? c.updated_unix_ms : 0)
-      << ",\"last_commit_age_ms\":" << s.AgeMs()
-      << ",\"running\":" << (s.supervisor_pid != 0 ? "true" : "false")
-      << ",\"supervisor_pid\":" << s.supervisor_pid << ",\"job_state\":" << StateToJson(c.state)
-      << "}";
-  return out.str();
+  JsonWriter json;
+  json.BeginObject().Key("dir").String(s.dir).Key("state").String(s.State());
+  json.Key("found").Bool(s.found);
+  json.Key("position").StringOrNull(s.found && c.has_position, c.position);
+  json.Key("done").Number(c.done.size()).Key("failed").Number(c.failures.size());
+  json.Key("progress_done").Number(c.progress_done);
+  json.Key("progress_total").Number(c.progress_total);
+  json.Key("records").Number(c.records).Key("attempts").Number(c.attempts);
+  json.Key("restarts").Number(c.restarts).Key("complete").Bool(c.complete);
+  json.Key("last_commit_unix_ms").Number(s.found ? c.updated_unix_ms : 0);
+  json.Key("last_commit_age_ms").Number(s.AgeMs());
+  json.Key("running").Bool(s.supervisor_pid != 0);
+  json.Key("supervisor_pid").Number(s.supervisor_pid).Key("job_state");
+  WriteStateJson(c.state, &json);
+  json.EndObject();
+  return json.Take();
 }
 
 void PrintText(const JobStatus& s) {

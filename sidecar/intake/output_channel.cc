@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "base/log.h"
-#include "supervise/status_line.h"
+#include "base/terminal.h"
 
 namespace ckwrap {
 

@@ -1,6 +1,7 @@
 // --progress-file: follows a file the job appends protocol lines to, without
-// FUSE. libuv fs_event on the parent directory, filtered by name (watching the
-// file's own inode loses lines across a rotation: NOTES.md), plus a slow
+// FUSE. libuv fs_event on the parent directory, filtered by name (a watch on
+// the file's own inode stays with the old file when it is renamed away, so
+// lines written to the new file at the path would go unseen), plus a slow
 // timer as a safety net for events that never come (NFS, a missing
 // directory). Every wake-up reads to EOF from the saved offset, so coalesced
 // events lose nothing; paused (backpressure), reading stops and goes on at

@@ -10,7 +10,8 @@
 
 namespace ckwrap {
 
-// Default cap on one protocol line, excluding its "\r\n" (SPEC: 64 KiB).
+// Default cap on one protocol line, excluding its "\r\n": 65536 bytes, the
+// default that man/ckwrap-protocol.7 gives jobs.
 inline constexpr size_t kDefaultMaxLineBytes = 64 * 1024;
 
 enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete, kOutput, kSync };

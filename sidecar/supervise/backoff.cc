@@ -1,4 +1,4 @@
-// Exponential backoff with jitter. The draw uses only mt19937_64's raw output
+// Exponential backoff with equal jitter (backoff.h). The draw uses only mt19937_64's raw output
 // (fully specified by the standard), not a std:: distribution (whose algorithm
 // is left to the library), so a seed gives the same delays everywhere.
 #include "supervise/backoff.h"

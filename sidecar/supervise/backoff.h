@@ -1,4 +1,6 @@
-// Exponential backoff with full jitter between relaunches.
+// Exponential backoff with "equal jitter" between relaunches: half of each
+// delay is fixed and half random, so relaunches never come sooner than d/2
+// yet a fleet of jobs that failed together does not relaunch in step.
 #pragma once
 
 #include <cstdint>

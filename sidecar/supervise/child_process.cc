@@ -42,23 +42,41 @@ bool IsExecutableFile(const std::string& path, int* err) {
   return true;
 }
 
+// Ends the forked child whose set-up failed, naming the call on stderr
+// (ckwrap's own until the dup2 to stderr has succeeded, the job's after).
+// Async-signal-safe.
+[[noreturn]] void SetupFailed(const char* call) {
+  constexpr std::string_view kPrefix = "ckwrap: cannot set up the job's process: ";
+  constexpr std::string_view kSuffix = " failed\n";
+  ssize_t ignored = write(STDERR_FILENO, kPrefix.data(), kPrefix.size());
+  ignored = write(STDERR_FILENO, call, std::strlen(call));
+  ignored = write(STDERR_FILENO, kSuffix.data(), kSuffix.size());
+  (void)ignored;  // exiting anyway
+  _exit(kExitChildSetupFailed);
+}
+
 // Runs in the forked child before exec: only async-signal-safe calls.
 void SetUpChild(int protocol_write_fd, int ack_read_fd, int terminal_fd, int stdout_fd,
                 int stderr_fd) {
-  if (setpgid(0, 0) != 0) _exit(kExitNotExecutable);
+  if (setpgid(0, 0) != 0) SetupFailed("setpgid");
   // Done here as well as in the parent so the job never reads the terminal
   // from a background group (SIGTTIN). SIGTTOU is still ignored at this point.
   if (terminal_fd >= 0) tcsetpgrp(terminal_fd, getpid());
   // The pipes are all above fd 3 (PrepareProcess keeps 0-3 occupied).
-  if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) != STDOUT_FILENO) _exit(kExitNotExecutable);
-  if (stderr_fd >= 0 && dup2(stderr_fd, STDERR_FILENO) != STDERR_FILENO) _exit(kExitNotExecutable);
+  if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) != STDOUT_FILENO) {
+    SetupFailed("dup2 to stdout");
+  }
+  if (stderr_fd >= 0 && dup2(stderr_fd, STDERR_FILENO) != STDERR_FILENO) {
+    SetupFailed("dup2 to stderr");
+  }
   // PrepareProcess keeps fd 3 occupied, so the write end is never 3 already;
   // dup2 gives the copy at 3 no FD_CLOEXEC.
-  if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) _exit(kExitNotExecutable);
+  if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) SetupFailed("dup2 to fd 3");
   if (ack_read_fd == kChildAckFd) {
-    if (fcntl(kChildAckFd, F_SETFD, 0) != 0) _exit(kExitNotExecutable);  // keep it at exec
+    // Keep it open across exec.
+    if (fcntl(kChildAckFd, F_SETFD, 0) != 0) SetupFailed("fcntl F_SETFD on fd 4");
   } else if (ack_read_fd >= 0 && dup2(ack_read_fd, kChildAckFd) != kChildAckFd) {
-    _exit(kExitNotExecutable);
+    SetupFailed("dup2 to fd 4");
   }
   // Everything else ckwrap holds closes at exec (Boost's own error pipe included,
   // which is why this marks rather than closes).

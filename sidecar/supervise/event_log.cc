@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
+#include "base/clock.h"
+#include "base/json_writer.h"
 #include "base/log.h"
-#include "store/checkpoint_json.h"
 
 namespace ckwrap {
 
@@ -25,11 +25,10 @@ Status EventLog::Open(const std::string& path) {
 
 void EventLog::Emit(const std::string& event, const Fields& fields) {
   if (fd_ < 0) return;
-  using namespace std::chrono;
-  auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  std::string line = "{\"time_ms\":" + std::to_string(now) + ",\"event\":" + JsonString(event);
-  for (const auto& [name, value] : fields) line += "," + JsonString(name) + ":" + value;
-  line += "}\n";
+  JsonWriter json;
+  json.BeginObject().Key("time_ms").Number(NowUnixMs()).Key("event").String(event);
+  for (const auto& [name, value] : fields) json.Key(name).Raw(value);
+  std::string line = json.EndObject().Take() + "\n";
   // O_APPEND and one write: lines stay whole even if several writers share the file.
   if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     LogError("events file: write failed; further events may be lost");

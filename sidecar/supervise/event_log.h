@@ -1,6 +1,8 @@
-// --events FILE: one JSON object per line for each thing the supervisor does
-// (launch, exit, signal, commit, restart, give-up, stop), for operators and
-// orchestrators; and --termination-log FILE: a one-line summary at exit.
+// --events FILE: one JSON object per line for each thing the supervisor does,
+// for operators and orchestrators; and --termination-log FILE: a one-line
+// summary at exit. The events (man/ckwrap.1, --events): launch, exit, signal
+// (one ckwrap received), stalled, commit, restart and finish (the exit status
+// and summary; giving up and being stopped end this way too).
 #pragma once
 
 #include <string>

@@ -1,40 +1,21 @@
 #include "supervise/status_line.h"
 
 #include <sys/ioctl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 
+#include "base/clock.h"
+#include "base/json_writer.h"
 #include "base/log.h"
-#include "store/checkpoint_json.h"
+#include "base/terminal.h"
 
 namespace ckwrap {
 namespace {
 
 constexpr int64_t kRateWindowMs = 10000;
 constexpr uint64_t kRedrawMs = 100;  // at most ten redraws a second
-constexpr const char* kClear = "\r\033[K";
-
-// The live terminal line, when one is drawn: shared with TerminalOutput*.
-struct Live {
-  bool active = false;     // a kTerminal StatusLine is running
-  bool drawn = false;      // the line is on the screen now
-  bool line_start = true;  // the last byte others wrote ended a line
-  bool dirty = false;      // cleared by others' output: redraw at the next tick
-} live;
-
-int64_t NowMs() {
-  struct timeval tv {};
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-}
-
-void WriteStderr(const std::string& bytes) {
-  ssize_t ignored = write(STDERR_FILENO, bytes.data(), bytes.size());
-  (void)ignored;  // a failing terminal has nowhere to report to
-}
 
 size_t TerminalWidth() {
   struct winsize ws {};
@@ -135,17 +116,18 @@ std::string FormatPlainStatus(const StatusSnapshot& s, double rate) {
 }
 
 std::string StatusJsonFields(const StatusSnapshot& s, double rate) {
-  char rate_text[32];
-  snprintf(rate_text, sizeof rate_text, "%.3f", rate);
   int64_t eta = EtaSeconds(s, rate);
-  return "{\"position\":" + (s.has_position ? JsonString(s.position) : std::string("null")) +
-         ",\"progress_done\":" + std::to_string(s.progress_done) +
-         ",\"progress_total\":" + std::to_string(s.progress_total) +
-         ",\"rate_per_s\":" + (rate >= 0 ? std::string(rate_text) : std::string("null")) +
-         ",\"eta_s\":" + (eta >= 0 ? std::to_string(eta) : std::string("null")) +
-         ",\"done\":" + std::to_string(s.done) + ",\"failed\":" + std::to_string(s.failed) +
-         ",\"attempts\":" + std::to_string(s.attempts) +
-         ",\"restarts\":" + std::to_string(s.restarts) + "}";
+  JsonWriter json;
+  json.BeginObject().Key("position").StringOrNull(s.has_position, s.position);
+  json.Key("progress_done").Number(s.progress_done);
+  json.Key("progress_total").Number(s.progress_total);
+  json.Key("rate_per_s");
+  rate >= 0 ? json.Fixed(rate, 3) : json.Null();
+  json.Key("eta_s");
+  eta >= 0 ? json.Number(eta) : json.Null();
+  json.Key("done").Number(s.done).Key("failed").Number(s.failed);
+  json.Key("attempts").Number(s.attempts).Key("restarts").Number(s.restarts);
+  return json.EndObject().Take();
 }
 
 StatusLine::Mode StatusLine::ChooseMode(bool quiet) {
@@ -174,9 +156,7 @@ void StatusLine::Start() {
   if (mode_ == Mode::kOff || timer_started_) return;
   timer_started_ = true;
   if (mode_ == Mode::kTerminal) {
-    live = Live{};
-    live.active = true;
-    live.dirty = true;
+    StartLiveLine();
     uv_timer_start(&timer_, OnTimer, kRedrawMs, kRedrawMs);
   } else if (interval_ms_ > 0) {
     uv_timer_start(&timer_, OnTimer, interval_ms_, interval_ms_);
@@ -191,10 +171,7 @@ void StatusLine::Stop() {
   if (!timer_started_) return;
   timer_started_ = false;
   uv_timer_stop(&timer_);
-  if (mode_ == Mode::kTerminal) {
-    if (live.drawn) WriteStderr(kClear);
-    live = Live{};
-  }
+  if (mode_ == Mode::kTerminal) StopLiveLine();
 }
 
 bool StatusLine::PipesStream(int fd) const { return mode_ == Mode::kTerminal && isatty(fd); }
@@ -203,31 +180,13 @@ void StatusLine::OnTimer(uv_timer_t* timer) { static_cast<StatusLine*>(timer->da
 
 void StatusLine::Tick() {
   StatusSnapshot s = snapshot_();
-  rate_.Add(NowMs(), ItemsOf(s));
+  rate_.Add(NowUnixMs(), ItemsOf(s));
   double rate = rate_.PerSecond();
   if (mode_ == Mode::kPlain) {
     LogStatus(FormatPlainStatus(s, rate), StatusJsonFields(s, rate));
     return;
   }
-  std::string line = FormatTerminalStatus(s, rate, TerminalWidth());
-  if (!live.line_start) return;  // the job is mid-line: never draw into it
-  if (live.drawn && !live.dirty && line == last_drawn_) return;
-  WriteStderr(kClear + line);
-  last_drawn_ = line;
-  live.drawn = true;
-  live.dirty = false;
-}
-
-void TerminalOutputBegin() {
-  if (!live.active || !live.drawn) return;
-  WriteStderr(kClear);
-  live.drawn = false;
-  live.dirty = true;
-}
-
-void TerminalOutputEnd(std::string_view written) {
-  if (!live.active || written.empty()) return;
-  live.line_start = written.back() == '\n';
+  DrawLiveLine(FormatTerminalStatus(s, rate, TerminalWidth()));
 }
 
 }  // namespace ckwrap

@@ -2,8 +2,9 @@
 // On a terminal (stderr is a TTY): one line, redrawn in place at most ten
 // times a second, cleared before any other output reaches the terminal and
 // redrawn only once that output has ended a line, so the job's lines print
-// whole above it. Otherwise: a plain line every --status-interval and one per
-// restart, with no escape codes.
+// whole above it (the clearing and redrawing is base/terminal.h's; this file
+// decides what the line says and when). Otherwise: a plain line every
+// --status-interval and one per restart, with no escape codes.
 #pragma once
 
 #include <uv.h>
@@ -12,7 +13,6 @@
 #include <deque>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <utility>
 
 namespace ckwrap {
@@ -83,13 +83,6 @@ class StatusLine {
   uv_timer_t timer_{};
   bool timer_started_ = false;
   RateMeter rate_;
-  std::string last_drawn_;
 };
-
-// Every write of ckwrap's to its stdout or stderr (its own messages, the
-// job's passed-through output) goes between these, so a live terminal line
-// is cleared first and redrawn only at a line start.
-void TerminalOutputBegin();
-void TerminalOutputEnd(std::string_view written);
 
 }  // namespace ckwrap

@@ -68,3 +68,8 @@ checkpoint_position() {
 position_is() {
   [ "$(checkpoint_position "$1")" = "$2" ]
 }
+
+# records_are DIR N: the committed checkpoint in DIR holds N records (for wait_until).
+records_are() {
+  "$CKWRAP" inspect "$1" 2>/dev/null | grep -qx "records: $2"
+}

@@ -6,8 +6,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-records_are() { "$CKWRAP" inspect "$1" 2>/dev/null | grep -qx "records: $2"; }
-
 mkdir logs
 cat > job.sh <<'JOB'
 #!/bin/bash

@@ -6,8 +6,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-records_are() { "$CKWRAP" inspect "$1" 2>/dev/null | grep -qx "records: $2"; }
-
 # Usage errors.
 run_ckwrap watch st
 assert_eq 125 "$rc" "watch without --progress-file"

@@ -17,36 +17,38 @@ std::vector<std::string> Run(const std::vector<MatchRule>& rules, std::string_vi
   return out;
 }
 
-TEST_CASE("MatchFirstGroupBecomesCkpt") {
+TEST_SUITE_BEGIN("intake/line_matcher");
+
+TEST_CASE("The first capture group of a --match becomes a CKPT") {
   CHECK(Run({{MatchVerb::kCkpt, "Processed ([0-9]+) rows", "--match"}}, "Processed 120 rows") ==
         std::vector<std::string>{"CKPT 120"});
   CHECK(Run({{MatchVerb::kCkpt, "Processed ([0-9]+) rows", "--match"}}, "nothing").empty());
 }
 
-TEST_CASE("MatchProgressTakesSecondGroupAsTotal") {
+TEST_CASE("A --match-progress takes its second group as the total") {
   MatchRule rule{MatchVerb::kProgress, "([0-9]+)/([0-9]+)", "--match-progress"};
   CHECK(Run({rule}, "Processed 120/500 rows") == std::vector<std::string>{"PROGRESS 120 500"});
   MatchRule optional_total{MatchVerb::kProgress, "([0-9]+)(/([0-9]+))?", "--match-progress"};
   CHECK(Run({optional_total}, "at 7") == std::vector<std::string>{"PROGRESS 7"});
 }
 
-TEST_CASE("MatchEveryRuleInOrder") {
+TEST_CASE("Every rule that matches a line gives a record, in rule order") {
   std::vector<MatchRule> rules = {{MatchVerb::kDone, "item ([a-z]+) ok", "--match-done"},
                                   {MatchVerb::kCkpt, "row ([0-9]+)", "--match"}};
   CHECK(Run(rules, "row 4: item abc ok") == std::vector<std::string>{"DONE abc", "CKPT 4"});
 }
 
-TEST_CASE("MatchWorksOnLinesWithNulBytes") {
+TEST_CASE("A line with NUL bytes is matched like any other") {
   std::string line("x\0row 5", 7);
   CHECK(Run({{MatchVerb::kCkpt, "row ([0-9]+)", "--match"}}, line) ==
         std::vector<std::string>{"CKPT 5"});
 }
 
-TEST_CASE("MatchEmptyGroupMakesNoRecord") {
+TEST_CASE("An empty capture group makes no record") {
   CHECK(Run({{MatchVerb::kCkpt, "row ([0-9]*)", "--match"}}, "row x").empty());
 }
 
-TEST_CASE("BadRegexIsAnErrorNamingPatternAndOption") {
+TEST_CASE("A bad pattern is an error naming the pattern and its option") {
   std::unique_ptr<LineMatcher> m;
   Status s = LineMatcher::Compile({{MatchVerb::kCkpt, "a(b", "--match"}}, &m);
   CHECK_FALSE(s.ok());
@@ -56,6 +58,8 @@ TEST_CASE("BadRegexIsAnErrorNamingPatternAndOption") {
   CHECK_FALSE(s.ok());
   CHECK(s.message().find("capture group") != std::string::npos);
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

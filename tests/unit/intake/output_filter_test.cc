@@ -33,7 +33,9 @@ const std::string kStream =
     "hello\n@ckwrap CKPT 5\r\nprompt> @ckwrap no\n@ckwra\n@ckwrap DONE a b\nbin\0ary\xff\nend"s;
 const std::string kPassed = "hello\nprompt> @ckwrap no\n@ckwra\nbin\0ary\xff\nend"s;
 
-TEST_CASE("OutputFilterConsumesRecordsAndPassesEverythingElseByteExact") {
+TEST_SUITE_BEGIN("intake/output_filter");
+
+TEST_CASE("Records are taken out and everything else passes byte for byte") {
   const std::string stream(kStream.data(), kStream.size());
   // Every split point into two reads gives the same result.
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
@@ -49,7 +51,7 @@ TEST_CASE("OutputFilterConsumesRecordsAndPassesEverythingElseByteExact") {
   }
 }
 
-TEST_CASE("OutputFilterByteAtATimeKeepsOrder") {
+TEST_CASE("A stream fed a byte at a time keeps its order") {
   Collected c;
   OutputFilter f = MakeFilter(&c);
   for (char ch : kStream) f.Feed(std::string_view(&ch, 1));
@@ -58,7 +60,7 @@ TEST_CASE("OutputFilterByteAtATimeKeepsOrder") {
   CHECK(c.records.size() == 2);
 }
 
-TEST_CASE("OutputFilterPassesPartialLineAtOnceUnlessItMayBeARecord") {
+TEST_CASE("A partial line passes at once unless it may still be a record") {
   Collected c;
   OutputFilter f = MakeFilter(&c);
   f.Feed("Password: ");
@@ -73,7 +75,7 @@ TEST_CASE("OutputFilterPassesPartialLineAtOnceUnlessItMayBeARecord") {
   CHECK(c.records.empty());
 }
 
-TEST_CASE("OutputFilterDeliversUnterminatedRecordAtEof") {
+TEST_CASE("An unterminated record is delivered at EOF") {
   Collected c;
   OutputFilter f = MakeFilter(&c);
   f.Feed("@ckwrap CKPT 9");
@@ -83,7 +85,7 @@ TEST_CASE("OutputFilterDeliversUnterminatedRecordAtEof") {
   CHECK(c.passed.empty());
 }
 
-TEST_CASE("OutputFilterSkipsOverlongRecordWithBoundedMemory") {
+TEST_CASE("An overlong record is skipped with bounded memory") {
   Collected c;
   OutputFilter f = MakeFilter(&c, "@ckwrap ", 16);
   f.Feed("a\n@ckwrap ");
@@ -95,7 +97,7 @@ TEST_CASE("OutputFilterSkipsOverlongRecordWithBoundedMemory") {
   CHECK(c.passed == "a\n");
 }
 
-TEST_CASE("OutputFilterOverlongTextLinePassesButIsNotMatched") {
+TEST_CASE("An overlong text line passes but is not offered for matching") {
   Collected c;
   OutputFilter f = MakeFilter(&c, "", 16);
   std::string longline(100, 'y');
@@ -106,7 +108,7 @@ TEST_CASE("OutputFilterOverlongTextLinePassesButIsNotMatched") {
   CHECK(c.text == std::vector<std::string>{"short"});
 }
 
-TEST_CASE("OutputFilterWithoutPrefixPassesAllAndOffersEveryLine") {
+TEST_CASE("Without a prefix everything passes and every line is offered for matching") {
   Collected c;
   OutputFilter f = MakeFilter(&c, "");
   f.Feed("@ckwrap CKPT 1\nProcessed 3 rows\r\nlast");
@@ -116,13 +118,15 @@ TEST_CASE("OutputFilterWithoutPrefixPassesAllAndOffersEveryLine") {
   CHECK(c.text == std::vector<std::string>{"@ckwrap CKPT 1", "Processed 3 rows", "last"});
 }
 
-TEST_CASE("OutputFilterWritesOncePerRead") {
+TEST_CASE("Each read is passed on in one write") {
   Collected c;
   OutputFilter f = MakeFilter(&c);
   f.Feed("a\n@ckwrap CKPT 1\nb\nc\n");
   CHECK(c.pass_calls == 1);
   CHECK(c.passed == "a\nb\nc\n");
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

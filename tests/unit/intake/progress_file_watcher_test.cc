@@ -24,7 +24,9 @@ std::string Line(size_t i) {
   return text;
 }
 
-TEST_CASE("ProgressFileWatcherPauseStopsAtALineAndResumesFromTheLoop") {
+TEST_SUITE_BEGIN("intake/progress_file_watcher");
+
+TEST_CASE("A pause stops at a line boundary and the resume goes on from the loop") {
   testing::TempDir dir;
   const std::string path = dir / "progress.log";
   std::string text;
@@ -81,6 +83,8 @@ TEST_CASE("ProgressFileWatcherPauseStopsAtALineAndResumesFromTheLoop") {
   }
   CHECK(uv_loop_close(&loop) == 0);
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

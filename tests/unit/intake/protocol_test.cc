@@ -116,7 +116,9 @@ constexpr std::string_view kStream =
     "COMPLETE";
 constexpr size_t kStreamLimit = 24;
 
-TEST_CASE("ParseRecord: every verb parses") {
+TEST_SUITE_BEGIN("intake/protocol");
+
+TEST_CASE("Every verb parses") {
   SUBCASE("CKPT keeps the rest of the line verbatim, spaces included") {
     const Record r = MustParse("CKPT 2024-01-01 12:00  row 7 ");
     CHECK(r.verb == Verb::kCkpt);
@@ -165,7 +167,7 @@ TEST_CASE("ParseRecord: every verb parses") {
   SUBCASE("COMPLETE") { CHECK(MustParse("COMPLETE").verb == Verb::kComplete); }
 }
 
-TEST_CASE("ParseRecord: fields are views into the line") {
+TEST_CASE("Record fields are views into the line") {
   const std::string line = "FAIL id reason";
   Record r{};
   std::string error;
@@ -174,7 +176,7 @@ TEST_CASE("ParseRecord: fields are views into the line") {
   CHECK(r.detail.data() == line.data() + 8);
 }
 
-TEST_CASE("ParseRecord: malformed lines are rejected with a reason") {
+TEST_CASE("A malformed line is rejected with a reason") {
   struct Case {
     std::string_view line;
     std::string_view error;
@@ -218,14 +220,14 @@ TEST_CASE("ParseRecord: malformed lines are rejected with a reason") {
   for (const Case& c : cases) CHECK(MustReject(c.line) == c.error);
 }
 
-TEST_CASE("ParseRecord: an unknown verb is quoted truncated and printable") {
+TEST_CASE("An unknown verb is quoted in the error, truncated and printable") {
   const std::string verb =
       std::string("\x01\x7f\xff", 3) + std::string(1, '\0') + "\xc3\xa9" + std::string(100, 'A');
   const std::string error = MustReject(verb + " arg");
   CHECK(error == "unknown verb \"??????" + std::string(26, 'A') + "\"...");
 }
 
-TEST_CASE("ParseRecord: a rejected line leaves the record untouched") {
+TEST_CASE("A rejected line leaves the record untouched") {
   Record r{};
   r.count = 5;
   r.arg = "kept";
@@ -235,13 +237,13 @@ TEST_CASE("ParseRecord: a rejected line leaves the record untouched") {
   CHECK(r.arg == "kept");
 }
 
-TEST_CASE("ParseRecord: a null error pointer is allowed") {
+TEST_CASE("A null error pointer is allowed") {
   Record r{};
   CHECK_FALSE(ParseRecord("NOPE", &r, nullptr));
   CHECK(ParseRecord("COMPLETE", &r, nullptr));
 }
 
-TEST_CASE("ParseRecord: NUL bytes and invalid UTF-8 in an id are kept verbatim") {
+TEST_CASE("NUL bytes and invalid UTF-8 in an id are kept verbatim") {
   const std::string id("a\0b\xff\xfe\xc3(\0", 8);  // the records view their lines: keep them
   const std::string done_line = "DONE " + id;
   const Record done = MustParse(done_line);
@@ -256,7 +258,7 @@ TEST_CASE("ParseRecord: NUL bytes and invalid UTF-8 in an id are kept verbatim")
   CHECK(state.detail == id);
 }
 
-TEST_CASE("LineSplitter: the reference stream gives the expected lines") {
+TEST_CASE("The reference stream splits into the expected lines") {
   const std::vector<Event> expected = {
       {1, false, "CKPT row 41"},
       {2, false, "DONE a b"},
@@ -274,7 +276,7 @@ TEST_CASE("LineSplitter: the reference stream gives the expected lines") {
   CHECK(SplitInPieces(kStream, {}, kStreamLimit) == expected);
 }
 
-TEST_CASE("LineSplitter: a stream split at every byte boundary gives the same lines") {
+TEST_CASE("A stream split at every byte boundary gives the same lines") {
   const std::vector<Event> whole = SplitInPieces(kStream, {}, kStreamLimit);
   SUBCASE("two pieces") {
     for (size_t i = 0; i <= kStream.size(); ++i) {
@@ -297,7 +299,7 @@ TEST_CASE("LineSplitter: a stream split at every byte boundary gives the same li
   }
 }
 
-TEST_CASE("LineSplitter: one trailing carriage return is stripped") {
+TEST_CASE("One trailing carriage return is stripped") {
   const std::string_view stream = "a\r\nb\r\r\n\r\nc\rd\n\r";
   const std::vector<Event> expected = {
       {1, false, "a"}, {2, false, "b\r"}, {3, false, ""}, {4, false, "c\rd"}, {5, false, ""}};
@@ -305,7 +307,7 @@ TEST_CASE("LineSplitter: one trailing carriage return is stripped") {
   for (size_t i = 0; i <= stream.size(); ++i) CHECK(SplitInPieces(stream, {i}, 64) == expected);
 }
 
-TEST_CASE("LineSplitter: a line of exactly the limit fits, with or without \\r") {
+TEST_CASE("A line of exactly the limit fits, with or without \\r") {
   const std::string line(16, 'x');
   for (const std::string& stream : {line + "\n", line + "\r\n", line}) {
     for (size_t i = 0; i <= stream.size(); ++i) {
@@ -315,7 +317,7 @@ TEST_CASE("LineSplitter: a line of exactly the limit fits, with or without \\r")
   }
 }
 
-TEST_CASE("LineSplitter: an overlong line is reported once and the next lines still parse") {
+TEST_CASE("An overlong line is reported once and the next lines still parse") {
   const std::string stream =
       "CKPT 1\n" + std::string(17, 'y') + "\r\nCKPT 2\n" + std::string(100, 'z') + "\nDONE x\n";
   const std::vector<Event> expected = {{1, false, "CKPT 1"},
@@ -332,7 +334,7 @@ TEST_CASE("LineSplitter: an overlong line is reported once and the next lines st
   CHECK(SplitInPieces(stream, every_byte, 16) == expected);
 }
 
-TEST_CASE("LineSplitter: memory stays bounded while a 10 MB line streams in") {
+TEST_CASE("Memory stays bounded while a 10 MB line streams in") {
   constexpr size_t kChunk = 64 * 1024;
   constexpr size_t kLimit = kDefaultMaxLineBytes;
   Collector c(kLimit);
@@ -356,7 +358,7 @@ TEST_CASE("LineSplitter: memory stays bounded while a 10 MB line streams in") {
   CHECK(c.events() == expected);
 }
 
-TEST_CASE("LineSplitter: a line inside one buffer is delivered without a copy") {
+TEST_CASE("A line inside one buffer is delivered without a copy") {
   const std::string buffer = "CKPT 1\nCKPT 2\nCKPT 3";
   std::vector<const char*> starts;
   LineSplitter splitter(
@@ -368,7 +370,7 @@ TEST_CASE("LineSplitter: a line inside one buffer is delivered without a copy") 
   CHECK(splitter.buffered_bytes() == 6);  // only the unfinished "CKPT 3" is copied
 }
 
-TEST_CASE("LineSplitter: Finish delivers a last line without a newline") {
+TEST_CASE("Finish delivers a last line without a newline") {
   SUBCASE("a partial line") {
     CHECK(SplitInPieces("CKPT 1\nCKPT 2", {}, 64) ==
           std::vector<Event>{{1, false, "CKPT 1"}, {2, false, "CKPT 2"}});
@@ -396,7 +398,7 @@ TEST_CASE("LineSplitter: Finish delivers a last line without a newline") {
   }
 }
 
-TEST_CASE("LineSplitter: NUL bytes and invalid UTF-8 pass through") {
+TEST_CASE("NUL bytes and invalid UTF-8 pass through the splitter") {
   const std::string stream("DONE a\0b\xff\n\0\n\xc3\n", 14);
   const std::vector<Event> expected = {{1, false, std::string("DONE a\0b\xff", 9)},
                                        {2, false, std::string(1, '\0')},
@@ -405,10 +407,12 @@ TEST_CASE("LineSplitter: NUL bytes and invalid UTF-8 pass through") {
   for (size_t i = 0; i <= stream.size(); ++i) CHECK(SplitInPieces(stream, {i}, 64) == expected);
 }
 
-TEST_CASE("LineSplitter: a zero limit accepts only empty lines") {
+TEST_CASE("A zero limit accepts only empty lines") {
   CHECK(SplitInPieces("\nx\n\r\n", {}, 0) ==
         std::vector<Event>{{1, false, ""}, {2, true, ""}, {3, false, ""}});
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -24,14 +24,16 @@ Checkpoint WithCursor() {
   return c;
 }
 
-TEST_CASE("ProgressFileCursorRoundTrips") {
+TEST_SUITE_BEGIN("store/checkpoint_cursor");
+
+TEST_CASE("A progress-file cursor round-trips through the snapshot") {
   Checkpoint out;
   Status status = DecodeCheckpoint(testing::SnapshotBytes(WithCursor()), &out);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(out == WithCursor());
 }
 
-TEST_CASE("CheckpointWithoutCursorIsEncodedAsBefore") {
+TEST_CASE("A checkpoint without a cursor is encoded as before") {
   Checkpoint plain = WithCursor();
   plain.progress_file = FileCursor();
   // The section adds exactly its tag and four u64s, and only when set.
@@ -39,7 +41,7 @@ TEST_CASE("CheckpointWithoutCursorIsEncodedAsBefore") {
         testing::SnapshotBytes(plain).size() + 1 + 4 * 8);
 }
 
-TEST_CASE("CursorSectionTruncatedAtEveryLengthIsRejected") {
+TEST_CASE("A cursor section truncated at every length is rejected") {
   const std::string bytes = testing::SnapshotBytes(WithCursor());
   for (size_t cut = 0; cut < bytes.size(); ++cut) {
     Checkpoint out;
@@ -56,7 +58,7 @@ std::string Reseal(std::string file) {
   return file;
 }
 
-TEST_CASE("UnknownSectionTagIsRejected") {
+TEST_CASE("An unknown section tag is rejected") {
   std::string bytes = testing::SnapshotBytes(WithCursor());
   const size_t tag_at = bytes.size() - 1 - 4 * 8;
   REQUIRE(bytes[tag_at] == 1);
@@ -73,7 +75,7 @@ TEST_CASE("UnknownSectionTagIsRejected") {
 namespace ckwrap {
 namespace {
 
-TEST_CASE("JournalCommitCarriesTheProgressFileCursor") {
+TEST_CASE("A journal commit carries the progress-file cursor") {
   std::string journal;
   AppendJournalHeader(&journal, 7);
   AppendJournalCommit(&journal, WithCursor());
@@ -93,6 +95,8 @@ TEST_CASE("JournalCommitCarriesTheProgressFileCursor") {
   CHECK(replay.commits == 2);
   CHECK(out.progress_file == moved.progress_file);
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -54,6 +54,8 @@ bool IsJsonStringLiteral(const std::string& s) {
   return true;
 }
 
+TEST_SUITE_BEGIN("store/checkpoint_json");
+
 TEST_CASE("JsonString escapes quotes, backslashes and control characters") {
   CHECK(JsonString("") == "\"\"");
   CHECK(JsonString("a\"b\\c") == "\"a\\\"b\\\\c\"");
@@ -153,6 +155,8 @@ TEST_CASE("The done ids shown are the smallest, in byte order, however many ther
   for (int i = 0; i < 7; ++i) expected += (i ? ",\"" : "\"") + all[i] + "\"";
   CHECK(CheckpointToJson(c, 7).find(expected + "]") != std::string::npos);
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

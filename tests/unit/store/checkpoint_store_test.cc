@@ -44,6 +44,8 @@ void Corrupt(const std::string& path) {
   WriteFileForTest(path, bytes);
 }
 
+TEST_SUITE_BEGIN("store/checkpoint_store");
+
 TEST_CASE("A snapshot of several MiB of ids, written in pieces, is the encoded checkpoint") {
   TempDir dir;
   Checkpoint c = WithRecords(7);
@@ -251,6 +253,8 @@ TEST_CASE("Reset removes every checkpoint file and restarts the numbering") {
   Commit(store, 3);
   CHECK(ListNames(dir.path()) == std::vector<std::string>{Name(1), "notes"});
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

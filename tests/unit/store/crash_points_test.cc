@@ -163,6 +163,8 @@ StoreStep Then(StoreStep first, StoreStep second) {
   };
 }
 
+TEST_SUITE_BEGIN("store/crash_points");
+
 TEST_CASE("Crash after every syscall of a first commit: nothing or the new checkpoint") {
   CHECK(EnumerateCommitCrashPoints(0) >= 8);
 }
@@ -240,6 +242,8 @@ TEST_CASE("The crash model loses the data of a file renamed before its fsync") {
   CHECK(ReadFileOrEmpty(lost / "f").empty());
   CHECK(ReadFileOrEmpty(kept / "f") == "data");
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -59,6 +59,8 @@ void operator delete(void* p, size_t) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
 #endif
 
+TEST_SUITE_BEGIN("store/decoder_allocation");
+
 TEST_CASE("A crafted size prefix never makes the decoder allocate beyond the file size") {
   ckwrap::Checkpoint checkpoint;
   checkpoint.has_position = true;
@@ -85,3 +87,5 @@ TEST_CASE("A crafted size prefix never makes the decoder allocate beyond the fil
   }
   CHECK(worst <= good.size() + kSlack);
 }
+
+TEST_SUITE_END();

@@ -21,6 +21,8 @@ std::vector<std::string> Listed(const DoneSet& set) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("store/done_set");
+
 TEST_CASE("A done set holds each id once and lists them in insertion order") {
   DoneSet set;
   CHECK(set.empty());
@@ -74,7 +76,7 @@ TEST_CASE("A done set agrees with std::unordered_set over random inserts and loo
   CHECK(Listed(set) == order);
 }
 
-TEST_CASE("reserve, copies, merge, clear and equality") {
+TEST_CASE("Copies are independent, equality ignores order, and reserve, merge and clear work") {
   DoneSet a;
   a.reserve(100000);
   for (int i = 0; i < 1000; ++i) a.insert("id-" + std::to_string(i));
@@ -143,3 +145,5 @@ TEST_CASE("A moved-from done set is empty, and merging a set into itself keeps i
   CHECK(c.size() == 2);
   CHECK(c.contains("x"));
 }
+
+TEST_SUITE_END();

@@ -91,6 +91,8 @@ class ScopedFileOps {
   FileOps* previous_;
 };
 
+TEST_SUITE_BEGIN("store/durable_file");
+
 TEST_CASE("DurableReplace creates the file with the bytes and the mode") {
   TempDir dir;
   std::string bytes("binary\0bytes\xff", 13);
@@ -190,6 +192,8 @@ TEST_CASE("ReadWholeFile of a missing file names it and the errno text") {
   REQUIRE_FALSE(status.ok());
   CHECK(status.message() == "open " + (dir / "nope") + ": No such file or directory");
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -156,6 +156,8 @@ void CheckFault(const std::string& kind, int error, bool once) {
   CHECK_FALSE(HasTempFile(dir.path()));
 }
 
+TEST_SUITE_BEGIN("store/fault_injection");
+
 TEST_CASE("ENOSPC from every syscall of a commit keeps the last checkpoint and names the path") {
   for (const char* kind : kKinds) CheckFault(kind, ENOSPC, /*once=*/false);
 }
@@ -243,6 +245,8 @@ TEST_CASE("A failed fsync is a lost commit even if a later fsync succeeds") {
   CHECK(LoadFound(dir.path()) == At("old"));
   CHECK_FALSE(HasTempFile(dir.path()));
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -107,6 +107,8 @@ Checkpoint Base() {
   return c;
 }
 
+TEST_SUITE_BEGIN("store/journal");
+
 TEST_CASE("Journal records round trip onto the snapshot") {
   Built built = Build(Base());
   Checkpoint c = Base();
@@ -457,6 +459,8 @@ TEST_CASE("Reset removes journals too") {
   REQUIRE(store.Reset().ok());
   CHECK(ListNames(dir.path()).empty());
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -18,7 +18,9 @@ void CheckWithinBounds(uint64_t delay, uint64_t ceiling) {
   CHECK(delay >= ceiling - ceiling / 2);
 }
 
-TEST_CASE("Backoff: delays grow exponentially") {
+TEST_SUITE_BEGIN("supervise/backoff");
+
+TEST_CASE("Delays grow exponentially") {
   Backoff backoff(100, 1000000, 1);
   uint64_t ceiling = 100;
   for (int k = 0; k < 10; ++k) {
@@ -29,20 +31,20 @@ TEST_CASE("Backoff: delays grow exponentially") {
   }
 }
 
-TEST_CASE("Backoff: delays are capped at the maximum") {
+TEST_CASE("Delays are capped at the maximum") {
   Backoff backoff(100, 5000, 2);
   for (int k = 0; k < 1000; ++k) {
     const uint64_t delay = backoff.NextDelayMs();
     CHECK(delay <= 5000);
     if (k >= 6) CheckWithinBounds(delay, 5000);  // 100 * 2^6 > 5000
   }
-  SUBCASE("an initial delay above the maximum is capped too") {
+  SUBCASE("An initial delay above the maximum is capped too") {
     Backoff big(10000, 3000, 3);
     CheckWithinBounds(big.NextDelayMs(), 3000);
   }
 }
 
-TEST_CASE("Backoff: many failures do not overflow") {
+TEST_CASE("Many failures do not overflow the delay") {
   Backoff backoff(kMaxU64 / 3, kMaxU64, 4);
   for (int k = 0; k < 200; ++k) {
     const uint64_t delay = backoff.NextDelayMs();
@@ -56,7 +58,7 @@ TEST_CASE("Backoff: many failures do not overflow") {
   }
 }
 
-TEST_CASE("Backoff: jitter spreads over [d/2, d]") {
+TEST_CASE("Jitter spreads the delays over [d/2, d]") {
   std::vector<uint64_t> delays;
   for (uint64_t seed = 0; seed < 2000; ++seed) {
     Backoff backoff(1000, 1000, seed);
@@ -69,7 +71,7 @@ TEST_CASE("Backoff: jitter spreads over [d/2, d]") {
   CHECK(*hi > 980);
 }
 
-TEST_CASE("Backoff: the same seed gives the same delays") {
+TEST_CASE("The same seed gives the same delays") {
   Backoff a(50, 100000, 42);
   Backoff b(50, 100000, 42);
   Backoff c(50, 100000, 43);
@@ -82,7 +84,7 @@ TEST_CASE("Backoff: the same seed gives the same delays") {
   CHECK(differs);
 }
 
-TEST_CASE("Backoff: reset starts the sequence over") {
+TEST_CASE("A reset starts the sequence over") {
   Backoff backoff(100, 100000, 6);
   for (int k = 0; k < 8; ++k) (void)backoff.NextDelayMs();
   CHECK(backoff.consecutive_failures() == 8);
@@ -92,7 +94,7 @@ TEST_CASE("Backoff: reset starts the sequence over") {
   CheckWithinBounds(backoff.NextDelayMs(), 200);
 }
 
-TEST_CASE("Backoff: an initial delay of zero never waits") {
+TEST_CASE("An initial delay of zero never waits") {
   Backoff backoff(0, 100000, 7);
   for (int k = 0; k < 100; ++k) CHECK(backoff.NextDelayMs() == 0);
   CHECK(backoff.consecutive_failures() == 100);
@@ -100,10 +102,12 @@ TEST_CASE("Backoff: an initial delay of zero never waits") {
   CHECK(no_max.NextDelayMs() == 0);
 }
 
-TEST_CASE("Backoff: a one-millisecond delay never rounds down to zero") {
+TEST_CASE("A one-millisecond delay never rounds down to zero") {
   Backoff backoff(1, 1, 9);
   for (int k = 0; k < 50; ++k) CHECK(backoff.NextDelayMs() == 1);
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

@@ -43,6 +43,8 @@ std::string ReadFile(const std::string& path) {
   return out;
 }
 
+TEST_SUITE_BEGIN("supervise/declared_outputs");
+
 TEST_CASE("Outputs, inputs and keep_done round-trip through the snapshot") {
   Checkpoint in = WithOutputsAndInputs();
   Checkpoint out;
@@ -162,6 +164,8 @@ TEST_CASE("Input fingerprints tell what changed") {
   CHECK_FALSE(FingerprintInputs({path + ".missing"}, &edited).ok());
   std::remove(path.c_str());
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

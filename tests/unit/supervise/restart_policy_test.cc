@@ -15,6 +15,8 @@ RunOutcome Crash(bool progressed) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("supervise/restart_policy");
+
 TEST_CASE("Exit 0 succeeds and retires the checkpoint") {
   RestartTracker tracker{RestartPolicy{}};
   RunOutcome ok;
@@ -86,7 +88,7 @@ TEST_CASE("A stop request means 75, a terminal SIGINT 130, neither relaunches") 
   CHECK(tracker.OnRunEnded(succeeded_anyway).kind == Verdict::kSucceeded);
 }
 
-TEST_CASE("Restart modes and do-not-retry codes") {
+TEST_CASE("Restart modes and do-not-retry codes decide whether a run is relaunched") {
   RestartPolicy never;
   never.mode = RestartMode::kNever;
   CHECK(RestartTracker{never}.OnRunEnded(Crash(true)).exit_code == 137);
@@ -119,7 +121,7 @@ TEST_CASE("COMPLETE then a failure is not relaunched and retires") {
   CHECK(verdict.retire);
 }
 
-TEST_CASE("Parsing restart modes and exit code lists") {
+TEST_CASE("Restart modes and exit code lists parse, and malformed ones are refused") {
   RestartMode mode;
   CHECK(ParseRestartMode("always", &mode));
   CHECK(mode == RestartMode::kAlways);
@@ -132,3 +134,5 @@ TEST_CASE("Parsing restart modes and exit code lists") {
   CHECK_FALSE(ParseExitCodes("", &codes));
   CHECK_FALSE(ParseExitCodes("-1", &codes));
 }
+
+TEST_SUITE_END();

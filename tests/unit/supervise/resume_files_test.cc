@@ -25,7 +25,9 @@ std::vector<std::string> SortedLines(const std::string& text) {
   return lines;
 }
 
-TEST_CASE("ResumedLaunchIsAnyPositionDoneIdOrState") {
+TEST_SUITE_BEGIN("supervise/resume_files");
+
+TEST_CASE("A launch is a resumed one when there is a position, a done id or state") {
   Checkpoint c;
   CHECK_FALSE(IsResumedLaunch(c));
   c.progress_done = 5;  // PROGRESS alone is display only
@@ -42,7 +44,7 @@ TEST_CASE("ResumedLaunchIsAnyPositionDoneIdOrState") {
   CHECK(IsResumedLaunch(with_state));
 }
 
-TEST_CASE("ResumeFilesHoldEveryDoneIdAndTheStateAsJson") {
+TEST_CASE("The resume files hold every done id and the state as JSON") {
   TempDir dir;
   Checkpoint c;
   c.done = {"a", "b c", "\xc3\xa9t\xc3\xa9", "x\ry"};
@@ -60,7 +62,7 @@ TEST_CASE("ResumeFilesHoldEveryDoneIdAndTheStateAsJson") {
   CHECK((st.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("ResumeFilesReplaceTheOlderOnes") {
+TEST_CASE("New resume files replace the older ones") {
   TempDir dir;
   Checkpoint c;
   c.done = {"old"};
@@ -72,7 +74,7 @@ TEST_CASE("ResumeFilesReplaceTheOlderOnes") {
   CHECK(ReadFileOrEmpty(dir / "state.json") == "{}\n");
 }
 
-TEST_CASE("ResumeFileWriteFailureNamesTheFileAndAddsNoEnv") {
+TEST_CASE("A resume file that cannot be written is named and adds no variable") {
   TempDir dir;
   Checkpoint c;
   c.done = {"a"};
@@ -82,6 +84,8 @@ TEST_CASE("ResumeFileWriteFailureNamesTheFileAndAddsNoEnv") {
   CHECK(status.message().find(dir / "missing/done.txt") != std::string::npos);
   CHECK(env.empty());
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap

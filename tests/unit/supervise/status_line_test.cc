@@ -16,20 +16,22 @@ StatusSnapshot Half() {
   return s;
 }
 
-TEST_CASE("the terminal line shows position, n/total with a bar, rate, ETA and restarts") {
+TEST_SUITE_BEGIN("supervise/status_line");
+
+TEST_CASE("The terminal line shows position, n/total with a bar, rate, ETA and restarts") {
   std::string line = FormatTerminalStatus(Half(), 10.0, 200);
   CHECK(line ==
         "ckwrap: pos 743 | 500/1000 [##########----------] 50% | 10.0/s | ETA 50s | restarts 2");
 }
 
-TEST_CASE("the terminal line never wraps and holds no escape codes") {
+TEST_CASE("The terminal line never wraps and holds no escape codes") {
   std::string line = FormatTerminalStatus(Half(), 10.0, 40);
   CHECK(line.size() == 39);
   CHECK(line.find('\033') == std::string::npos);
   CHECK(line.find('\n') == std::string::npos);
 }
 
-TEST_CASE("without a total or a rate the line leaves out the bar and the ETA") {
+TEST_CASE("Without a total or a rate the line leaves out the bar and the ETA") {
   StatusSnapshot s;
   s.done = 12;
   CHECK(FormatTerminalStatus(s, -1, 200) == "ckwrap: starting | 12 done | restarts 0");
@@ -37,7 +39,7 @@ TEST_CASE("without a total or a rate the line leaves out the bar and the ETA") {
         "status: position (none), done 12, failed 0, attempt 0, restarts 0");
 }
 
-TEST_CASE("the plain line and its JSON fields") {
+TEST_CASE("The plain line and its JSON fields carry every counter") {
   CHECK(FormatPlainStatus(Half(), 250) ==
         "status: position 743, 500/1000 (50%), 250/s, ETA 2s, done 0, failed 0, attempt 3, "
         "restarts 2");
@@ -46,7 +48,7 @@ TEST_CASE("the plain line and its JSON fields") {
         "\"eta_s\":null,\"done\":0,\"failed\":0,\"attempts\":3,\"restarts\":2}");
 }
 
-TEST_CASE("the rate is items per second over the recent window") {
+TEST_CASE("The rate is items per second over the recent window") {
   RateMeter meter;
   meter.Add(0, 0);
   CHECK(meter.PerSecond() < 0);  // one sample: unknown
@@ -59,6 +61,8 @@ TEST_CASE("the rate is items per second over the recent window") {
   meter.Add(31000, 3);                               // a count going back: a fresh start
   CHECK(meter.PerSecond() < 0);
 }
+
+TEST_SUITE_END();
 
 }  // namespace
 }  // namespace ckwrap
