@@ -14,12 +14,8 @@ IntakeOptions IntakeOptionsOf(const RunOptions& options) {
 }
 
 StopOptions StopOptionsOf(const RunOptions& options) {
-  StopOptions stop;
-  stop.checkpoint_signal = options.checkpoint_signal;
-  stop.checkpoint_wait_ms = options.checkpoint_wait_ms;
-  stop.grace_ms = options.grace_ms;
-  stop.stall_timeout_ms = options.stall_timeout_ms;
-  return stop;
+  return {options.checkpoint_signal, options.checkpoint_wait_ms, options.grace_ms,
+          options.stall_timeout_ms};
 }
 
 }  // namespace ckwrap

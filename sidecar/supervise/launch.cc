@@ -6,9 +6,9 @@
 #include <cerrno>
 
 #include "base/exit_codes.h"
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "intake/record_intake.h"
-#include "store/checkpoint_json.h"
 #include "supervise/declared_outputs.h"
 #include "supervise/job_state.h"
 #include "supervise/resume_files.h"

@@ -4,14 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstring>
 #include <utility>
 
+#include "base/clock.h"
 #include "base/exit_codes.h"
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "base/paths.h"
-#include "store/checkpoint_json.h"
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
@@ -23,11 +23,6 @@ namespace {
 // Reading stops while this much waits in memory for a commit (a flood
 // faster than the disk): the pipe then holds the job back.
 constexpr size_t kMaxPendingBytes = 16 << 20;
-
-int64_t NowUnixMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
