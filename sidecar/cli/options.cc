@@ -176,6 +176,16 @@ Status SetSync(const std::string& flag, const std::string& value, RunOptions* ou
   return Status::Ok();
 }
 
+Status SetForwardTo(const std::string& flag, const std::string& value, RunOptions* out) {
+  static const std::map<std::string, ForwardMode> kModes = {{"handlers", ForwardMode::kHandlers},
+                                                            {"main", ForwardMode::kMain},
+                                                            {"group", ForwardMode::kGroup}};
+  auto found = kModes.find(value);
+  if (found == kModes.end()) return BadValue(flag, value, "handlers, main or group");
+  out->forward_to = found->second;
+  return Status::Ok();
+}
+
 Status SetProtocolOn(const std::string& flag, const std::string& value, RunOptions* out) {
   if (value != "stdout" && value != "stderr") return BadValue(flag, value, "stdout or stderr");
   out->protocol_on = value;
@@ -232,8 +242,17 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
       {"--backoff", "CKWRAP_BACKOFF", "D[:MAX]", "500ms:30s; 0 = none",
        "first delay before a relaunch, doubling up to MAX, with jitter", SetBackoff},
       {"--grace", "CKWRAP_GRACE", "D", "10s",
-       "after SIGTERM/SIGINT, how long the job may take to exit before SIGKILL",
+       "on a stop, how long every process of the job may take to exit after TERM "
+       "before SIGKILL",
        Duration(&RunOptions::grace_ms)},
+      {"--relaunch-grace", "CKWRAP_RELAUNCH_GRACE", "D", "--grace",
+       "when the job's main process ends, how long what it left running may take "
+       "after TERM before SIGKILL and the relaunch",
+       Duration(&RunOptions::relaunch_grace_ms)},
+      {"--forward-to", "CKWRAP_FORWARD_TO", "MODE", "handlers",
+       "who gets HUP, QUIT, USR1, USR2, WINCH and the checkpoint signal: handlers "
+       "(each process of the job that handles it), main (its main process) or group",
+       SetForwardTo},
       {"--checkpoint-signal", "CKWRAP_CHECKPOINT_SIGNAL", "SIG", nullptr,
        "before stopping the job, send it SIG (e.g. USR1) and wait up to --checkpoint-wait for a "
        "new checkpoint",

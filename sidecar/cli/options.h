@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "cli/flags.h"
 #include "intake/line_matcher.h"
+#include "supervise/reaper.h"
 #include "supervise/restart_policy.h"
 
 namespace ckwrap {
@@ -24,6 +25,10 @@ struct RunOptions {
   uint64_t backoff_initial_ms = 500;
   uint64_t backoff_max_ms = 30000;
   uint64_t grace_ms = 10000;
+  // After the job's main process exited on its own, how long the rest of its
+  // tree may take after TERM before the relaunch KILLs it; UINT64_MAX: grace_ms.
+  uint64_t relaunch_grace_ms = UINT64_MAX;
+  ForwardMode forward_to = ForwardMode::kHandlers;  // who gets a forwarded signal
   std::string resume_flag = "--resume-from";
   bool resume_env_only = false;
   uint64_t max_line_bytes = 64 * 1024;

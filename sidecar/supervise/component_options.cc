@@ -14,8 +14,7 @@ IntakeOptions IntakeOptionsOf(const RunOptions& options) {
 }
 
 StopOptions StopOptionsOf(const RunOptions& options) {
-  return {options.checkpoint_signal, options.checkpoint_wait_ms, options.grace_ms,
-          options.stall_timeout_ms};
+  return {options.checkpoint_signal, options.checkpoint_wait_ms, options.stall_timeout_ms};
 }
 
 }  // namespace ckwrap

@@ -7,28 +7,34 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 namespace ckwrap {
 namespace {
 
-// The parent pid from /proc/PID/stat; the command name (field 2) may hold
-// spaces and parentheses, so parse from its last ')'.
-pid_t ParentOf(const char* pid) {
+struct ProcStat {
+  pid_t parent = -1;
+  char state = 0;
+};
+
+// The parent pid and state from /proc/PID/stat; the command name (field 2)
+// may hold spaces and parentheses, so parse from its last ')'.
+bool ReadStat(pid_t pid, ProcStat* out) {
   char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+  std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
   FILE* file = std::fopen(path, "re");
-  if (file == nullptr) return -1;
+  if (file == nullptr) return false;
   char buffer[512];
   size_t n = std::fread(buffer, 1, sizeof(buffer) - 1, file);
   std::fclose(file);
   buffer[n] = '\0';
   const char* close_paren = std::strrchr(buffer, ')');
-  char state = 0;
   int parent = -1;
-  if (close_paren == nullptr || std::sscanf(close_paren + 1, " %c %d", &state, &parent) != 2) {
-    return -1;
+  if (close_paren == nullptr || std::sscanf(close_paren + 1, " %c %d", &out->state, &parent) != 2) {
+    return false;
   }
-  return parent;
+  out->parent = parent;
+  return true;
 }
 
 }  // namespace
@@ -37,17 +43,47 @@ void BecomeSubreaper() {
   if (getpid() != 1) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
-std::vector<pid_t> ListChildren() {
-  std::vector<pid_t> children;
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return children;
-  const pid_t self = getpid();
-  while (const dirent* entry = readdir(proc)) {
-    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
-    if (ParentOf(entry->d_name) == self) children.push_back(std::atoi(entry->d_name));
+std::vector<pid_t> ListDescendants() {
+  std::unordered_multimap<pid_t, std::pair<pid_t, char>> children;  // parent -> (pid, state)
+  if (DIR* proc = opendir("/proc")) {
+    while (const dirent* entry = readdir(proc)) {
+      if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+      const pid_t pid = std::atoi(entry->d_name);
+      ProcStat stat;
+      if (ReadStat(pid, &stat)) children.emplace(stat.parent, std::make_pair(pid, stat.state));
+    }
+    closedir(proc);
   }
-  closedir(proc);
-  return children;
+  // Breadth first from ckwrap: a zombie is not listed (it is dead), but a
+  // live process under it would be (a zombie has no children).
+  std::vector<pid_t> found;
+  std::vector<pid_t> frontier = {getpid()};
+  while (!frontier.empty()) {
+    const pid_t parent = frontier.back();
+    frontier.pop_back();
+    auto [begin, end] = children.equal_range(parent);
+    for (auto it = begin; it != end; ++it) {
+      if (it->second.second == 'Z') continue;
+      found.push_back(it->second.first);
+      frontier.push_back(it->second.first);
+    }
+  }
+  return found;
+}
+
+bool CatchesSignal(pid_t pid, int signum) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", static_cast<int>(pid));
+  FILE* file = std::fopen(path, "re");
+  if (file == nullptr) return false;
+  char line[256];
+  unsigned long long caught = 0;
+  bool found = false;
+  while (!found && std::fgets(line, sizeof(line), file) != nullptr) {
+    found = std::sscanf(line, "SigCgt: %llx", &caught) == 1;
+  }
+  std::fclose(file);
+  return found && signum >= 1 && signum <= 64 && (caught >> (signum - 1)) & 1;
 }
 
 }  // namespace ckwrap

@@ -1,5 +1,7 @@
-// The processes ckwrap is the parent of: its job, and (as PID 1 or a child
-// subreaper) every orphan of the job's tree that the kernel re-parented to it.
+// The processes of ckwrap's job: every descendant of ckwrap, read from /proc.
+// As PID 1 or a child subreaper, ckwrap inherits every orphan of the job's
+// tree, so a process that left the job's process group (setsid, a daemon)
+// is still found here.
 #pragma once
 
 #include <sys/types.h>
@@ -12,7 +14,11 @@ namespace ckwrap {
 // none can outlive it unnoticed. PID 1 gets them anyway.
 void BecomeSubreaper();
 
-// The live children of this process, from /proc.
-std::vector<pid_t> ListChildren();
+// The live (not zombie) descendants of this process, parents before children.
+std::vector<pid_t> ListDescendants();
+
+// Whether pid has a handler installed for signum (SigCgt in /proc/PID/status):
+// a signal it would die of by default is not sent to it as a warning.
+bool CatchesSignal(pid_t pid, int signum);
 
 }  // namespace ckwrap

@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 
 #include <string>
-#include <vector>
 
 #include "base/log.h"
 #include "supervise/descendants.h"
@@ -13,8 +12,10 @@ namespace ckwrap {
 
 Reaper::Reaper(uv_loop_t* loop, std::function<void(int)> on_job_exit)
     : on_job_exit_(std::move(on_job_exit)) {
-  uv_timer_init(loop, &descendants_timer_);
-  descendants_timer_.data = this;
+  for (uv_timer_t* timer : {&grace_timer_, &poll_timer_}) {
+    uv_timer_init(loop, timer);
+    timer->data = this;
+  }
 }
 
 void Reaper::BecomeSubreaper() { ckwrap::BecomeSubreaper(); }
@@ -24,8 +25,19 @@ void Reaper::Track(pid_t job_pid) {
   job_exited_ = false;
 }
 
-void Reaper::SignalGroup(int signum) {
-  if (job_pid_ > 0) kill(-job_pid_, signum);
+int Reaper::Forward(int signum, ForwardMode mode) {
+  if (job_pid_ <= 0) return 0;
+  if (mode == ForwardMode::kMain) return job_exited_ || kill(job_pid_, signum) != 0 ? 0 : 1;
+  if (mode == ForwardMode::kGroup) return kill(-job_pid_, signum) == 0 ? 1 : 0;
+  int sent = 0;
+  for (pid_t pid : ListDescendants()) {
+    if (CatchesSignal(pid, signum) && kill(pid, signum) == 0) sent++;
+  }
+  return sent;
+}
+
+void Reaper::SignalAll(int signum) {
+  for (pid_t pid : ListDescendants()) kill(pid, signum);
 }
 
 void Reaper::ReapAll() {
@@ -37,41 +49,50 @@ void Reaper::ReapAll() {
       on_job_exit_(status);
     }
   }
-  if (descendants_done_) CheckDescendants();
+  if (!tree_done_.empty()) CheckTree();
 }
 
-void Reaper::EndDescendants(uint64_t grace_ms, std::function<void()> done) {
-  grace_ms_ = grace_ms;
-  descendants_done_ = std::move(done);
-  CheckDescendants();
-}
-
-// Nothing of the job may outlive ckwrap (in a container it would die mid-write
-// when the namespace goes): TERM every remaining child, then KILL after the grace.
-void Reaper::CheckDescendants() {
-  std::vector<pid_t> children = ListChildren();
-  if (children.empty()) {
-    uv_timer_stop(&descendants_timer_);
-    auto done = std::move(descendants_done_);
-    descendants_done_ = nullptr;
-    return done();
-  }
-  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&descendants_timer_))) {
-    for (pid_t pid : children) kill(pid, SIGTERM);  // new orphans since the last pass
-    return;
-  }
-  LogInfo("stopping " + std::to_string(children.size()) + " leftover process(es) of the job");
-  for (pid_t pid : children) kill(pid, SIGTERM);
+void Reaper::EndTree(int signum, uint64_t grace_ms, std::function<void()> done) {
+  tree_done_.push_back(std::move(done));
+  if (tree_done_.size() > 1) return;
+  end_signal_ = signum;
+  killing_ = false;
+  signalled_.clear();
   uv_timer_start(
-      &descendants_timer_,
+      &grace_timer_,
       [](uv_timer_t* timer) {
         auto* self = static_cast<Reaper*>(timer->data);
-        for (pid_t pid : ListChildren()) kill(pid, SIGKILL);
-        // Keep the timer armed (short) until the SIGKILLed ones are reaped.
-        uv_timer_start(timer, timer->timer_cb, 50, 0);
-        self->ReapAll();
+        LogError("the job did not stop within the grace period; killing what is left of it");
+        self->killing_ = true;
+        self->CheckTree();
       },
-      grace_ms_, 0);
+      grace_ms, 0);
+  uv_timer_start(
+      &poll_timer_, [](uv_timer_t* timer) { static_cast<Reaper*>(timer->data)->CheckTree(); },
+      kPollMs, kPollMs);
+  CheckTree();
+}
+
+// Nothing of the job may outlive its run: beside the next attempt it would
+// write into the same files, and in a container it would die mid-write when
+// the namespace goes.
+void Reaper::CheckTree() {
+  std::vector<pid_t> pids = ListDescendants();
+  if (pids.empty()) {
+    uv_timer_stop(&grace_timer_);
+    uv_timer_stop(&poll_timer_);
+    std::vector<std::function<void()>> done;
+    done.swap(tree_done_);
+    for (auto& callback : done) callback();
+    return;
+  }
+  for (pid_t pid : pids) {
+    if (killing_) {
+      kill(pid, SIGKILL);
+    } else if (signalled_.insert(pid).second) {
+      kill(pid, end_signal_);
+    }
+  }
 }
 
 }  // namespace ckwrap

@@ -31,8 +31,10 @@ Verdict RestartTracker::OnRunEnded(const RunOutcome& outcome) {
         code, code == 0 ? "job complete" : "job said COMPLETE, then exited " + std::to_string(code),
         /*retire=*/true);
   }
-  if (code == 0 && policy_.mode != RestartMode::kAlways) return Stop(0, "job succeeded", true);
+  // A stop is a stop, whatever the job exits with (a job that saves and
+  // exits 0 on TERM is not finished): only COMPLETE retires it then.
   if (outcome.stop_requested) return Stop(kExitInterrupted, "stopped by a signal; resumable");
+  if (code == 0 && policy_.mode != RestartMode::kAlways) return Stop(0, "job succeeded", true);
   if (outcome.killed_by_sigint) {
     return Stop(kExitTerminalInterrupt, "job interrupted (SIGINT); resumable");
   }

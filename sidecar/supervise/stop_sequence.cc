@@ -2,13 +2,16 @@
 
 #include <signal.h>
 
+#include <cstring>
+#include <string>
+
 #include "base/log.h"
 
 namespace ckwrap {
 
 StopSequence::StopSequence(uv_loop_t* loop, StopOptions options, Callbacks callbacks)
     : options_(options), callbacks_(std::move(callbacks)) {
-  for (uv_timer_t* timer : {&grace_timer_, &checkpoint_wait_timer_, &stall_timer_}) {
+  for (uv_timer_t* timer : {&checkpoint_wait_timer_, &stall_timer_}) {
     uv_timer_init(loop, timer);
     timer->data = this;
   }
@@ -35,7 +38,11 @@ void StopSequence::Begin(int stop_signal, uint64_t records_now) {
   uv_timer_stop(&stall_timer_);
   if (options_.checkpoint_signal == 0) return SendStopSignal();
   checkpoint_request_records_ = records_now;
-  callbacks_.signal_job(options_.checkpoint_signal);
+  if (callbacks_.request_checkpoint(options_.checkpoint_signal) == 0) {
+    LogInfo(std::string("no process of the job handles ") + strsignal(options_.checkpoint_signal) +
+            " (--checkpoint-signal); stopping it");
+    return SendStopSignal();
+  }
   uv_timer_start(
       &checkpoint_wait_timer_,
       [](uv_timer_t* timer) {
@@ -56,19 +63,11 @@ void StopSequence::OnCommitted(uint64_t records) {
 void StopSequence::SendStopSignal() {
   uv_timer_stop(&checkpoint_wait_timer_);
   if (job_exited_) return;
-  callbacks_.signal_job(stop_signal_);
-  uv_timer_start(
-      &grace_timer_,
-      [](uv_timer_t* timer) {
-        LogError("job did not stop within the grace period; killing it");
-        static_cast<StopSequence*>(timer->data)->callbacks_.signal_job(SIGKILL);
-      },
-      options_.grace_ms, 0);
+  callbacks_.end_job(stop_signal_);
 }
 
 void StopSequence::OnJobExited() {
   job_exited_ = true;
-  uv_timer_stop(&grace_timer_);
   uv_timer_stop(&checkpoint_wait_timer_);
   uv_timer_stop(&stall_timer_);
 }

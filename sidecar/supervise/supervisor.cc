@@ -23,6 +23,9 @@ namespace {
 // Reading stops while this much waits in memory for a commit (a flood
 // faster than the disk): the pipe then holds the job back.
 constexpr size_t kMaxPendingBytes = 16 << 20;
+// How long a run that ended by SIGTERM/SIGINT (or exit 0) waits for ckwrap's
+// own stop signal before it is decided (see MaySettleIntoStop).
+constexpr uint64_t kStopSettleMs = 50;
 
 }  // namespace
 
@@ -70,8 +73,9 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
       std::make_unique<CommitWorker>(&loop_, store_, options.commit_interval_ms, std::move(commit));
   stop_ = std::make_unique<StopSequence>(
       &loop_, StopOptionsOf(options),
-      StopSequence::Callbacks{[this](int signum) { reaper_->SignalGroup(signum); },
-                              [this] { OnStalled(); }});
+      StopSequence::Callbacks{
+          [this](int signum) { return reaper_->Forward(signum, options_.forward_to); },
+          [this](int signum) { EndJobTree(signum, options_.grace_ms); }, [this] { OnStalled(); }});
   reaper_ = std::make_unique<Reaper>(&loop_, [this](int status) { OnJobExit(status); });
 }
 
@@ -147,6 +151,8 @@ void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
                                                                   : std::string("null")}});
   reaper_->Track(pid);
   job_exited_ = false;
+  tree_gone_ = false;
+  settled_ = false;
   stalled_ = false;
   phase_ = Phase::kRunning;
   state_.BeginRun();
@@ -198,7 +204,7 @@ void Supervisor::OnSignal(int signum) {
     events_.Emit("signal", {{"signal", std::to_string(signum)}});
   }
   if (signum != SIGINT && signum != SIGTERM) {
-    if (phase_ == Phase::kRunning) reaper_->SignalGroup(signum);
+    if (phase_ == Phase::kRunning) reaper_->Forward(signum, options_.forward_to);
     return;
   }
   if (options_.watch) {
@@ -213,11 +219,12 @@ void Supervisor::OnSignal(int signum) {
   stop_requested_ = true;
   if (phase_ == Phase::kBackoff) {
     uv_timer_stop(&backoff_timer_);
-    return Finish(kExitInterrupted, "stopped at position " + state_.checkpoint().position);
+    LogInfo("stopped by a signal; resumable (" + Where() + ")");
+    return Finish(kExitInterrupted, "stopped by a signal; resumable at " + Where());
   }
-  if (phase_ != Phase::kRunning || job_exited_) return;
+  if (phase_ != Phase::kRunning) return;
   if (first) return stop_->Begin(signum, state_.checkpoint().records);
-  reaper_->SignalGroup(signum);  // asked again: pass it on at once
+  reaper_->SignalAll(signum);  // asked again: pass it on at once
 }
 
 void Supervisor::OnStalled() {
@@ -237,27 +244,36 @@ void Supervisor::OnJobExit(int wait_status) {
   job_exited_ = true;
   job_wait_status_ = wait_status;
   stop_->OnJobExited();
-  intake_->OnJobExited();
+  // The rest of fd 3 now, not after the pause between reads.
+  intake_->EndReadPause(false);
   ReclaimTerminal();
-  // Whatever the job left in its group (holding fd 3 or not) must not run on
-  // beside the next attempt.
-  reaper_->SignalGroup(SIGKILL);
   const int code = ExitCodeOf(wait_status);
-  const std::string attempt = std::to_string(state_.checkpoint().attempts);
-  events_.Emit(
-      "exit", {{"attempt", attempt},
-               {"status", std::to_string(code)},
-               {"signal", TermSignalOf(wait_status) != 0 ? std::to_string(TermSignalOf(wait_status))
-                                                         : std::string("null")}});
-  if (code != 0 && !stop_requested_) {
-    LogInfo("job " + DescribeExit(wait_status) + " (attempt " + attempt + ")");
-  }
-  MaybeRunOver();
+  const int signal = TermSignalOf(wait_status);
+  events_.Emit("exit", {{"attempt", std::to_string(state_.checkpoint().attempts)},
+                        {"status", std::to_string(code)},
+                        {"signal", signal != 0 ? std::to_string(signal) : std::string("null")}});
+  // What the job left running must not run on beside the next attempt, but
+  // may finish its item and send its last records first: TERM, then a grace.
+  const bool stopping = stop_requested_ || stop_->stopping();
+  EndJobTree(SIGTERM, stopping || options_.relaunch_grace_ms == UINT64_MAX
+                          ? options_.grace_ms
+                          : options_.relaunch_grace_ms);
+}
+
+void Supervisor::EndJobTree(int signum, uint64_t grace_ms) {
+  reaper_->EndTree(signum, grace_ms, [this] {
+    if (tree_gone_) return;  // a stop joined a tree already ending
+    tree_gone_ = true;
+    // An input still open now is held by something outside the job's tree.
+    intake_->OnJobExited();
+    MaybeRunOver();
+  });
 }
 
 void Supervisor::MaybeRunOver() {
-  // The run is over only when the exit status is in and every input ended.
-  if (phase_ != Phase::kRunning || !job_exited_ || !intake_->over()) return;
+  // The run is over only when the exit status is in, nothing of the job runs
+  // and every input ended.
+  if (phase_ != Phase::kRunning || !job_exited_ || !tree_gone_ || !intake_->over()) return;
   reaper_->Forget();
   phase_ = Phase::kDraining;
   Commit();
@@ -269,7 +285,27 @@ std::string Supervisor::Where() const {
   return c.has_position ? "position " + c.position : std::string("no position");
 }
 
+// An engine that stops a job signals every process at once (Slurm's time
+// limit, systemd's control-group kill): the job may die, or exit 0 from its
+// TERM handler, just before ckwrap's own TERM arrives. A run that ended so
+// is decided a moment later, once that signal has had time to land.
+bool Supervisor::MaySettleIntoStop() {
+  if (stop_requested_ || settled_) return false;
+  const int code = ExitCodeOf(job_wait_status_);
+  const int signal = TermSignalOf(job_wait_status_);
+  if (code != 0 && signal != SIGTERM && signal != SIGINT && code != 128 + SIGTERM &&
+      code != 128 + SIGINT) {
+    return false;
+  }
+  settled_ = true;
+  uv_timer_start(
+      &backoff_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->Decide(); },
+      kStopSettleMs, 0);
+  return true;
+}
+
 void Supervisor::Decide() {
+  if (MaySettleIntoStop()) return;
   state_.FlushDoneBatch();
   RunOutcome outcome;
   outcome.exit_code = ExitCodeOf(job_wait_status_);
@@ -279,6 +315,10 @@ void Supervisor::Decide() {
   outcome.stop_requested = stop_requested_;
   outcome.job_complete = state_.checkpoint().complete;
   Verdict verdict = restarts_.OnRunEnded(outcome);
+  if (!stop_requested_ && outcome.exit_code != 0) {
+    LogInfo("job " + DescribeExit(job_wait_status_) + " (attempt " +
+            std::to_string(state_.checkpoint().attempts) + ")");
+  }
   if (verdict.kind == Verdict::kRelaunch) return Relaunch();
   if (verdict.retire) state_.mutable_checkpoint().complete = true;
   if (verdict.kind == Verdict::kStopped) LogInfo(verdict.reason + " (" + Where() + ")");
@@ -315,7 +355,7 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start
   Commit();
   descendants_done_ = false;
-  reaper_->EndDescendants(options_.grace_ms, [this] {
+  reaper_->EndTree(SIGTERM, options_.grace_ms, [this] {
     descendants_done_ = true;
     MaybeDone();
   });

@@ -54,7 +54,9 @@ class Supervisor {
   void OnSignal(int signum);
   void OnStalled();
   void OnJobExit(int wait_status);
+  void EndJobTree(int signum, uint64_t grace_ms);
   void MaybeRunOver();
+  bool MaySettleIntoStop();
   void Decide();
   void Relaunch();
   void Finish(int exit_code, const std::string& summary);
@@ -91,6 +93,8 @@ class Supervisor {
   Phase phase_ = Phase::kRunning;
   int job_wait_status_ = 0;
   bool job_exited_ = false;
+  bool tree_gone_ = true;  // no process of this attempt's job is left
+  bool settled_ = false;   // a stop had its moment to arrive (MaySettleIntoStop)
   bool stop_requested_ = false;
   bool stalled_ = false;
   int exit_code_ = 0;
