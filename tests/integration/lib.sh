@@ -197,3 +197,17 @@ python_bin() {
   command -v python3 >/dev/null || fail "python3 is not installed (scripts/install-deps installs it)"
   python3 -c 'import sys; print(sys.executable)'
 }
+
+# wait_or_fail TIMEOUT_SECONDS MESSAGE COMMAND...: as wait_until, but the
+# failure says MESSAGE (and shows ckwrap's stderr).
+wait_or_fail() {
+  local deadline=$((SECONDS + $1)) message=$2
+  shift 2
+  until "$@"; do
+    if [ $SECONDS -ge $deadline ]; then
+      [ -e ckwrap.err ] && cat ckwrap.err >&2
+      fail "$message (timed out waiting for: $*)"
+    fi
+    sleep 0.01
+  done
+}
