@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# One log line per thing: once a stop has begun, ckwrap never says it is
+# relaunching nor that the job was "killed by signal 15", and every exit 75
+# prints a line with "resumable" and the position. Cases: an engine that
+# signals every process at once (ckwrap and the job's main process in one
+# kill; the job's whole group and ckwrap in one kill), a stop during the
+# relaunch delay (--backoff 5s), and a stop while a crashed attempt's helper
+# is still cleaning up.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+write_job() {
+  cat > job.sh <<'JOB'
+#!/bin/bash
+# No trap: dies of SIGTERM. $1: wait (to be stopped) or crash.
+echo "CKPT 3" >&3
+if [ "$1" = crash ]; then
+  if [ "${2:-}" = helper ]; then
+    # 1 s of cleanup on TERM (a read timing out on a fifo nobody writes).
+    [ -p clean.fifo ] || mkfifo clean.fifo
+    bash -c 'trap "echo got-TERM > helper.term; read -r -t 1 _ <> clean.fifo; exit 0" TERM
+             echo up > helper.ready
+             while :; do sleep 0.02; done' &
+    until [ -s helper.ready ]; do sleep 0.01; done
+  fi
+  exit 1
+fi
+echo $$ > job.pid
+while :; do sleep 0.02; done
+JOB
+  chmod +x job.sh
+}
+
+# stopped_cleanly WHAT: exit 75 and the log lines of a stop, no crash lines.
+stopped_cleanly() {
+  assert_eq 75 "$rc" "$1: stopped status"
+  assert_not_contains ckwrap.err "relaunching" "$1: no relaunch announced"
+  assert_not_contains ckwrap.err "killed by signal 15" "$1: the stop is not reported as a crash"
+  grep "resumable" ckwrap.err | grep -q "position 3" ||
+    { cat ckwrap.err >&2; fail "$1: no line saying resumable at position 3"; }
+}
+
+scenario() {
+  local i job
+  for i in 1 2 3; do
+    # ckwrap first, then the job's main process, in one kill(1).
+    mkdir "both-$i" && cd "both-$i" && write_job
+    start_ckwrap --state-dir st --grace 5s -- ./job.sh wait
+    await job.pid
+    wait_until 10 position_is st 3
+    job=$(host_pid "$(cat job.pid)")
+    kill -TERM "$supervisor" "$job" 2>/dev/null  # the job may be gone already
+    wait_ckwrap
+    stopped_cleanly "$how: ckwrap and the job at once (#$i)"
+    cd ..
+
+    # The job's whole process group first, then ckwrap, in one kill(1).
+    mkdir "group-$i" && cd "group-$i" && write_job
+    start_ckwrap --state-dir st --grace 5s -- ./job.sh wait
+    await job.pid
+    wait_until 10 position_is st 3
+    job=$(host_pid "$(cat job.pid)")
+    kill -TERM -- "-$job" "$supervisor" 2>/dev/null
+    wait_ckwrap
+    stopped_cleanly "$how: the job's group and ckwrap at once (#$i)"
+    cd ..
+  done
+
+  # A stop during the relaunch delay: exit 75 at once, and said so.
+  mkdir backoff && cd backoff && write_job
+  local t0 t1
+  start_ckwrap --state-dir st --backoff 5s --events events.jsonl -- ./job.sh crash
+  wait_until 10 grep -q '"event":"restart"' events.jsonl
+  t0=$(now_ms)
+  kill -TERM "$supervisor"
+  wait_ckwrap
+  t1=$(now_ms)
+  assert_eq 75 "$rc" "$how: stop during the backoff"
+  [ $((t1 - t0)) -lt 2000 ] || fail "$how: stop during the backoff took $((t1 - t0)) ms"
+  grep "resumable" ckwrap.err | grep -q "position 3" ||
+    { cat ckwrap.err >&2; fail "$how: stop during the backoff: no line saying resumable at position 3"; }
+  assert_eq 1 "$(grep -c '"event":"launch"' events.jsonl)" "$how: stop during the backoff: no relaunch"
+  cd ..
+
+  # A stop while the crashed attempt's helper is cleaning up (the relaunch
+  # grace): no relaunch, no "relaunching", one resumable line.
+  mkdir cleanup && cd cleanup && write_job
+  start_ckwrap --state-dir st --grace 5s --backoff 0 --events events.jsonl -- ./job.sh crash helper
+  wait_or_fail 10 "$how: the crashed attempt's helper never got SIGTERM" [ -s helper.term ]
+  kill -TERM "$supervisor"
+  wait_ckwrap
+  stopped_cleanly "$how: stop during the relaunch grace"
+  assert_eq 1 "$(grep -c '"event":"launch"' events.jsonl)" "$how: stop during the relaunch grace: no relaunch"
+  cd ..
+  pass "$how: one log line per thing on stops"
+}
+
+run_both_ways scenario
