@@ -93,20 +93,20 @@ pid1_supported() {
 # run_both_ways SCENARIO: runs the function SCENARIO in ./plain, then, when
 # unshare --pid works (root), again in ./pid1 with ckwrap as PID 1; else that
 # part is skipped with a message. $how names the way for messages.
+# TEST_WAYS="plain" or "pid1" runs one way only (to debug).
 # shellcheck disable=SC2034 # how is read by the sourcing test
 run_both_ways() {
-  mkdir -p "$SCRATCH/plain"
-  cd "$SCRATCH/plain"
-  AS_PID1=0 how=plain
-  "$1"
-  if pid1_supported; then
-    mkdir -p "$SCRATCH/pid1"
-    cd "$SCRATCH/pid1"
-    AS_PID1=1 how="as PID 1"
+  local way
+  for way in ${TEST_WAYS:-plain pid1}; do
+    if [ "$way" = pid1 ] && ! pid1_supported; then
+      echo "SKIP (as PID 1): unshare --pid --fork --mount-proc is not permitted here"
+      continue
+    fi
+    mkdir -p "$SCRATCH/$way"
+    cd "$SCRATCH/$way"
+    if [ "$way" = pid1 ]; then AS_PID1=1 how="as PID 1"; else AS_PID1=0 how=plain; fi
     "$1"
-  else
-    echo "SKIP (as PID 1): unshare --pid --fork --mount-proc is not permitted here"
-  fi
+  done
   cd "$SCRATCH"
 }
 

@@ -88,18 +88,18 @@ scenario() {
 
   # --forward-to group: everyone gets it; the helper dies of it.
   mkdir group && cd group
-  start_job --forward-to group --max-restarts 0
+  start_job --forward-to group --restart never
   kill -USR1 "$supervisor"
   wait_or_fail 5 "$how: group: the worker never handled USR1" [ -s worker.usr1 ]
   wait_or_fail 5 "$how: group: the helper (no handler) survived USR1" gone "$helper"
   wait_ckwrap
-  assert_eq 138 "$rc" "$how: group: the script died of USR1 (no relaunch with --max-restarts 0)"
+  assert_eq 138 "$rc" "$how: group: the script died of USR1 (--restart never)"
   [ -e helper.term ] && fail "$how: group: the helper died of TERM, not of the USR1"
   cd ..
 
   # --forward-to main: the script alone gets it (and dies of it); the worker never does.
   mkdir main && cd main
-  start_job --forward-to main --max-restarts 0
+  start_job --forward-to main --restart never
   kill -USR1 "$supervisor"
   wait_or_fail 5 "$how: main: the script (no handler) survived USR1" gone "$script"
   wait_ckwrap
