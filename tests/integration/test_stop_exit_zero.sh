@@ -46,7 +46,8 @@ PY
   assert_eq 5 "$(checkpoint_position st)" "$what: the job's last CKPT kept"
   assert_eq no "$("$CKWRAP" inspect --field complete st)" "$what: not retired"
 
-  run_ckwrap --state-dir st -- "$PYTHON" job.py
+  start_ckwrap --state-dir st -- "$PYTHON" job.py
+  wait_ckwrap
   assert_eq 0 "$rc" "$what: the next run"
   assert_contains ckwrap.err "resuming from 5" "$what: the next run resumes"
   assert_not_contains ckwrap.err "starting fresh" "$what: not a fresh start"

@@ -3,6 +3,7 @@
 # default only to the job's processes with a handler for it, so it never kills
 # a bash script or a helper that has none: the python worker that handles USR1
 # gets it, the script and the helper go on, nothing is relaunched.
+# A signal no process handles (SIGHUP here) reaches none of them.
 # --forward-to group sends it to the whole group (the handler-less helper dies),
 # --forward-to main to the main process only. --checkpoint-signal USR1 on a stop
 # reaches only the handler; the stop then goes on with SIGTERM to everyone.
@@ -78,6 +79,11 @@ scenario() {
   keeps_beating "$helper_beat" "$how: handlers: the helper (no USR1 handler) was killed by USR1"
   gone "$script" && fail "$how: handlers: the script is gone"
   gone "$helper" && fail "$how: handlers: the helper is gone"
+  # SIGHUP, which no process of the job handles, reaches none of them.
+  kill -HUP "$supervisor"
+  keeps_beating "$script_beat" "$how: handlers: the script (no HUP handler) was killed by HUP"
+  keeps_beating "$helper_beat" "$how: handlers: the helper (no HUP handler) was killed by HUP"
+  gone "$(host_pid "$(cat worker.pid)")" && fail "$how: handlers: the worker (no HUP handler) died"
   assert_not_contains events.jsonl '"event":"exit"' "$how: handlers: no attempt ended"
   kill -TERM "$supervisor"
   wait_ckwrap
