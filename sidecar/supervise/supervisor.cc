@@ -262,10 +262,13 @@ void Supervisor::OnJobExit(int wait_status) {
 
 void Supervisor::EndJobTree(int signum, uint64_t grace_ms) {
   reaper_->EndTree(signum, grace_ms, [this] {
-    if (tree_gone_) return;  // a stop joined a tree already ending
-    tree_gone_ = true;
-    // An input still open now is held by something outside the job's tree.
-    intake_->OnJobExited();
+    // Once per attempt (a stop may join a tree already ending, and a tree of
+    // zombies is gone before the main process is reaped).
+    if (!tree_gone_) {
+      tree_gone_ = true;
+      // An input still open now is held by something outside the job's tree.
+      intake_->OnJobExited();
+    }
     MaybeRunOver();
   });
 }
