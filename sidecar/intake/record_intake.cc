@@ -24,10 +24,10 @@ constexpr uint64_t kEofAfterExitMs = 1000;
 
 }  // namespace
 
-RecordIntake::RecordIntake(uv_loop_t* loop, IntakeOptions options, Callbacks callbacks)
+RecordIntake::RecordIntake(uv_loop_t* loop, IntakeOptions options, Sink* sink)
     : loop_(loop),
       options_(std::move(options)),
-      callbacks_(std::move(callbacks)),
+      sink_(sink),
       splitter_(
           options_.max_line_bytes,
           [this](uint64_t number, std::string_view line) {
@@ -57,7 +57,7 @@ void RecordIntake::OnLine(const char* source, uint64_t line_number, std::string_
   Record record;
   std::string error;
   if (!ParseRecord(line, &record, &error)) return ReportProblem(source, line_number, error);
-  callbacks_.record(record);
+  sink_->OnRecord(record);
 }
 
 void RecordIntake::ReportProblem(const char* source, uint64_t line_number,
@@ -88,8 +88,8 @@ std::unique_ptr<OutputChannel> RecordIntake::MakeChannel(const char* name, int t
   callbacks.overlong = [this, name](uint64_t number) { ReportOverlong(name, number); };
   return std::make_unique<OutputChannel>(
       loop_, name, target_fd, records ? options_.protocol_prefix : std::string(),
-      options_.max_line_bytes, std::move(callbacks), [this] { callbacks_.batch(); },
-      [this] { callbacks_.input_ended(); });
+      options_.max_line_bytes, std::move(callbacks), [this] { sink_->OnRecordsRead(); },
+      [this] { sink_->OnInputEnded(); });
 }
 
 bool RecordIntake::OpenOutputChannels(bool pipe_stdout, bool pipe_stderr, int* stdout_fd,
@@ -130,11 +130,11 @@ Status RecordIntake::StartProgressFile(const FileCursor& saved) {
   // file of protocol records.
   callbacks.line = [this](uint64_t number, std::string_view line) {
     OnLine("progress file", number, line, matcher_ == nullptr);
-    callbacks_.pending_changed();  // a long read stops once enough waits for a commit
+    sink_->OnPendingChanged();  // a long read stops once enough waits for a commit
   };
   callbacks.overlong = [this](uint64_t number) { ReportOverlong("progress file", number); };
-  callbacks.batch = [this] { callbacks_.progress_file_batch(watcher_->cursor()); };
-  callbacks.caught_up = [this] { callbacks_.input_ended(); };
+  callbacks.batch = [this] { sink_->OnProgressFileBatch(watcher_->cursor()); };
+  callbacks.caught_up = [this] { sink_->OnInputEnded(); };
   watcher_ = std::make_unique<ProgressFileWatcher>(loop_, options_.progress_file,
                                                    options_.max_line_bytes, std::move(callbacks));
   // A supervised job's fresh start skips what an earlier job left in the
@@ -200,7 +200,7 @@ void RecordIntake::OnProtocolBytes(const char* data, size_t size) {
         kReadCoalesceMs, 0);
   }
   UpdatePipeReading();
-  callbacks_.batch();
+  sink_->OnRecordsRead();
 }
 
 void RecordIntake::OnProtocolEof() {
@@ -209,8 +209,8 @@ void RecordIntake::OnProtocolEof() {
   uv_close(reinterpret_cast<uv_handle_t*>(protocol_pipe_),
            [](uv_handle_t* handle) { delete reinterpret_cast<uv_pipe_t*>(handle); });
   protocol_pipe_ = nullptr;
-  callbacks_.batch();
-  callbacks_.input_ended();
+  sink_->OnRecordsRead();
+  sink_->OnInputEnded();
 }
 
 void RecordIntake::SetPaused(bool paused) {

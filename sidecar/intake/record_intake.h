@@ -35,21 +35,24 @@ struct IntakeOptions {
 
 class RecordIntake {
  public:
-  struct Callbacks {
-    std::function<void(const Record& record)> record;
+  // What the intake tells its owner, on the loop thread.
+  class Sink {
+   public:
+    virtual ~Sink() = default;
+    virtual void OnRecord(const Record& record) = 0;
     // After a read's records were applied: a commit may start, reading may pause.
-    std::function<void()> batch;
+    virtual void OnRecordsRead() = 0;
     // More waits in memory (a line of a long read of the progress file): reading may pause.
-    std::function<void()> pending_changed;
+    virtual void OnPendingChanged() = 0;
     // After a read of the progress file moved its cursor (saved with the
     // records read, so a relaunch neither re-reads nor skips a line).
-    std::function<void(const FileCursor& cursor)> progress_file_batch;
+    virtual void OnProgressFileBatch(const FileCursor& cursor) = 0;
     // An input reached its end, or a paused progress file caught up: the run
     // may be over (see over()).
-    std::function<void()> input_ended;
+    virtual void OnInputEnded() = 0;
   };
 
-  RecordIntake(uv_loop_t* loop, IntakeOptions options, Callbacks callbacks);
+  RecordIntake(uv_loop_t* loop, IntakeOptions options, Sink* sink);
   ~RecordIntake();
   RecordIntake(const RecordIntake&) = delete;
   RecordIntake& operator=(const RecordIntake&) = delete;
@@ -94,7 +97,7 @@ class RecordIntake {
 
   uv_loop_t* loop_;
   const IntakeOptions options_;
-  Callbacks callbacks_;
+  Sink* sink_;
   LineSplitter splitter_;
   std::unique_ptr<LineMatcher> matcher_;  // null without --match
   uint64_t attempt_ = 0;

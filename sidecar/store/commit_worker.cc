@@ -16,14 +16,14 @@ struct CommitJob {
   CheckpointStore* store = nullptr;
   CommitRequest request;
   Status status;
-  std::function<void(const Status&, uint64_t, bool)> done;
+  CommitWorker* worker = nullptr;
 };
 
 }  // namespace
 
 CommitWorker::CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms,
-                           Callbacks callbacks)
-    : loop_(loop), store_(store), interval_ms_(interval_ms), callbacks_(std::move(callbacks)) {
+                           Client* client)
+    : loop_(loop), store_(store), interval_ms_(interval_ms), client_(client) {
   for (uv_timer_t* timer : {&interval_timer_, &retry_timer_}) {
     uv_timer_init(loop_, timer);
     timer->data = this;
@@ -49,18 +49,17 @@ bool CommitWorker::MustWait(bool urgent) {
 }
 
 void CommitWorker::Start(bool urgent) {
-  if (in_flight_ || retry_wait_ || abandoned_ || !callbacks_.dirty() || MustWait(urgent)) return;
+  if (in_flight_ || retry_wait_ || abandoned_ || !client_->CommitDirty() || MustWait(urgent))
+    return;
   last_start_ms_ = uv_now(loop_);
   auto* job = new CommitJob;
   job->store = store_;
   // O(all ids) for a snapshot, but only at a run's start and end and at
   // compaction, which comes after a journal as large as the snapshot: O(1)
   // per record amortized.
-  job->request = callbacks_.take(snapshot_next_);
+  job->request = client_->TakeCommit(snapshot_next_);
   snapshot_next_ = false;
-  job->done = [this](const Status& status, uint64_t records, bool snapshot) {
-    OnDone(status, records, snapshot);
-  };
+  job->worker = this;
   job->work.data = job;
   in_flight_ = true;
   uv_queue_work(
@@ -73,7 +72,7 @@ void CommitWorker::Start(bool urgent) {
       },
       [](uv_work_t* work, int) {
         std::unique_ptr<CommitJob> job(static_cast<CommitJob*>(work->data));
-        job->done(job->status, job->request.records, job->request.snapshot);
+        job->worker->OnDone(job->status, job->request.records, job->request.snapshot);
       });
 }
 
@@ -88,7 +87,7 @@ void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot)
       snapshot_next_ = true;
     }
   }
-  callbacks_.done(status, records, snapshot);
+  client_->OnCommitDone(status, records, snapshot);
 }
 
 // A failed commit is a lost commit: redone from memory, never assumed to have
@@ -98,7 +97,7 @@ void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot)
 void CommitWorker::OnFailed(const Status& status) {
   LogError("checkpoint not saved: " + status.message());
   snapshot_next_ = true;
-  if (callbacks_.ending() && ++ending_failures_ >= kEndingAttempts) {
+  if (client_->CommitsEnding() && ++ending_failures_ >= kEndingAttempts) {
     LogError("giving up on saving the last checkpoint after " + std::to_string(kEndingAttempts) +
              " attempts");
     abandoned_ = true;

@@ -34,20 +34,23 @@ struct CommitRequest {
 
 class CommitWorker {
  public:
-  struct Callbacks {
+  // The owner of what is committed, asked on the loop thread.
+  class Client {
+   public:
+    virtual ~Client() = default;
     // Whether anything waits to be committed.
-    std::function<bool()> dirty;
-    // Builds the commit that starts now; the caller's pending state is then clean.
-    std::function<CommitRequest(bool snapshot)> take;
+    virtual bool CommitDirty() const = 0;
+    // Builds the commit that starts now; the owner's pending state is then clean.
+    virtual CommitRequest TakeCommit(bool snapshot) = 0;
     // Whether the run is ending (the job is gone or was told to stop): then a
     // commit that keeps failing is abandoned rather than retried forever.
-    std::function<bool()> ending;
-    // On the loop thread when the commit is durable or has failed. After a
-    // failure the caller marks its state dirty again: it is redone from memory.
-    std::function<void(const Status& status, uint64_t records, bool snapshot)> done;
+    virtual bool CommitsEnding() const = 0;
+    // When the commit is durable or has failed. After a failure the owner
+    // marks its state dirty again: it is redone from memory.
+    virtual void OnCommitDone(const Status& status, uint64_t records, bool snapshot) = 0;
   };
 
-  CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms, Callbacks callbacks);
+  CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms, Client* client);
   CommitWorker(const CommitWorker&) = delete;
   CommitWorker& operator=(const CommitWorker&) = delete;
 
@@ -73,7 +76,7 @@ class CommitWorker {
   uv_loop_t* loop_;
   CheckpointStore* store_;
   const uint64_t interval_ms_;
-  Callbacks callbacks_;
+  Client* client_;
   uv_timer_t interval_timer_{};  // the next commit is due
   uv_timer_t retry_timer_{};     // a failed commit is tried again
   bool in_flight_ = false;

@@ -2,8 +2,8 @@
 // line's options, so intake/ and the stop sequence do not depend on cli/.
 #pragma once
 
-#include "cli/options.h"
 #include "intake/record_intake.h"
+#include "supervise/run_options.h"
 #include "supervise/stop_sequence.h"
 
 namespace ckwrap {

@@ -45,6 +45,10 @@ class JobState {
   size_t PendingBytes() const;
   // DONE ids known, committed or not.
   uint64_t DoneCount() const { return checkpoint_.done.size() + done_overflow_.size(); }
+  // "position N", or "no position", for messages.
+  std::string Where() const {
+    return checkpoint_.has_position ? "position " + checkpoint_.position : "no position";
+  }
   // What the status line shows (the DONE batch flushed first).
   StatusSnapshot Snapshot();
 

@@ -91,6 +91,11 @@ int ForegroundTerminal() {
   return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() ? STDIN_FILENO : -1;
 }
 
+void ReclaimTerminal(int terminal_fd) {
+  // SIGTTOU is ignored by ckwrap (process_setup.cc), so a background caller is not stopped here.
+  if (terminal_fd >= 0) tcsetpgrp(terminal_fd, getpgrp());
+}
+
 std::string DescribeArgv(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) text += (text.empty() ? "" : " ") + JsonString(arg);

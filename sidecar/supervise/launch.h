@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "base/status.h"
-#include "cli/options.h"
 #include "store/checkpoint.h"
 #include "supervise/child_process.h"
+#include "supervise/run_options.h"
 
 namespace ckwrap {
 
@@ -30,6 +30,9 @@ Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkp
 // is the terminal's foreground group (not when run in the background or
 // without a terminal); else -1.
 int ForegroundTerminal();
+
+// Takes the terminal back from the job's process group (terminal_fd < 0: none).
+void ReclaimTerminal(int terminal_fd);
 
 // The argv as one line for the log, each word quoted.
 std::string DescribeArgv(const std::vector<std::string>& argv);

@@ -1,20 +1,18 @@
 #include "supervise/supervisor.h"
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <utility>
 
 #include "base/clock.h"
 #include "base/exit_codes.h"
-#include "base/json_writer.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
+#include "supervise/run_events.h"
 #include "supervise/status_line.h"
 
 namespace ckwrap {
@@ -37,90 +35,53 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
       backoff_(options.backoff_initial_ms, options.backoff_max_ms,
                static_cast<uint64_t>(NowUnixMs()) ^ static_cast<uint64_t>(getpid())),
       restarts_(options.restart),
-      terminal_fd_(ForegroundTerminal()) {
-  uv_loop_init(&loop_);
-  uv_timer_init(&loop_, &backoff_timer_);
+      terminal_fd_(ForegroundTerminal()),
+      loop_([this](int signum) { OnSignal(signum); }) {
+  uv_timer_init(loop_.get(), &backoff_timer_);
   backoff_timer_.data = this;
-  for (size_t i = 0; i < std::size(kSignals); ++i) {
-    uv_signal_init(&loop_, &signal_handles_[i]);
-    signal_handles_[i].data = this;
-    uv_signal_start(
-        &signal_handles_[i],
-        [](uv_signal_t* handle, int signum) {
-          static_cast<Supervisor*>(handle->data)->OnSignal(signum);
-        },
-        kSignals[i]);
-  }
-  RecordIntake::Callbacks intake;
-  intake.record = [this](const Record& record) { OnRecord(record); };
-  intake.batch = [this] { OnRecordsRead(); };
-  intake.pending_changed = [this] { UpdateReading(); };
-  intake.progress_file_batch = [this](const FileCursor& cursor) { OnProgressFileBatch(cursor); };
-  intake.input_ended = [this] { MaybeRunOver(); };
-  intake_ = std::make_unique<RecordIntake>(&loop_, IntakeOptionsOf(options), std::move(intake));
-  CommitWorker::Callbacks commit;
-  commit.dirty = [this] { return state_.dirty(); };
-  commit.take = [this](bool snapshot) {
-    return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
-  };
-  commit.ending = [this] {
-    return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
-  };
-  commit.done = [this](const Status& status, uint64_t records, bool snapshot) {
-    OnCommitDone(status, records, snapshot);
-  };
-  commits_ =
-      std::make_unique<CommitWorker>(&loop_, store_, options.commit_interval_ms, std::move(commit));
+  intake_ = std::make_unique<RecordIntake>(loop_.get(), IntakeOptionsOf(options),
+                                           static_cast<RecordIntake::Sink*>(this));
+  commits_ = std::make_unique<CommitWorker>(loop_.get(), store_, options.commit_interval_ms,
+                                            static_cast<CommitWorker::Client*>(this));
   stop_ = std::make_unique<StopSequence>(
-      &loop_, StopOptionsOf(options),
+      loop_.get(), StopOptionsOf(options),
       StopSequence::Callbacks{
           [this](int signum) { return reaper_->Forward(signum, options_.forward_to); },
           [this](int signum) { EndJobTree(signum, options_.grace_ms); }, [this] { OnStalled(); }});
-  reaper_ = std::make_unique<Reaper>(&loop_, [this](int status) { OnJobExit(status); });
+  reaper_ = std::make_unique<Reaper>(loop_.get(), [this](int status) { OnJobExit(status); });
 }
 
 Supervisor::~Supervisor() {
   acks_.Close();
-  uv_walk(
-      &loop_,
-      [](uv_handle_t* handle, void*) {
-        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
-      },
-      nullptr);
-  uv_run(&loop_, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_);
+  loop_.Close();  // before the members whose handles it closes go
 }
 
 int Supervisor::Run() {
-  Status opened = events_.Open(options_.events_file);
-  if (!opened.ok()) {
+  if (Status opened = events_.Open(options_.events_file); !opened.ok()) {
     LogError(opened.message());
     return kExitUsage;
   }
   Reaper::BecomeSubreaper();
-  status_line_ = std::make_unique<StatusLine>(&loop_, StatusLine::ChooseMode(options_.quiet),
+  status_line_ = std::make_unique<StatusLine>(loop_.get(), StatusLine::ChooseMode(options_.quiet),
                                               options_.status_interval_ms,
                                               [this] { return state_.Snapshot(); });
   status_line_->Start();
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
-  if (!options_.progress_file.empty()) {
-    Status started = intake_->StartProgressFile(checkpoint.progress_file);
-    if (!started.ok()) {
-      LogError(started.message());
-      Finish(kExitUsage, "error: cannot read the progress file " + options_.progress_file);
-    }
-  }
-  if (phase_ != Phase::kRunning) {
-    // The progress file could not be read.
-  } else if (options_.watch) {
-    // Sidecar mode: no child; the file alone, until COMPLETE or a stop signal.
-    // A COMPLETE in the first read has finished the run already.
-    if (state_.checkpoint().complete) StopWatching(0);
-  } else {
+  Status started = options_.progress_file.empty()
+                       ? Status::Ok()
+                       : intake_->StartProgressFile(checkpoint.progress_file);
+  if (!started.ok()) {
+    LogError(started.message());
+    Finish(kExitUsage, "error: cannot read the progress file " + options_.progress_file);
+  } else if (!options_.watch) {
     Launch();
+  } else if (checkpoint.complete) {
+    // ckwrap watch follows the file alone until COMPLETE or a stop signal; a
+    // COMPLETE in the first read has finished the run already.
+    StopWatching(0);
   }
-  while (phase_ != Phase::kDone) uv_run(&loop_, UV_RUN_ONCE);
+  while (phase_ != Phase::kDone) loop_.RunOnce();
   status_line_->Stop();
   return exit_code_;
 }
@@ -145,10 +106,7 @@ void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
   if (checkpoint.has_position) {
     LogInfo("attempt " + attempt + ": resuming from " + checkpoint.position);
   }
-  events_.Emit("launch", {{"attempt", attempt},
-                          {"pid", std::to_string(pid)},
-                          {"resume_from", checkpoint.has_position ? JsonString(checkpoint.position)
-                                                                  : std::string("null")}});
+  EmitLaunch(&events_, checkpoint, pid);
   reaper_->Track(pid);
   job_exited_ = false;
   tree_gone_ = false;
@@ -171,7 +129,7 @@ void Supervisor::OnRecord(const Record& record) {
 
 void Supervisor::OnRecordsRead() {
   Commit();
-  UpdateReading();
+  OnPendingChanged();
 }
 
 // The records of a read and the cursor past them go into the same commit, so
@@ -219,8 +177,8 @@ void Supervisor::OnSignal(int signum) {
   stop_requested_ = true;
   if (phase_ == Phase::kBackoff) {
     uv_timer_stop(&backoff_timer_);
-    LogInfo("stopped by a signal; resumable (" + Where() + ")");
-    return Finish(kExitInterrupted, "stopped by a signal; resumable at " + Where());
+    LogInfo("stopped by a signal; resumable (" + state_.Where() + ")");
+    return Finish(kExitInterrupted, "stopped by a signal; resumable at " + state_.Where());
   }
   if (phase_ != Phase::kRunning) return;
   if (first) return stop_->Begin(signum, state_.checkpoint().records);
@@ -235,23 +193,14 @@ void Supervisor::OnStalled() {
   stop_->Begin(SIGTERM, state_.checkpoint().records);
 }
 
-void Supervisor::ReclaimTerminal() {
-  // SIGTTOU is ignored by ckwrap (process_setup.cc), so a background caller is not stopped here.
-  if (terminal_fd_ >= 0) tcsetpgrp(terminal_fd_, getpgrp());
-}
-
 void Supervisor::OnJobExit(int wait_status) {
   job_exited_ = true;
   job_wait_status_ = wait_status;
   stop_->OnJobExited();
   // The rest of fd 3 now, not after the pause between reads.
   intake_->EndReadPause(false);
-  ReclaimTerminal();
-  const int code = ExitCodeOf(wait_status);
-  const int signal = TermSignalOf(wait_status);
-  events_.Emit("exit", {{"attempt", std::to_string(state_.checkpoint().attempts)},
-                        {"status", std::to_string(code)},
-                        {"signal", signal != 0 ? std::to_string(signal) : std::string("null")}});
+  ReclaimTerminal(terminal_fd_);
+  EmitExit(&events_, state_.checkpoint().attempts, wait_status);
   // What the job left running must not run on beside the next attempt, but
   // may finish its item and send its last records first: TERM, then a grace.
   const bool stopping = stop_requested_ || stop_->stopping();
@@ -283,23 +232,12 @@ void Supervisor::MaybeRunOver() {
   if (!commits_->in_flight() && !state_.dirty()) Decide();
 }
 
-std::string Supervisor::Where() const {
-  const Checkpoint& c = state_.checkpoint();
-  return c.has_position ? "position " + c.position : std::string("no position");
-}
-
 // An engine that stops a job signals every process at once (Slurm's time
 // limit, systemd's control-group kill): the job may die, or exit 0 from its
 // TERM handler, just before ckwrap's own TERM arrives. A run that ended so
 // is decided a moment later, once that signal has had time to land.
 bool Supervisor::MaySettleIntoStop() {
-  if (stop_requested_ || settled_) return false;
-  const int code = ExitCodeOf(job_wait_status_);
-  const int signal = TermSignalOf(job_wait_status_);
-  if (code != 0 && signal != SIGTERM && signal != SIGINT && code != 128 + SIGTERM &&
-      code != 128 + SIGINT) {
-    return false;
-  }
+  if (stop_requested_ || settled_ || !MayBeAnsweringAStop(job_wait_status_)) return false;
   settled_ = true;
   uv_timer_start(
       &backoff_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->Decide(); },
@@ -310,13 +248,8 @@ bool Supervisor::MaySettleIntoStop() {
 void Supervisor::Decide() {
   if (MaySettleIntoStop()) return;
   state_.FlushDoneBatch();
-  RunOutcome outcome;
-  outcome.exit_code = ExitCodeOf(job_wait_status_);
-  outcome.killed_by_sigint = TermSignalOf(job_wait_status_) == SIGINT;
-  outcome.progressed = state_.progressed();
-  outcome.stalled = stalled_;
-  outcome.stop_requested = stop_requested_;
-  outcome.job_complete = state_.checkpoint().complete;
+  const RunOutcome outcome = OutcomeOf(job_wait_status_, state_.progressed(), stalled_,
+                                       stop_requested_, state_.checkpoint().complete);
   Verdict verdict = restarts_.OnRunEnded(outcome);
   if (!stop_requested_ && outcome.exit_code != 0) {
     LogInfo("job " + DescribeExit(job_wait_status_) + " (attempt " +
@@ -324,11 +257,12 @@ void Supervisor::Decide() {
   }
   if (verdict.kind == Verdict::kRelaunch) return Relaunch();
   if (verdict.retire) state_.mutable_checkpoint().complete = true;
-  if (verdict.kind == Verdict::kStopped) LogInfo(verdict.reason + " (" + Where() + ")");
+  if (verdict.kind == Verdict::kStopped) LogInfo(verdict.reason + " (" + state_.Where() + ")");
   if (verdict.exit_code == kExitGaveUpNoProgress) {
-    LogError("stuck at " + Where() + "; the next run resumes there (ckwrap reset forgets it)");
+    LogError("stuck at " + state_.Where() +
+             "; the next run resumes there (ckwrap reset forgets it)");
   }
-  Finish(verdict.exit_code, verdict.reason + " at " + Where() + " after " +
+  Finish(verdict.exit_code, verdict.reason + " at " + state_.Where() + " after " +
                                 std::to_string(state_.checkpoint().attempts) + " attempts");
 }
 
@@ -340,9 +274,7 @@ void Supervisor::Relaunch() {
   Commit();
   uint64_t delay = backoff_.NextDelayMs();
   if (delay > 0) LogInfo("relaunching in " + std::to_string(delay) + " ms");
-  events_.Emit("restart",
-               {{"delay_ms", std::to_string(delay)},
-                {"runs_without_progress", std::to_string(restarts_.runs_without_progress())}});
+  EmitRestart(&events_, delay, restarts_.runs_without_progress());
   phase_ = Phase::kBackoff;
   uv_timer_start(
       &backoff_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->Launch(); },
@@ -352,7 +284,7 @@ void Supervisor::Relaunch() {
 void Supervisor::Finish(int exit_code, const std::string& summary) {
   exit_code_ = exit_code;
   phase_ = Phase::kFinishing;
-  events_.Emit("finish", {{"status", std::to_string(exit_code)}, {"summary", JsonString(summary)}});
+  EmitFinish(&events_, exit_code, summary);
   WriteTerminationLog(options_.termination_log, summary);
   state_.MarkDirty();           // the last commit carries the final counters and completion
   commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start
@@ -371,6 +303,10 @@ void Supervisor::MaybeDone() {
   }
 }
 
+CommitRequest Supervisor::TakeCommit(bool snapshot) {
+  return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
+}
+
 bool Supervisor::CommitIsUrgent() const {
   // Nothing that waits for a commit is delayed by --commit-interval: a SYNC,
   // the end of a run, a stop, a full buffer.
@@ -383,16 +319,14 @@ void Supervisor::Commit() {
   commits_->Start(CommitIsUrgent());
 }
 
-// Backpressure on every input alike: fd 3, the piped stdout/stderr and the
-// progress file stop being read together and start again together.
-void Supervisor::UpdateReading() {
+void Supervisor::OnPendingChanged() {
   intake_->SetPaused(state_.PendingBytes() >= kMaxPendingBytes ||
                      (options_.sync == SyncMode::kAlways && commits_->in_flight()));
 }
 
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   if (snapshot) state_.OnSnapshotDone();
-  UpdateReading();
+  OnPendingChanged();
   if (!status.ok()) {
     state_.MarkDirty();
     if (!commits_->abandoned()) return;  // retried
@@ -401,8 +335,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     exit_code_ = kExitUsage;
     return MaybeDone();
   }
-  events_.Emit("commit",
-               {{"records", std::to_string(records)}, {"snapshot", snapshot ? "true" : "false"}});
+  EmitCommit(&events_, records, snapshot);
   std::vector<std::string> acked = state_.TakeAcknowledged(records);
   acks_.Send(acked);
   // A job that waited for an acknowledgement writes its next record now.
@@ -411,7 +344,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
   if (phase_ == Phase::kFinishing) commits_->RequestSnapshot();
   if (state_.dirty()) {
     Commit();
-    return UpdateReading();
+    return OnPendingChanged();
   }
   if (phase_ == Phase::kDraining) return Decide();
   MaybeDone();

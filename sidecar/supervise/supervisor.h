@@ -10,7 +10,6 @@
 #include <memory>
 #include <string>
 
-#include "cli/options.h"
 #include "intake/record_intake.h"
 #include "store/checkpoint.h"
 #include "store/checkpoint_store.h"
@@ -18,9 +17,11 @@
 #include "supervise/ack_pipe.h"
 #include "supervise/backoff.h"
 #include "supervise/event_log.h"
+#include "supervise/event_loop.h"
 #include "supervise/job_state.h"
 #include "supervise/reaper.h"
 #include "supervise/restart_policy.h"
+#include "supervise/run_options.h"
 #include "supervise/stop_sequence.h"
 
 namespace ckwrap {
@@ -28,7 +29,7 @@ namespace ckwrap {
 class StatusLine;
 struct LaunchedAttempt;
 
-class Supervisor {
+class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
  public:
   // store has been loaded and locked; checkpoint is where the job resumes from.
   Supervisor(const RunOptions& options, CheckpointStore* store, Checkpoint checkpoint);
@@ -47,9 +48,22 @@ class Supervisor {
 
   void Launch();
   void OnLaunched(const LaunchedAttempt& launched);
-  void OnRecord(const Record& record);
-  void OnRecordsRead();
-  void OnProgressFileBatch(const FileCursor& cursor);
+  // RecordIntake::Sink: the records flow in.
+  void OnRecord(const Record& record) override;
+  void OnRecordsRead() override;
+  // Backpressure on every input alike: fd 3, the piped stdout/stderr and the
+  // progress file stop being read together and start again together.
+  void OnPendingChanged() override;
+  void OnProgressFileBatch(const FileCursor& cursor) override;
+  void OnInputEnded() override { MaybeRunOver(); }
+  // CommitWorker::Client: the commits flow out.
+  bool CommitDirty() const override { return state_.dirty(); }
+  CommitRequest TakeCommit(bool snapshot) override;
+  bool CommitsEnding() const override {
+    return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
+  }
+  void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
+
   void StopWatching(int exit_code);
   void OnSignal(int signum);
   void OnStalled();
@@ -63,10 +77,6 @@ class Supervisor {
   void MaybeDone();
   void Commit();
   bool CommitIsUrgent() const;
-  void OnCommitDone(const Status& status, uint64_t records, bool snapshot);
-  void UpdateReading();
-  std::string Where() const;
-  void ReclaimTerminal();
 
   const RunOptions& options_;
   CheckpointStore* store_;
@@ -78,12 +88,9 @@ class Supervisor {
   AckPipe acks_;
   int terminal_fd_ = -1;  // stdin, when ckwrap runs in the foreground of a terminal
 
-  uv_loop_t loop_{};
-  uv_timer_t backoff_timer_{};
-  static constexpr int kSignals[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
-                                     SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-  uv_signal_t signal_handles_[sizeof(kSignals) / sizeof(kSignals[0])]{};
-  // Built on loop_ once it is initialised; handles closed in the destructor.
+  EventLoop loop_;
+  uv_timer_t backoff_timer_{};  // the relaunch delay, or the moment a stop may take to land
+  // Built on loop_; their handles are closed by loop_.Close() in the destructor.
   std::unique_ptr<RecordIntake> intake_;
   std::unique_ptr<CommitWorker> commits_;
   std::unique_ptr<StopSequence> stop_;

@@ -83,9 +83,21 @@ TEST_CASE("A stop request means 75, a terminal SIGINT 130, neither relaunches") 
   Verdict verdict = tracker.OnRunEnded(interrupted);
   CHECK(verdict.kind == Verdict::kStopped);
   CHECK(verdict.exit_code == kExitTerminalInterrupt);
-  RunOutcome succeeded_anyway;
-  succeeded_anyway.stop_requested = true;
-  CHECK(tracker.OnRunEnded(succeeded_anyway).kind == Verdict::kSucceeded);
+}
+
+TEST_CASE("A stop is a stop: exit 0 after a stop keeps the checkpoint, only COMPLETE retires it") {
+  RestartTracker tracker{RestartPolicy{}};
+  RunOutcome saved_and_left;  // a job whose TERM handler saves and exits 0
+  saved_and_left.stop_requested = true;
+  Verdict verdict = tracker.OnRunEnded(saved_and_left);
+  CHECK(verdict.kind == Verdict::kStopped);
+  CHECK(verdict.exit_code == kExitInterrupted);
+  CHECK_FALSE(verdict.retire);
+  RunOutcome completed = saved_and_left;
+  completed.job_complete = true;
+  verdict = tracker.OnRunEnded(completed);
+  CHECK(verdict.kind == Verdict::kSucceeded);
+  CHECK(verdict.retire);
 }
 
 TEST_CASE("Restart modes and do-not-retry codes decide whether a run is relaunched") {
