@@ -122,16 +122,6 @@ void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
   Commit();
 }
 
-void Supervisor::OnRecord(const Record& record) {
-  state_.Apply(record);
-  stop_->OnRecord();
-}
-
-void Supervisor::OnRecordsRead() {
-  Commit();
-  OnPendingChanged();
-}
-
 // The records of a read and the cursor past them go into the same commit, so
 // a relaunch neither re-reads nor skips a line.
 void Supervisor::OnProgressFileBatch(const FileCursor& cursor) {

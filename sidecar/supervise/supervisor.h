@@ -49,8 +49,14 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void Launch();
   void OnLaunched(const LaunchedAttempt& launched);
   // RecordIntake::Sink: the records flow in.
-  void OnRecord(const Record& record) override;
-  void OnRecordsRead() override;
+  void OnRecord(const Record& record) override {
+    state_.Apply(record);
+    stop_->OnRecord();
+  }
+  void OnRecordsRead() override {
+    Commit();
+    OnPendingChanged();
+  }
   // Backpressure on every input alike: fd 3, the piped stdout/stderr and the
   // progress file stop being read together and start again together.
   void OnPendingChanged() override;
