@@ -26,17 +26,20 @@ def on_usr1(*_):
     with open("worker.usr1", "a") as f:
         f.write("usr1\n")
     os.write(3, b"CKPT 9\n")        # what --checkpoint-signal asks for
+# TERM ends the loop rather than exiting inside the handler: a USR1 and a
+# TERM that arrive together (--forward-to group) then both finish their work.
+stopping = []
 def on_term(*_):
-    with open("worker.term", "w") as f:
-        f.write("term\n")
-    sys.exit(0)
+    stopping.append(1)
 signal.signal(signal.SIGUSR1, on_usr1)
 signal.signal(signal.SIGTERM, on_term)
 os.write(3, b"CKPT 1\n")
 with open("worker.pid", "w") as f:
     f.write("%d\n" % os.getpid())
-while True:
+while not stopping:
     time.sleep(0.02)
+with open("worker.term", "w") as f:
+    f.write("term\n")
 PY
   cat > job.sh <<JOB
 #!/bin/bash
