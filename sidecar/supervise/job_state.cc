@@ -67,9 +67,17 @@ void JobState::FlushDoneBatch() {
   ids.reserve(done_batch_.size());
   for (auto [offset, size] : done_batch_)
     ids.push_back(std::string_view(done_batch_bytes_).substr(offset, size));
+  if (snapshot_in_flight_) {
+    // checkpoint_.done is only read while the snapshot is encoded (reading it
+    // here is safe): an id already there is neither new nor progress, and
+    // must not be counted a second time in done_overflow_.
+    size_t fresh = 0;
+    for (std::string_view id : ids) {
+      if (!checkpoint_.done.contains(id)) ids[fresh++] = id;
+    }
+    ids.resize(fresh);
+  }
   std::unique_ptr<bool[]> added(new bool[ids.size()]);
-  // While a snapshot is encoded, an id already in checkpoint_.done may be
-  // journaled again: harmless (a set), and cheaper than a second lookup.
   DoneSet& set = snapshot_in_flight_ ? done_overflow_ : checkpoint_.done;
   set.InsertBatch(ids.data(), ids.size(), added.get());
   // Set semantics: only a new id is journaled, and is progress.

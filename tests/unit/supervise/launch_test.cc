@@ -1,0 +1,198 @@
+// One launch without the child: its argv with the resume position, its
+// environment and resume files, and the pipes it must not leak.
+#include "supervise/launch.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/checkpoint_test_util.h"
+#include "supervise/resume_files.h"
+
+namespace ckwrap {
+namespace {
+
+using testing::ReadFileOrEmpty;
+using testing::TempDir;
+using Argv = std::vector<std::string>;
+
+RunOptions Command(Argv command) {
+  RunOptions options;
+  options.command = std::move(command);
+  return options;
+}
+
+Checkpoint At(const std::string& position) {
+  Checkpoint c;
+  c.has_position = true;
+  c.position = position;
+  return c;
+}
+
+// The value spec sets for name, or "<unset>" if it removes it, or "<absent>".
+std::string EnvOf(const LaunchSpec& spec, const std::string& name) {
+  for (const auto& [key, value] : spec.env) {
+    if (key == name) return value;
+  }
+  if (std::find(spec.unset_env.begin(), spec.unset_env.end(), name) != spec.unset_env.end()) {
+    return "<unset>";
+  }
+  return "<absent>";
+}
+
+bool IsOpen(int fd) { return fd >= 0 && fcntl(fd, F_GETFD) != -1; }
+
+TEST_SUITE_BEGIN("supervise/launch");
+
+TEST_CASE("Without a position the job runs as its command") {
+  CHECK(ChildArgv(Command({"job", "--x", "in.csv"}), Checkpoint{}) == Argv{"job", "--x", "in.csv"});
+}
+
+TEST_CASE("With a position the resume flag and the position are appended") {
+  CHECK(ChildArgv(Command({"job", "in.csv"}), At("row 7")) ==
+        Argv{"job", "in.csv", "--resume-from", "row 7"});
+}
+
+TEST_CASE("A custom --resume-flag is the word placed before the position") {
+  RunOptions options = Command({"job"});
+  options.resume_flag = "--skip";
+  CHECK(ChildArgv(options, At("7")) == Argv{"job", "--skip", "7"});
+}
+
+TEST_CASE("An argument with {} gets the position in place and nothing is appended") {
+  RunOptions options = Command({"job", "--skip={}", "in.csv", "{}-{}"});
+  CHECK(ChildArgv(options, At("7")) == Argv{"job", "--skip=7", "in.csv", "7-{}"});
+}
+
+TEST_CASE("A fresh start leaves out the arguments with {}") {
+  RunOptions options = Command({"job", "--skip={}", "in.csv"});
+  CHECK(ChildArgv(options, Checkpoint{}) == Argv{"job", "in.csv"});
+}
+
+TEST_CASE("The command itself is never templated") {
+  RunOptions options = Command({"./{}job", "in"});
+  CHECK(ChildArgv(options, At("7")) == Argv{"./{}job", "in", "--resume-from", "7"});
+  CHECK(ChildArgv(options, Checkpoint{}) == Argv{"./{}job", "in"});
+}
+
+TEST_CASE("--resume-env-only appends nothing, but {} still gets the position") {
+  RunOptions options = Command({"job", "in"});
+  options.resume_env_only = true;
+  CHECK(ChildArgv(options, At("7")) == Argv{"job", "in"});
+  options.command = {"job", "--skip={}"};
+  CHECK(ChildArgv(options, At("7")) == Argv{"job", "--skip=7"});
+}
+
+TEST_CASE("A fresh launch gets the protocol variables and no resume variables or files") {
+  TempDir dir;
+  Checkpoint fresh;
+  fresh.attempts = 1;
+  LaunchSpec spec;
+  Status status = PrepareJobEnvironment(Command({"job"}), fresh, dir.path(), &spec);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(EnvOf(spec, "CKWRAP_FD") == "3");
+  CHECK(EnvOf(spec, "CKWRAP_ACK_FD") == "4");
+  CHECK(EnvOf(spec, "CKWRAP_STATE_DIR") == dir.path());
+  CHECK(EnvOf(spec, "CKWRAP_ATTEMPT") == "1");
+  CHECK(EnvOf(spec, "CKWRAP_RESUME_FROM") == "<unset>");
+  CHECK(EnvOf(spec, "CKWRAP_RESUME_FLAG") == "<unset>");
+  CHECK(EnvOf(spec, "CKWRAP_DONE_FILE") == "<unset>");
+  CHECK(EnvOf(spec, "CKWRAP_STATE_FILE") == "<unset>");
+  CHECK(testing::ListNames(dir.path()).empty());
+}
+
+TEST_CASE("A resumed launch gets the position, the flag and the resume files") {
+  TempDir dir;
+  Checkpoint resumed = At("row 7");
+  resumed.attempts = 2;
+  resumed.done = {"a", "b"};
+  resumed.state["cursor"] = "42";
+  RunOptions options = Command({"job"});
+  options.resume_flag = "--skip";
+  LaunchSpec spec;
+  Status status = PrepareJobEnvironment(options, resumed, dir.path(), &spec);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(EnvOf(spec, "CKWRAP_ATTEMPT") == "2");
+  CHECK(EnvOf(spec, "CKWRAP_RESUME_FROM") == "row 7");
+  CHECK(EnvOf(spec, "CKWRAP_RESUME_FLAG") == "--skip");
+  CHECK(EnvOf(spec, "CKWRAP_DONE_FILE") == dir / kDoneFileName);
+  CHECK(EnvOf(spec, "CKWRAP_STATE_FILE") == dir / kStateFileName);
+  CHECK(ReadFileOrEmpty(dir / kDoneFileName) == DoneFileBytes(resumed));
+  CHECK(ReadFileOrEmpty(dir / kStateFileName) == "{\"cursor\":\"42\"}\n");
+  CHECK(spec.unset_env.empty());
+}
+
+TEST_CASE("DONE ids alone resume: the files are written but there is no position to pass") {
+  TempDir dir;
+  Checkpoint resumed;
+  resumed.done = {"a"};
+  LaunchSpec spec;
+  Status status = PrepareJobEnvironment(Command({"job"}), resumed, dir.path(), &spec);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(EnvOf(spec, "CKWRAP_RESUME_FROM") == "<unset>");
+  CHECK(EnvOf(spec, "CKWRAP_RESUME_FLAG") == "<unset>");
+  CHECK(EnvOf(spec, "CKWRAP_DONE_FILE") == dir / kDoneFileName);
+  CHECK(ReadFileOrEmpty(dir / kDoneFileName) == "a\n");
+}
+
+TEST_CASE("Resume files that cannot be written fail the launch and name the file") {
+  TempDir dir;
+  LaunchSpec spec;
+  Status status = PrepareJobEnvironment(Command({"job"}), At("7"), dir / "missing/dir", &spec);
+  CHECK_FALSE(status.ok());
+  CHECK(status.message().find("missing/dir") != std::string::npos);
+}
+
+TEST_CASE("The launch pipes close every fd they still hold when destroyed") {
+  std::vector<int> fds;
+  {
+    LaunchPipes pipes;
+    Status status = pipes.Open();
+    REQUIRE_MESSAGE(status.ok(), status.message());
+    int out[2];
+    int err[2];
+    REQUIRE(pipe(out) == 0);
+    REQUIRE(pipe(err) == 0);
+    close(out[0]);
+    close(err[0]);
+    pipes.stdout_write = out[1];
+    pipes.stderr_write = err[1];
+    fds = {pipes.protocol_read, pipes.protocol_write, pipes.ack_read,
+           pipes.ack_write,     pipes.stdout_write,   pipes.stderr_write};
+    for (int fd : fds) CHECK(IsOpen(fd));
+    CHECK((fcntl(pipes.protocol_read, F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK((fcntl(pipes.ack_write, F_GETFL) & O_NONBLOCK) != 0);
+  }
+  for (int fd : fds) CHECK_FALSE(IsOpen(fd));
+}
+
+TEST_CASE("The child's ends close at once and a taken fd is left to its new owner") {
+  int protocol_read = -1;
+  int ack_write = -1;
+  std::vector<int> child_ends;
+  {
+    LaunchPipes pipes;
+    REQUIRE(pipes.Open().ok());
+    child_ends = {pipes.protocol_write, pipes.ack_read};
+    pipes.CloseChildEnds();
+    for (int fd : child_ends) CHECK_FALSE(IsOpen(fd));
+    CHECK(pipes.protocol_write == -1);
+    CHECK(pipes.ack_read == -1);
+    protocol_read = LaunchPipes::Take(&pipes.protocol_read);
+    CHECK(pipes.protocol_read == -1);
+    ack_write = pipes.ack_write;  // not taken: closed with the pipes
+  }
+  CHECK(IsOpen(protocol_read));
+  CHECK_FALSE(IsOpen(ack_write));
+  close(protocol_read);
+}
+
+TEST_SUITE_END();
+
+}  // namespace
+}  // namespace ckwrap
