@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "intake/line_matcher.h"
+#include "intake/protocol.h"
 #include "supervise/reaper.h"
 #include "supervise/restart_policy.h"
 
@@ -29,8 +30,8 @@ struct RunOptions {
   ForwardMode forward_to = ForwardMode::kHandlers;  // who gets a forwarded signal
   std::string resume_flag = "--resume-from";
   bool resume_env_only = false;
-  uint64_t max_line_bytes = 64 * 1024;
-  int checkpoint_signal = 0;  // asked of the job before stopping it (0: none)
+  uint64_t max_line_bytes = kDefaultMaxLineBytes;  // 64 KiB, man/ckwrap-protocol.7
+  int checkpoint_signal = 0;                       // asked of the job before stopping it (0: none)
   uint64_t checkpoint_wait_ms = 30000;
   uint64_t stall_timeout_ms = 0;  // 0: never
   std::string termination_log;
