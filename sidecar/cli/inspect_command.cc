@@ -149,8 +149,10 @@ int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
     return kExitUsage;
   }
   StateLock lock;
-  Status status = lock.Acquire(dir);
-  if (status.ok()) status = CheckpointStore(dir).Reset();
+  Directory opened;
+  Status status = OpenStateDir(dir, &opened);
+  if (status.ok()) status = lock.Acquire(opened);
+  if (status.ok()) status = CheckpointStore(std::move(opened)).Reset();
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;
