@@ -1,6 +1,7 @@
 #include "base/log.h"
 
 #include "base/clock.h"
+#include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/terminal.h"
 
@@ -13,7 +14,9 @@ bool json_mode = false;
 
 void WriteLine(const char* level, const std::string& message, const std::string& json_fields = "") {
   if (!json_mode) {
-    WriteMessageLine("ckwrap: " + message + "\n");
+    // Messages quote positions, ids and paths from the job: never raw control
+    // bytes on the operator's terminal. Line feeds are the message's own.
+    WriteMessageLine("ckwrap: " + PrintableLines(message) + "\n");
     return;
   }
   JsonWriter json;

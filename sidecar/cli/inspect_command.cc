@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "cli/commands.h"
@@ -59,18 +60,22 @@ Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::st
   return Status::Ok();
 }
 
+// Every string from the job or the filesystem goes through Printable: the
+// text is for a terminal (--json and --field are for programs, unescaped).
 void PrintText(const Checkpoint& c, const std::string& path, const std::string& journal) {
-  std::cout << "file: " << path << " (verified)\n";
-  if (!journal.empty()) std::cout << "journal: " << journal << " (verified)\n";
-  std::cout << "position: " << (c.has_position ? c.position : "(none)") << "\n"
+  std::cout << "file: " << Printable(path) << " (verified)\n";
+  if (!journal.empty()) std::cout << "journal: " << Printable(journal) << " (verified)\n";
+  std::cout << "position: " << (c.has_position ? Printable(c.position) : "(none)") << "\n"
             << "done: " << c.done.size() << "\n"
             << "failed: " << c.failures.size() << "\n";
   for (const auto& failure : c.failures) {
-    std::cout << "  " << failure.id << (failure.reason.empty() ? "" : ": ") << failure.reason
-              << "\n";
+    std::cout << "  " << Printable(failure.id) << (failure.reason.empty() ? "" : ": ")
+              << Printable(failure.reason) << "\n";
   }
   std::cout << "state: " << c.state.size() << " keys\n";
-  for (const auto& [key, value] : c.state) std::cout << "  " << key << " = " << value << "\n";
+  for (const auto& [key, value] : c.state) {
+    std::cout << "  " << Printable(key) << " = " << Printable(value) << "\n";
+  }
   std::cout << "progress: " << c.progress_done;
   if (c.progress_total) std::cout << "/" << c.progress_total;
   std::cout << "\nrecords: " << c.records << "\nattempts: " << c.attempts
@@ -81,8 +86,12 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
     std::cout << "progress_file: device " << c.progress_file.dev << " inode " << c.progress_file.ino
               << " offset " << c.progress_file.offset << "\n";
   }
-  for (const auto& f : c.outputs) std::cout << "output: " << f.path << " " << f.size << " bytes\n";
-  for (const auto& f : c.inputs) std::cout << "input: " << f.path << " " << f.size << " bytes\n";
+  for (const auto& f : c.outputs) {
+    std::cout << "output: " << Printable(f.path) << " " << f.size << " bytes\n";
+  }
+  for (const auto& f : c.inputs) {
+    std::cout << "input: " << Printable(f.path) << " " << f.size << " bytes\n";
+  }
   if (c.keep_done) std::cout << "incremental: yes\n";
 }
 
@@ -149,8 +158,10 @@ int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
     return kExitUsage;
   }
   StateLock lock;
-  Status status = lock.Acquire(dir);
-  if (status.ok()) status = CheckpointStore(dir).Reset();
+  Directory opened;
+  Status status = OpenStateDir(dir, &opened);
+  if (status.ok()) status = lock.Acquire(opened);
+  if (status.ok()) status = CheckpointStore(std::move(opened)).Reset();
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;

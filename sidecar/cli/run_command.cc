@@ -101,9 +101,11 @@ int RunWithOptions(const RunOptions& options) {
   SetLogJson(options.log_json);
   const std::string dir = ResolveStateDir(options);
   StateLock lock;
+  Directory opened;
   Status status = MakeDirectories(dir);
-  if (status.ok()) status = lock.Acquire(dir);
-  CheckpointStore store(dir);
+  if (status.ok()) status = OpenStateDir(dir, &opened);
+  if (status.ok()) status = lock.Acquire(opened);
+  CheckpointStore store(std::move(opened));
   LoadedCheckpoint loaded;
   if (status.ok()) status = store.Load(&loaded);
   if (status.ok()) store.RemoveTempFiles();

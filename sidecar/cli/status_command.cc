@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/clock.h"
+#include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "cli/commands.h"
@@ -112,9 +113,9 @@ std::string ToJson(const JobStatus& s) {
 
 void PrintText(const JobStatus& s) {
   const Checkpoint& c = s.checkpoint;
-  std::cout << "dir: " << s.dir << "\nstate: " << s.State();
+  std::cout << "dir: " << Printable(s.dir) << "\nstate: " << s.State();
   if (s.supervisor_pid != 0) std::cout << " (supervisor pid " << s.supervisor_pid << ")";
-  std::cout << "\nposition: " << (s.found && c.has_position ? c.position : "(none)")
+  std::cout << "\nposition: " << (s.found && c.has_position ? Printable(c.position) : "(none)")
             << "\ndone: " << c.done.size() << "\nfailed: " << c.failures.size();
   if (c.progress_total || c.progress_done) {
     std::cout << "\nprogress: " << c.progress_done;
@@ -188,8 +189,8 @@ int ListJobs(bool json) {
       std::cout << (first ? "" : ",") << ToJson(s);
     } else {
       const Checkpoint& c = s.checkpoint;
-      std::cout << name << "\t" << s.State()
-                << "\tposition=" << (s.found && c.has_position ? c.position : "-")
+      std::cout << Printable(name) << "\t" << s.State()
+                << "\tposition=" << (s.found && c.has_position ? Printable(c.position) : "-")
                 << "\tdone=" << c.done.size() << "\tfailed=" << c.failures.size()
                 << "\trestarts=" << c.restarts << "\tlast_commit=" << HumanAge(s.AgeMs())
                 << (s.supervisor_pid ? "\tpid=" + std::to_string(s.supervisor_pid) : "") << "\n";

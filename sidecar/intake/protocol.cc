@@ -114,6 +114,25 @@ bool ParseSync(std::string_view args, bool, Record* out, std::string* error) {
   return true;
 }
 
+// What each verb's arg is, for messages.
+const char* ArgName(Verb verb) {
+  switch (verb) {
+    case Verb::kCkpt:
+      return "position";
+    case Verb::kDone:
+    case Verb::kFail:
+      return "id";
+    case Verb::kState:
+      return "key";
+    case Verb::kOutput:
+      return "path";
+    case Verb::kSync:
+      return "token";
+    default:
+      return "argument";
+  }
+}
+
 struct VerbEntry {
   std::string_view name;
   Verb verb;
@@ -146,6 +165,11 @@ bool ParseRecord(std::string_view line, Record* out, std::string* error) {
     Record record;
     record.verb = entry.verb;
     if (!entry.parse(args, has_args, &record, error)) return false;
+    // A NUL would be cut short by every C string the value meets later (the
+    // resumed job's argv and environment): refused here, not truncated there.
+    if (record.arg.find('\0') != std::string_view::npos) {
+      return Fail(error, std::string(name) + " " + ArgName(entry.verb) + " contains a NUL byte");
+    }
     *out = record;
     return true;
   }

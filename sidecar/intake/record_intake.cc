@@ -71,7 +71,7 @@ void RecordIntake::ReportProblem(const char* source, uint64_t line_number,
 
 void RecordIntake::ReportOverlong(const char* source, uint64_t line_number) {
   ReportProblem(source, line_number,
-                "line longer than " + std::to_string(options_.max_line_bytes) + " bytes skipped");
+                "line longer than " + std::to_string(options_.max_line_bytes) + " bytes");
 }
 
 std::unique_ptr<OutputChannel> RecordIntake::MakeChannel(const char* name, int target_fd,

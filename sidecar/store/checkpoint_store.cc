@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,11 +32,16 @@ struct DirListing {
   }
 };
 
-// A missing directory lists as empty: nothing was ever committed there.
-Status ListDir(const std::string& dir, DirListing* listing) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr && errno == ENOENT) return Status::Ok();
-  if (d == nullptr) return Status::FromErrno("open directory", dir, errno);
+// Lists dir through a descriptor of its own (readdir moves the offset of
+// the descriptor it reads; the directory's stays put for openat).
+Status ListDir(const Directory& dir, DirListing* listing) {
+  int fd = ::openat(dir.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
+  if (d == nullptr) {
+    Status status = Status::FromErrno("open directory", dir.path(), errno);
+    if (fd >= 0) ::close(fd);
+    return status;
+  }
   errno = 0;
   while (const dirent* entry = ::readdir(d)) {
     FileType type;
@@ -55,7 +61,7 @@ Status ListDir(const std::string& dir, DirListing* listing) {
   }
   int err = errno;  // readdir returns nullptr both at the end and on error
   ::closedir(d);
-  if (err != 0) return Status::FromErrno("read directory", dir, err);
+  if (err != 0) return Status::FromErrno("read directory", dir.path(), err);
   std::sort(listing->generations.begin(), listing->generations.end(), std::greater<>());
   return Status::Ok();
 }
@@ -64,19 +70,19 @@ Status ListDir(const std::string& dir, DirListing* listing) {
 // that fail to verify; NotFound if the file is gone; any other error means it
 // could not be read at all (EIO, EMFILE, too large...), which says nothing
 // about its content.
-Status LoadFile(const std::string& path, Checkpoint* out, uint64_t* size) {
+Status LoadFile(const Directory& dir, const std::string& name, Checkpoint* out, uint64_t* size) {
   std::string bytes;
-  Status status = ReadWholeFile(path, checkpoint_format::kMaxFileBytes, &bytes);
+  Status status = ReadWholeFileAt(dir, name, checkpoint_format::kMaxFileBytes, &bytes);
   if (!status.ok()) return status;
   *size = bytes.size();
   return DecodeCheckpoint(bytes, out);
 }
 
 // Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.
-Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint* out) {
-  std::string path = dir + "/" + JournalFileName(generation);
+Status LoadJournal(const Directory& dir, uint64_t generation, LoadedCheckpoint* out) {
+  const std::string path = dir.PathOf(JournalFileName(generation));
   std::string bytes;
-  Status status = ReadWholeFile(path, kMaxJournalBytes, &bytes);
+  Status status = ReadWholeFileAt(dir, JournalFileName(generation), kMaxJournalBytes, &bytes);
   if (status.IsNotFound()) return Status::Ok();  // none yet
   if (!status.ok()) return status;
   JournalReplay replay;
@@ -95,25 +101,25 @@ Status LoadJournal(const std::string& dir, uint64_t generation, LoadedCheckpoint
 }
 
 // dir/name -> dir/name.rejected: no longer a generation Load would consider.
-Status RenameAside(const std::string& dir, const std::string& name) {
-  const std::string from = dir + "/" + name;
-  const std::string to = dir + "/" + RejectedFileName(name);
-  if (file_ops().Rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) {
-    return Status::FromErrno("rename", from, errno);
+Status RenameAside(const Directory& dir, const std::string& name) {
+  const std::string to = RejectedFileName(name);
+  if (file_ops().Rename(dir.fd(), name.c_str(), to.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno("rename", dir.PathOf(name), errno);
   }
   return Status::Ok();
 }
 
-// Whether path no longer exists. Not how Load learns why a read failed (the
+// Whether dir/name no longer exists. Not how Load learns why a read failed (the
 // Status code says that): a missing journal is no failure, and only this tells
 // one not yet created from one a commit pruned after our listing.
-bool Vanished(const std::string& path) {
-  return ::access(path.c_str(), F_OK) != 0 && errno == ENOENT;
+bool Vanished(const Directory& dir, const std::string& name) {
+  return ::faccessat(dir.fd(), name.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
 }
 
-Status UnlinkIfPresent(const std::string& path) {
-  if (file_ops().Unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status::FromErrno("unlink", path, errno);
+// unlinkat removes a symlink itself, never its target.
+Status UnlinkIfPresent(const Directory& dir, const std::string& name) {
+  if (file_ops().Unlink(dir.fd(), name.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno("unlink", dir.PathOf(name), errno);
   }
   return Status::Ok();
 }
@@ -121,15 +127,14 @@ Status UnlinkIfPresent(const std::string& path) {
 // Removes each generation's file (name_of names it) older than fallback. A
 // generation newer than the fallback is one that Load rejected: keep it,
 // renamed out of the way, for a human to examine; never delete evidence.
-void PruneExcept(const std::string& dir, uint64_t fallback,
-                 const std::vector<uint64_t>& generations,
+void PruneExcept(const Directory& dir, uint64_t fallback, const std::vector<uint64_t>& generations,
                  std::string (*name_of)(uint64_t generation)) {
   for (uint64_t generation : generations) {
     if (generation == fallback) continue;
     if (generation > fallback) {
       (void)RenameAside(dir, name_of(generation));
     } else {
-      (void)UnlinkIfPresent(dir + "/" + name_of(generation));
+      (void)UnlinkIfPresent(dir, name_of(generation));
     }
   }
 }
@@ -142,7 +147,14 @@ std::string Join(const std::vector<std::string>& parts, const char* separator) {
 
 }  // namespace
 
-CheckpointStore::CheckpointStore(std::string dir) : dir_(std::move(dir)) {}
+CheckpointStore::CheckpointStore(std::string dir) : path_(std::move(dir)) {}
+
+CheckpointStore::CheckpointStore(Directory dir) : path_(dir.path()), dir_(std::move(dir)) {}
+
+Status CheckpointStore::OpenDir() {
+  if (dir_.is_open()) return Status::Ok();
+  return Directory::Open(path_, &dir_, /*follow_link=*/true);
+}
 
 Status CheckpointStore::Load(LoadedCheckpoint* out) {
   // A reader beside a running supervisor (inspect) can list a generation that
@@ -160,15 +172,19 @@ Status CheckpointStore::Load(LoadedCheckpoint* out) {
 
 Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   *out = LoadedCheckpoint();
+  Status status = OpenDir();
+  if (status.IsNotFound()) return Status::Ok();  // nothing was ever committed there
+  if (!status.ok()) return status;
   DirListing listing;
-  Status status = ListDir(dir_, &listing);
+  status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
   // Continue after the newest file even if it is corrupt, so it is never overwritten.
   generation_ = listing.newest();
   std::vector<std::string> failures;
   for (uint64_t generation : listing.generations) {
-    std::string path = dir_ + "/" + SnapshotFileName(generation);
-    status = LoadFile(path, &out->checkpoint, &out->snapshot_bytes);
+    const std::string name = SnapshotFileName(generation);
+    const std::string path = dir_.PathOf(name);
+    status = LoadFile(dir_, name, &out->checkpoint, &out->snapshot_bytes);
     if (status.IsNotFound()) {
       *pruned = true;  // removed since the listing: not corrupt
       return status;
@@ -185,7 +201,7 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     if (!status.ok()) return status;
     // A commit prunes a snapshot before its journal: a snapshot gone now means
     // its journal may have gone before we read it (LoadJournal found none). List again.
-    if (Vanished(path)) {
+    if (Vanished(dir_, name)) {
       *pruned = true;
       return status;
     }
@@ -197,19 +213,20 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     return Status::Ok();
   }
   if (failures.empty()) return Status::Ok();  // a fresh start
-  return Status::Corruption("no checkpoint in " + dir_ + " verifies: " + Join(failures, "; "));
+  return Status::Corruption("no checkpoint in " + path_ + " verifies: " + Join(failures, "; "));
 }
 
 void CheckpointStore::RemoveTempFiles() {
   DirListing listing;
-  if (!ListDir(dir_, &listing).ok()) return;
+  if (!OpenDir().ok() || !ListDir(dir_, &listing).ok()) return;
   // Leftovers of a commit that crashed; never the newest state. Harmless if one stays.
-  for (const std::string& temp : listing.temp_files) (void)UnlinkIfPresent(dir_ + "/" + temp);
+  for (const std::string& temp : listing.temp_files) (void)UnlinkIfPresent(dir_, temp);
 }
 
 Status CheckpointStore::RepairTornTail(const LoadedCheckpoint& loaded) {
   if (loaded.journal_torn_bytes == 0) return Status::Ok();
-  return TruncateJournal(loaded.journal_path, loaded.journal_bytes);
+  // The journal Load replayed is the loaded generation's, last_good_.
+  return TruncateJournal(dir_, JournalFileName(last_good_), loaded.journal_bytes);
 }
 
 Status CheckpointStore::Commit(const Checkpoint& checkpoint) {
@@ -224,7 +241,8 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   if (!status.ok()) return status;
   // Listed again so a file we did not load (or a failed commit left) is never overwritten.
   DirListing listing;
-  status = ListDir(dir_, &listing);
+  status = OpenDir();
+  if (status.ok()) status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
   uint64_t newest_on_disk = listing.newest();
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
@@ -251,7 +269,7 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
 
 Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
   if (!journal_writable_) {
-    return Status::Error("no snapshot to journal against in " + dir_);
+    return Status::Error("no snapshot to journal against in " + path_);
   }
   Status status;
   if (!journal_.is_open()) status = journal_.Create(dir_, last_good_);
@@ -266,7 +284,8 @@ Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
 
 Status CheckpointStore::Reset() {
   DirListing listing;
-  Status status = ListDir(dir_, &listing);
+  Status status = OpenDir();
+  if (status.ok()) status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
   (void)journal_.Close();
   journal_writable_ = false;
@@ -274,7 +293,7 @@ Status CheckpointStore::Reset() {
   for (uint64_t generation : listing.generations) names.push_back(SnapshotFileName(generation));
   for (uint64_t generation : listing.journals) names.push_back(JournalFileName(generation));
   for (const std::string& name : names) {
-    status = UnlinkIfPresent(dir_ + "/" + name);
+    status = UnlinkIfPresent(dir_, name);
     if (!status.ok()) return status;
   }
   // The unlinks must persist: a resurrected checkpoint would resume a reset job.

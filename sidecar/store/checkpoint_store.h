@@ -18,6 +18,7 @@
 
 #include "base/status.h"
 #include "store/checkpoint.h"
+#include "store/directory.h"
 #include "store/journal_writer.h"
 
 namespace ckwrap {
@@ -37,9 +38,17 @@ struct LoadedCheckpoint {
   uint64_t journal_commits = 0;
 };
 
+// Every file is opened, renamed and removed relative to one descriptor of the
+// directory (store/directory.h), never through a symlink.
 class CheckpointStore {
  public:
+  // For readers (inspect, status) and tests: the directory is opened on first
+  // use, through a symlink too (reading through one harms nothing); a missing
+  // one loads as "no checkpoint".
   explicit CheckpointStore(std::string dir);
+  // For the run and reset, with a directory already opened and checked
+  // (OpenStateDir in store/state_lock.h).
+  explicit CheckpointStore(Directory dir);
 
   // Loads the newest generation that verifies. Read-only: safe beside a
   // running supervisor (inspect, status).
@@ -76,14 +85,19 @@ class CheckpointStore {
   // Removes every checkpoint file (ckwrap reset).
   Status Reset();
 
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return path_; }
+  // The open directory (for the resume files written beside the checkpoint).
+  const Directory& directory() const { return dir_; }
   uint64_t generation() const { return generation_; }
 
  private:
   // One pass over a listing; *pruned when a listed file vanished meanwhile.
   Status LoadListing(LoadedCheckpoint* out, bool* pruned);
+  // Opens path_ if the directory is not open yet.
+  Status OpenDir();
 
-  std::string dir_;
+  std::string path_;
+  Directory dir_;
   uint64_t generation_ = 0;  // newest generation on disk
   // Newest generation known to verify (loaded or committed by us); 0 if none.
   uint64_t last_good_ = 0;

@@ -95,7 +95,7 @@ void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot)
 // after a pause. Once the run is ending, a few tries, then ckwrap gives up
 // (125) rather than retry forever deaf to signals.
 void CommitWorker::OnFailed(const Status& status) {
-  LogError("checkpoint not saved: " + status.message());
+  failures_.Error("checkpoint not saved: " + status.message());
   snapshot_next_ = true;
   if (client_->CommitsEnding() && ++ending_failures_ >= kEndingAttempts) {
     LogError("giving up on saving the last checkpoint after " + std::to_string(kEndingAttempts) +

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "base/rate_limited_log.h"
 #include "base/status.h"
 #include "store/checkpoint.h"
 #include "store/checkpoint_store.h"
@@ -85,6 +86,8 @@ class CommitWorker {
   bool abandoned_ = false;
   int ending_failures_ = 0;
   uint64_t last_start_ms_ = 0;  // uv_now() when the last commit started
+  // A full disk fails a commit every kRetryMs for as long as it stays full.
+  RateLimitedLog failures_{"checkpoint not saved"};
 };
 
 }  // namespace ckwrap

@@ -27,9 +27,9 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
 namespace {
 
 // Unique per process and call, so concurrent replaces never share a temp file.
-std::string TempPath(const std::string& dir, const std::string& name) {
+std::string TempName(const std::string& name) {
   static std::atomic<uint64_t> counter{0};
-  return dir + "/" + TempFileName(name, getpid(), counter.fetch_add(1) + 1);
+  return TempFileName(name, getpid(), counter.fetch_add(1) + 1);
 }
 
 int FsyncRetryingEintr(int fd) {
@@ -84,34 +84,35 @@ Status ReadAll(int fd, const std::string& path, size_t max_bytes, std::string* o
 
 }  // namespace
 
-Status FsyncDir(const std::string& dir) {
-  int fd = file_ops().Open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0) return Status::FromErrno("open directory", dir, errno);
+Status FsyncDir(const Directory& dir) {
+  int fd = file_ops().Open(dir.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) return Status::FromErrno("open directory", dir.path(), errno);
   if (FsyncRetryingEintr(fd) != 0) {
-    Status status = Status::FromErrno("fsync directory", dir, errno);
+    Status status = Status::FromErrno("fsync directory", dir.path(), errno);
     file_ops().Close(fd);
     return status;
   }
-  if (file_ops().Close(fd) != 0) return Status::FromErrno("close directory", dir, errno);
+  if (file_ops().Close(fd) != 0) return Status::FromErrno("close directory", dir.path(), errno);
   return Status::Ok();
 }
 
 namespace {
 
-Status Replace(const std::string& dir, const std::string& name, const ProducePieces& produce,
+Status Replace(const Directory& dir, const std::string& name, const ProducePieces& produce,
                mode_t mode, bool durable) {
-  const std::string final_path = dir + "/" + name;
-  const std::string temp_path = TempPath(dir, name);
-  int fd = file_ops().Open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                           mode);
+  const std::string final_path = dir.PathOf(name);
+  const std::string temp_name = TempName(name);
+  const std::string temp_path = dir.PathOf(temp_name);
+  int fd = file_ops().Open(dir.fd(), temp_name.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   // Not created by us (O_EXCL): nothing of ours to remove.
   if (fd < 0) return WithContext(final_path, Status::FromErrno("open", temp_path, errno));
   Status status = FillTempFile(fd, produce, temp_path, durable);
-  if (status.ok() && file_ops().Rename(temp_path.c_str(), final_path.c_str()) != 0) {
+  if (status.ok() && file_ops().Rename(dir.fd(), temp_name.c_str(), name.c_str()) != 0) {
     status = Status::FromErrno("rename to " + final_path + " from", temp_path, errno);
   }
   if (!status.ok()) {
-    file_ops().Unlink(temp_path.c_str());
+    file_ops().Unlink(dir.fd(), temp_name.c_str());
     return WithContext(final_path, status);
   }
   if (!durable) return Status::Ok();
@@ -129,32 +130,53 @@ ProducePieces Whole(std::string_view bytes) {
 
 }  // namespace
 
-Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+Status DurableReplace(const Directory& dir, const std::string& name, std::string_view bytes,
                       mode_t mode) {
   return Replace(dir, name, Whole(bytes), mode, true);
 }
 
-Status DurableReplacePieces(const std::string& dir, const std::string& name,
+Status DurableReplacePieces(const Directory& dir, const std::string& name,
                             const ProducePieces& produce, mode_t mode) {
   return Replace(dir, name, produce, mode, true);
 }
 
-Status AtomicReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+Status AtomicReplace(const Directory& dir, const std::string& name, std::string_view bytes,
                      mode_t mode) {
   return Replace(dir, name, Whole(bytes), mode, false);
 }
 
-Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out) {
+namespace {
+
+// With flags O_NOFOLLOW|O_NONBLOCK (a state directory's file): a FIFO planted
+// at the name must not block the open, and anything but a regular file is
+// refused. A regular file ignores O_NONBLOCK.
+Status ReadOpened(int dir_fd, const char* name, const std::string& path, int flags,
+                  size_t max_bytes, std::string* out) {
   out->clear();
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | flags);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return Status::FromErrno("open", path, errno);
-  Status status = ReadAll(fd, path, max_bytes, out);
+  struct stat st;
+  Status status = (flags & O_NOFOLLOW) != 0 && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+                      ? Status::IoError("read " + path + ": not a regular file")
+                      : ReadAll(fd, path, max_bytes, out);
   ::close(fd);  // read-only: close() has nothing to report
   if (!status.ok()) out->clear();
   return status;
+}
+
+}  // namespace
+
+Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out) {
+  return ReadOpened(AT_FDCWD, path.c_str(), path, 0, max_bytes, out);
+}
+
+Status ReadWholeFileAt(const Directory& dir, const std::string& name, size_t max_bytes,
+                       std::string* out) {
+  return ReadOpened(dir.fd(), name.c_str(), dir.PathOf(name), O_NOFOLLOW | O_NONBLOCK, max_bytes,
+                    out);
 }
 
 }  // namespace ckwrap

@@ -8,14 +8,17 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "store/directory.h"
 
 namespace ckwrap {
 
 // Replaces dir/name with bytes so that a crash at any moment leaves either the
-// old file or the new one: temp file in dir (O_CREAT|O_EXCL|O_CLOEXEC), write
+// old file or the new one: temp file in dir (O_CREAT|O_EXCL|O_NOFOLLOW), write
 // all (short writes, EINTR), fsync, checked close, rename, fsync of dir. The
-// temp file is removed on any failure. All syscalls go through file_ops().
-Status DurableReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+// temp file is removed on any failure. All syscalls go through file_ops(),
+// relative to dir's descriptor; the rename replaces a planted symlink at name
+// rather than following it.
+Status DurableReplace(const Directory& dir, const std::string& name, std::string_view bytes,
                       mode_t mode = 0600);
 
 // The same with the content produced in pieces: produce calls its argument
@@ -23,18 +26,19 @@ Status DurableReplace(const std::string& dir, const std::string& name, std::stri
 // returns the first error of a write, or its own.
 using PieceWriter = std::function<Status(std::string_view piece)>;
 using ProducePieces = std::function<Status(const PieceWriter& write)>;
-Status DurableReplacePieces(const std::string& dir, const std::string& name,
+Status DurableReplacePieces(const Directory& dir, const std::string& name,
                             const ProducePieces& produce, mode_t mode = 0600);
 
 // The same without the fsyncs: readers see the old file or the new one, but a
 // machine crash may lose the replacement. For files derived from the
 // checkpoint and rewritten before every use (the resume files).
-Status AtomicReplace(const std::string& dir, const std::string& name, std::string_view bytes,
+Status AtomicReplace(const Directory& dir, const std::string& name, std::string_view bytes,
                      mode_t mode = 0600);
 
 // Makes the directory's entries (creates, renames, unlinks) durable: open the
-// directory, fsync it, checked close; all through file_ops().
-Status FsyncDir(const std::string& dir);
+// directory (openat ".", so a fault can be injected there), fsync it, checked
+// close; all through file_ops().
+Status FsyncDir(const Directory& dir);
 
 // Writes all of bytes to fd through file_ops(), retrying short writes and
 // EINTR; the error names path.
@@ -42,5 +46,9 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path);
 
 // Reads a whole file, refusing files larger than max_bytes.
 Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out);
+// The same for dir/name, never through a symlink (ELOOP) and only a regular
+// file: a FIFO planted there would block the read forever.
+Status ReadWholeFileAt(const Directory& dir, const std::string& name, size_t max_bytes,
+                       std::string* out);
 
 }  // namespace ckwrap

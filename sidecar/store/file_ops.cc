@@ -8,7 +8,9 @@
 
 namespace ckwrap {
 
-int FileOps::Open(const char* path, int flags, mode_t mode) { return ::open(path, flags, mode); }
+int FileOps::Open(int dir_fd, const char* name, int flags, mode_t mode) {
+  return ::openat(dir_fd, name, flags, mode);
+}
 
 ssize_t FileOps::Write(int fd, const void* buf, size_t count) { return ::write(fd, buf, count); }
 
@@ -20,9 +22,11 @@ int FileOps::Ftruncate(int fd, off_t length) { return ::ftruncate(fd, length); }
 
 int FileOps::Close(int fd) { return ::close(fd); }
 
-int FileOps::Rename(const char* from, const char* to) { return ::rename(from, to); }
+int FileOps::Rename(int dir_fd, const char* from, const char* to) {
+  return ::renameat(dir_fd, from, dir_fd, to);
+}
 
-int FileOps::Unlink(const char* path) { return ::unlink(path); }
+int FileOps::Unlink(int dir_fd, const char* name) { return ::unlinkat(dir_fd, name, 0); }
 
 namespace {
 

@@ -1,5 +1,7 @@
 // The narrow seam through which every syscall touching checkpoint files goes,
-// so tests can fail (or stop after) any single step on purpose.
+// so tests can fail (or stop after) any single step on purpose. Names are
+// relative to a directory descriptor (store/directory.h): openat, renameat
+// and unlinkat within one directory, never a path walked again.
 #pragma once
 
 #include <sys/types.h>
@@ -11,14 +13,14 @@ namespace ckwrap {
 class FileOps {
  public:
   virtual ~FileOps() = default;
-  virtual int Open(const char* path, int flags, mode_t mode);
+  virtual int Open(int dir_fd, const char* name, int flags, mode_t mode);
   virtual ssize_t Write(int fd, const void* buf, size_t count);
   virtual int Fsync(int fd);
   virtual int Fdatasync(int fd);
   virtual int Ftruncate(int fd, off_t length);
   virtual int Close(int fd);
-  virtual int Rename(const char* from, const char* to);
-  virtual int Unlink(const char* path);
+  virtual int Rename(int dir_fd, const char* from, const char* to);
+  virtual int Unlink(int dir_fd, const char* name);
 };
 
 // The process-wide instance; tests swap in a failing one.

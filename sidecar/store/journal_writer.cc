@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -135,21 +137,17 @@ void AppendJournalCommit(std::string* out, const Checkpoint& c) {
 
 JournalWriter::~JournalWriter() { (void)Close(); }
 
-Status JournalWriter::Create(const std::string& dir, uint64_t generation) {
+Status JournalWriter::Create(const Directory& dir, uint64_t generation) {
   Status status = Close();
   if (!status.ok()) return status;
-  path_ = dir + "/" + JournalFileName(generation);
-  int fd = file_ops().Open(path_.c_str(),
+  const std::string name = JournalFileName(generation);
+  path_ = dir.PathOf(name);
+  int fd = file_ops().Open(dir.fd(), name.c_str(),
                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0 && errno == EEXIST) {
-    // Left by a crash between a snapshot's unlink and its journal's: no snapshot
-    // refers to it any more, so its content is not ours to keep.
-    fd = file_ops().Open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0 && file_ops().Ftruncate(fd, 0) != 0) {
-      int err = errno;
-      file_ops().Close(fd);
-      return Status::FromErrno("truncate", path_, err);
-    }
+    return Status::Error("journal " + path_ +
+                         " exists already, though no snapshot of ours refers to it; not opened "
+                         "(someone else put it there: examine it, then remove it)");
   }
   if (fd < 0) return Status::FromErrno("create", path_, errno);
   fd_ = fd;
@@ -180,13 +178,30 @@ Status JournalWriter::Close() {
   return Status::Ok();
 }
 
-Status TruncateJournal(const std::string& path, uint64_t valid_bytes) {
-  int fd = file_ops().Open(path.c_str(), O_WRONLY | O_CLOEXEC, 0600);
+namespace {
+
+Status CheckOwnJournal(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("stat", path, errno);
+  if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || st.st_nlink != 1) {
+    return Status::Error("not truncating journal " + path +
+                         ": not a regular file of ours with a single link");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status TruncateJournal(const Directory& dir, const std::string& name, uint64_t valid_bytes) {
+  const std::string path = dir.PathOf(name);
+  // O_NONBLOCK: a FIFO at the name must not block the open (CheckOwnJournal refuses it).
+  int fd =
+      file_ops().Open(dir.fd(), name.c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
   if (fd < 0) return Status::FromErrno("open", path, errno);
-  Status status;
-  if (file_ops().Ftruncate(fd, static_cast<off_t>(valid_bytes)) != 0) {
+  Status status = CheckOwnJournal(fd, path);
+  if (status.ok() && file_ops().Ftruncate(fd, static_cast<off_t>(valid_bytes)) != 0) {
     status = Status::FromErrno("truncate", path, errno);
-  } else if (file_ops().Fdatasync(fd) != 0) {
+  } else if (status.ok() && file_ops().Fdatasync(fd) != 0) {
     status = Status::FromErrno("fdatasync", path, errno);
   }
   if (file_ops().Close(fd) != 0 && status.ok()) status = Status::FromErrno("close", path, errno);

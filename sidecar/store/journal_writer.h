@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "store/checkpoint.h"
+#include "store/directory.h"
 
 namespace ckwrap {
 
@@ -32,10 +33,13 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  // Creates dir/journal.<generation> (O_EXCL; an existing file of that name is
-  // truncated to nothing first: it belongs to no snapshot we wrote), writes its
-  // HEADER, fdatasyncs it and fsyncs the directory.
-  Status Create(const std::string& dir, uint64_t generation);
+  // Creates dir/journal.<generation> (O_EXCL|O_NOFOLLOW, relative to dir's
+  // descriptor), writes its HEADER, fdatasyncs it and fsyncs the directory.
+  // An existing file of that name is an error naming it, never opened: the
+  // generation is past every file the last listing saw, so whatever is there
+  // was put there since, by someone else (a symlink or a hard link to a
+  // victim). The caller's next commit is then a snapshot of a new generation.
+  Status Create(const Directory& dir, uint64_t generation);
   // Appends bytes (whole records) with O_APPEND; if sync, fdatasyncs them.
   // After a failure the segment is unusable: the caller starts a new generation.
   Status Append(std::string_view bytes, bool sync);
@@ -49,8 +53,10 @@ class JournalWriter {
   uint64_t bytes_ = 0;
 };
 
-// Cuts a journal back to its first valid_bytes (a torn tail found on load) and
-// fdatasyncs it; for the lock holder only.
-Status TruncateJournal(const std::string& path, uint64_t valid_bytes);
+// Cuts dir/name back to its first valid_bytes (a torn tail found on load) and
+// fdatasyncs it; for the lock holder only. Never through a symlink, and only a
+// regular file owned by us with no other link: the one file ckwrap truncates
+// that this run did not create is one it can tell is its own.
+Status TruncateJournal(const Directory& dir, const std::string& name, uint64_t valid_bytes);
 
 }  // namespace ckwrap

@@ -21,24 +21,47 @@ int ReadPid(int fd) {
   return n > 0 ? std::atoi(buf) : 0;
 }
 
+// The holder flocks first and writes its pid after: a loser can read the file
+// in between and find no pid yet.
+Status InUse(const Directory& dir, int holder) {
+  std::string who = holder > 0 ? "pid " + std::to_string(holder) : "starting; no pid written yet";
+  return Status::Error("state directory " + dir.path() + " is in use by another ckwrap (" + who +
+                       ")");
+}
+
+// A hard link planted at the name would make the pid write land in its target.
+Status CheckLockFile(int fd, const std::string& path) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return Status::FromErrno("cannot stat lock file", path, errno);
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+    return Status::Error("lock file " + path + " is not a regular file with a single link; " +
+                         "remove it");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StateLock::~StateLock() {
   if (fd_ >= 0) close(fd_);
 }
 
-Status StateLock::Acquire(const std::string& dir) {
-  const std::string path = dir + "/" + LockFileName();
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+Status StateLock::Acquire(const Directory& dir) {
+  const std::string path = dir.PathOf(LockFileName());
+  // O_NONBLOCK: a FIFO at the name must not block the open (CheckLockFile refuses it).
+  int fd = openat(dir.fd(), LockFileName().c_str(),
+                  O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (fd < 0) return Status::FromErrno("cannot open lock file", path, errno);
+  Status checked = CheckLockFile(fd, path);
+  if (!checked.ok()) {
+    close(fd);
+    return checked;
+  }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     int holder = ReadPid(fd);
     close(fd);
-    if (err == EWOULDBLOCK) {
-      return Status::Error("state directory " + dir + " is in use by another ckwrap (pid " +
-                           std::to_string(holder) + ")");
-    }
+    if (err == EWOULDBLOCK) return InUse(dir, holder);
     return Status::FromErrno("cannot lock", path, err);
   }
   std::string pid = std::to_string(getpid()) + "\n";
@@ -52,7 +75,8 @@ Status StateLock::Acquire(const std::string& dir) {
 }
 
 int LockHolderPid(const std::string& dir) {
-  int fd = open((dir + "/" + LockFileName()).c_str(), O_RDONLY | O_CLOEXEC);
+  int fd =
+      open((dir + "/" + LockFileName()).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return 0;
   int holder = 0;
   if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) holder = ReadPid(fd);
@@ -74,19 +98,20 @@ Status MakeDirectories(const std::string& dir) {
   if (lstat(path.c_str(), &st) != 0) {
     return Status::FromErrno("cannot use state directory", dir, errno);
   }
-  // Another user who can swap the directory (a symlink, a world-writable
-  // directory) could point ckwrap's writes elsewhere or replace checkpoints.
+  // A symlink is refused here with a clearer message than open's ELOOP.
+  // Ownership and mode are checked on the opened descriptor (OpenStateDir).
   if (S_ISLNK(st.st_mode)) {
     return Status::Error("state directory " + dir +
                          " is a symbolic link; give the directory it points to instead");
   }
   if (!S_ISDIR(st.st_mode)) return Status::Error("state directory " + dir + " is not a directory");
-  if (st.st_mode & S_IWOTH) {
-    char mode[8];
-    snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::Error("state directory " + dir + " is writable by other users (mode " + mode +
-                         "); run chmod o-w on it");
-  }
+  return Status::Ok();
+}
+
+Status OpenStateDir(const std::string& dir, Directory* out) {
+  Status status = Directory::Open(dir, out);
+  if (status.ok()) status = CheckPrivate(*out);
+  if (!status.ok()) return Status::Error("cannot use state directory: " + status.message());
   return Status::Ok();
 }
 

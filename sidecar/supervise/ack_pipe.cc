@@ -24,7 +24,7 @@ void AckPipe::Send(const std::vector<std::string>& tokens) {
   for (const std::string& token : tokens) {
     std::string line = token + "\n";
     if (write(fd_, line.data(), line.size()) < 0 && errno != EPIPE) {
-      LogError(std::string("acknowledgement not sent: ") + strerror(errno));
+      send_errors_.Error(std::string("acknowledgement not sent: ") + strerror(errno));
     }
   }
 }

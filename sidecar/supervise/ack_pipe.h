@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "base/rate_limited_log.h"
+
 namespace ckwrap {
 
 class AckPipe {
@@ -24,6 +26,9 @@ class AckPipe {
 
  private:
   int fd_ = -1;
+  // A job that never reads fd 4 fails every acknowledgement after the first
+  // 64 KiB of them: one line each would flood the log (issue 17).
+  RateLimitedLog send_errors_{"acknowledgement not sent"};
 };
 
 }  // namespace ckwrap

@@ -84,7 +84,8 @@ Status RestoreOutputs(const std::vector<OutputFile>& outputs) {
                            "); not touching it (ckwrap reset to start over)");
     }
     if (size == f.size) continue;
-    int fd = file_ops().Open(f.path.c_str(), O_WRONLY | O_CLOEXEC, 0600);
+    // A declared output is the job's file, anywhere: opened by its path.
+    int fd = file_ops().Open(AT_FDCWD, f.path.c_str(), O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0) return Status::FromErrno("open", f.path, errno);
     if (file_ops().Ftruncate(fd, static_cast<off_t>(f.size)) != 0) {
       status = Status::FromErrno("truncate", f.path, errno);

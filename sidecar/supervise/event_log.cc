@@ -31,7 +31,7 @@ void EventLog::Emit(const std::string& event, const Fields& fields) {
   std::string line = json.EndObject().Take() + "\n";
   // O_APPEND and one write: lines stay whole even if several writers share the file.
   if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    LogError("events file: write failed; further events may be lost");
+    write_errors_.Error("events file: write failed; further events may be lost");
   }
 }
 

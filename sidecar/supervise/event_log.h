@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/rate_limited_log.h"
 #include "base/status.h"
 
 namespace ckwrap {
@@ -29,6 +30,8 @@ class EventLog {
 
  private:
   int fd_ = -1;
+  // A full disk fails every event's write: bounded.
+  RateLimitedLog write_errors_{"events file: write failed"};
 };
 
 // Writes message + "\n" to path (truncating): Kubernetes shows it as the

@@ -161,7 +161,7 @@ void JobState::ObserveOutputs() {
     if (status.ok()) {
       f.size = size;
     } else {
-      LogError("declared output: " + status.message());
+      output_errors_.Error("declared output: " + status.message());
     }
   }
 }
@@ -174,7 +174,7 @@ void JobState::DeclareOutput(const std::string& path) {
   OutputFile f;
   f.path = abs;
   Status status = OutputSize(abs, &f.size);
-  if (!status.ok()) LogError("declared output: " + status.message());
+  if (!status.ok()) output_errors_.Error("declared output: " + status.message());
   checkpoint_.outputs.push_back(std::move(f));
   dirty_ = true;
 }
@@ -186,7 +186,7 @@ void JobState::HashOutputTails() {
     if (hashed_sizes_[i] == f.size) continue;
     Status status = OutputTailHash(f.path, f.size, &f.tail_hash);
     if (!status.ok()) {
-      LogError("declared output: " + status.message());
+      output_errors_.Error("declared output: " + status.message());
       continue;
     }
     hashed_sizes_[i] = f.size;

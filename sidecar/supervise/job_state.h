@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/rate_limited_log.h"
 #include "intake/protocol.h"
 #include "store/checkpoint.h"
 #include "store/commit_worker.h"
@@ -85,6 +86,8 @@ class JobState {
   // The sizes whose tail hashes checkpoint_.outputs holds (hashes are taken
   // at commit time from the bytes below the recorded size).
   std::vector<uint64_t> hashed_sizes_;
+  // A declared output that cannot be read fails once per record read: bounded.
+  RateLimitedLog output_errors_{"declared output"};
 };
 
 }  // namespace ckwrap

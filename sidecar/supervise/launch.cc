@@ -69,7 +69,8 @@ std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& 
 }
 
 Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
-                             const std::string& state_dir_abs, LaunchSpec* spec) {
+                             const Directory& state_dir, const std::string& state_dir_abs,
+                             LaunchSpec* spec) {
   spec->env = {{"CKWRAP_FD", std::to_string(kChildProtocolFd)},
                {"CKWRAP_STATE_DIR", state_dir_abs},
                {"CKWRAP_ATTEMPT", std::to_string(checkpoint.attempts)},
@@ -84,7 +85,7 @@ Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkp
     spec->unset_env.insert(spec->unset_env.end(), {"CKWRAP_DONE_FILE", "CKWRAP_STATE_FILE"});
     return Status::Ok();
   }
-  return WriteResumeFiles(state_dir_abs, checkpoint, &spec->env);
+  return WriteResumeFiles(state_dir, state_dir_abs, checkpoint, &spec->env);
 }
 
 int ForegroundTerminal() {
@@ -162,7 +163,8 @@ LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, Rec
   spec.stdout_write_fd = pipes.stdout_write;
   spec.stderr_write_fd = pipes.stderr_write;
   spec.terminal_fd = context.terminal_fd;
-  Status env = PrepareJobEnvironment(*context.options, checkpoint, context.state_dir_abs, &spec);
+  Status env = PrepareJobEnvironment(*context.options, checkpoint, *context.state_dir,
+                                     context.state_dir_abs, &spec);
   if (!env.ok()) {
     checkpoint.attempts--;
     return Failed(env.message() + "; not launching the job without it", "error: " + env.message());

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "store/checkpoint.h"
+#include "store/directory.h"
 #include "supervise/child_process.h"
 #include "supervise/run_options.h"
 
@@ -24,7 +25,8 @@ std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& 
 // CKWRAP_ACK_FD, CKWRAP_RESUME_*), and on a resume the done and state files
 // it reads. On error nothing must be launched: the Status names the file.
 Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
-                             const std::string& state_dir_abs, LaunchSpec* spec);
+                             const Directory& state_dir, const std::string& state_dir_abs,
+                             LaunchSpec* spec);
 
 // The terminal ckwrap may hand to its job: stdin, if ckwrap's process group
 // is the terminal's foreground group (not when run in the background or
@@ -72,6 +74,7 @@ struct LaunchedAttempt {
 
 struct LaunchContext {
   const RunOptions* options = nullptr;
+  const Directory* state_dir = nullptr;  // the store's: the resume files go in it
   std::string state_dir_abs;
   int terminal_fd = -1;      // handed to the job's process group, or -1
   bool pipe_stdout = false;  // the status line needs the job's streams piped

@@ -21,16 +21,17 @@ std::string DoneFileBytes(const Checkpoint& checkpoint) {
   return out;
 }
 
-Status WriteResumeFiles(const std::string& dir_abs, const Checkpoint& checkpoint,
+Status WriteResumeFiles(const Directory& dir, const std::string& dir_abs,
+                        const Checkpoint& checkpoint,
                         std::vector<std::pair<std::string, std::string>>* env) {
   const std::string done_path = dir_abs + "/" + kDoneFileName;
   const std::string state_path = dir_abs + "/" + kStateFileName;
   // Errors name the file ("replace DIR/done.txt: ..."). Not fsynced: both are
   // rewritten from the checkpoint before every launch, and four fsyncs here
   // would sit between a crash and the relaunch.
-  Status status = AtomicReplace(dir_abs, kDoneFileName, DoneFileBytes(checkpoint));
+  Status status = AtomicReplace(dir, kDoneFileName, DoneFileBytes(checkpoint));
   if (!status.ok()) return status;
-  status = AtomicReplace(dir_abs, kStateFileName, StateToJson(checkpoint.state) + "\n");
+  status = AtomicReplace(dir, kStateFileName, StateToJson(checkpoint.state) + "\n");
   if (!status.ok()) return status;
   env->emplace_back("CKWRAP_DONE_FILE", done_path);
   env->emplace_back("CKWRAP_STATE_FILE", state_path);

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "store/checkpoint.h"
+#include "store/directory.h"
 
 namespace ckwrap {
 
@@ -17,11 +18,13 @@ inline constexpr char kStateFileName[] = "state.json";
 // A launch resumes when the checkpoint holds a position, DONE ids or STATE.
 bool IsResumedLaunch(const Checkpoint& checkpoint);
 
-// Writes dir/done.txt and dir/state.json with AtomicReplace and appends
-// CKWRAP_DONE_FILE and CKWRAP_STATE_FILE (absolute paths under dir_abs) to
-// *env. On error nothing is appended and the Status names the file: the child
-// must not be launched with a missing or stale file.
-Status WriteResumeFiles(const std::string& dir_abs, const Checkpoint& checkpoint,
+// Writes done.txt and state.json into dir (the open state directory) with
+// AtomicReplace and appends CKWRAP_DONE_FILE and CKWRAP_STATE_FILE (absolute
+// paths under dir_abs, dir's absolute path) to *env. On error nothing is
+// appended and the Status names the file: the child must not be launched with
+// a missing or stale file.
+Status WriteResumeFiles(const Directory& dir, const std::string& dir_abs,
+                        const Checkpoint& checkpoint,
                         std::vector<std::pair<std::string, std::string>>* env);
 
 // The done file's bytes: each id followed by '\n' (ids are single lines).

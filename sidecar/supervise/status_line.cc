@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "base/clock.h"
+#include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/terminal.h"
@@ -80,7 +81,7 @@ uint64_t ItemsOf(const StatusSnapshot& s) {
 
 std::string FormatTerminalStatus(const StatusSnapshot& s, double rate, size_t width) {
   std::string line = "ckwrap: ";
-  line += s.has_position ? "pos " + s.position : std::string("starting");
+  line += s.has_position ? "pos " + Printable(s.position) : std::string("starting");
   if (s.progress_total > 0) {
     line += " | " + std::to_string(s.progress_done) + "/" + std::to_string(s.progress_total);
     constexpr int kBar = 20;

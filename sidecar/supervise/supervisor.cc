@@ -90,6 +90,7 @@ void Supervisor::Launch() {
   acks_.Close();
   LaunchContext context;
   context.options = &options_;
+  context.state_dir = &store_->directory();
   context.state_dir_abs = state_dir_abs_;
   context.terminal_fd = terminal_fd_;
   context.pipe_stdout = status_line_->PipesStream(STDOUT_FILENO);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The state directory is private: created 0700 with 0600 files; a state path
-# that is a symbolic link, or a directory other users can write, is refused
-# with a clear message (exit 125) before anything is read or written.
+# that is a symbolic link, or a directory its group or other users can write,
+# is refused with a message saying how to fix it (exit 125) before anything is
+# read or written.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -25,9 +26,9 @@ mkdir shared
 chmod 0777 shared
 run_ckwrap --state-dir shared -- ./job.sh
 assert_eq 125 "$rc" "world-writable state directory"
-assert_contains ckwrap.err "state directory shared is writable by other users (mode 0777)" "message"
+assert_contains ckwrap.err "bad permissions: shared is writable by group and others; chmod go-w shared" "message"
 [ -z "$(ls shared)" ] || fail "ckwrap wrote into a world-writable directory"
-chmod o-w shared
+chmod go-w shared
 run_ckwrap --state-dir shared -- ./job.sh
 assert_eq 0 "$rc" "accepted once fixed"
-pass "state directory 0700/0600; symlink and world-writable refused"
+pass "state directory 0700/0600; symlink and group- or world-writable refused"

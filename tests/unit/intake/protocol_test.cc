@@ -227,6 +227,18 @@ TEST_CASE("An unknown verb is quoted in the error, truncated and printable") {
   CHECK(error == "unknown verb \"??????" + std::string(26, 'A') + "\"...");
 }
 
+TEST_CASE("A NUL in a position, id, key, path or token is refused, naming the field") {
+  CHECK(MustReject("CKPT pos\0tail"sv) == "CKPT position contains a NUL byte");
+  CHECK(MustReject("DONE a\0b"sv) == "DONE id contains a NUL byte");
+  CHECK(MustReject("FAIL \0 why"sv) == "FAIL id contains a NUL byte");
+  CHECK(MustReject("STATE k\0 v"sv) == "STATE key contains a NUL byte");
+  CHECK(MustReject("OUTPUT /tmp/\0x"sv) == "OUTPUT path contains a NUL byte");
+  CHECK(MustReject("SYNC t\0"sv) == "SYNC token contains a NUL byte");
+  // Free text may hold one: it is stored with its length, never a C string.
+  CHECK(MustParse("FAIL id bad\0reason"sv).detail == "bad\0reason"sv);
+  CHECK(MustParse("STATE k v\0w"sv).detail == "v\0w"sv);
+}
+
 TEST_CASE("A rejected line leaves the record untouched") {
   Record r{};
   r.count = 5;
@@ -243,8 +255,8 @@ TEST_CASE("A null error pointer is allowed") {
   CHECK(ParseRecord("COMPLETE", &r, nullptr));
 }
 
-TEST_CASE("NUL bytes and invalid UTF-8 in an id are kept verbatim") {
-  const std::string id("a\0b\xff\xfe\xc3(\0", 8);  // the records view their lines: keep them
+TEST_CASE("Invalid UTF-8 in an id, and NUL bytes in free text, are kept verbatim") {
+  const std::string id("ab\xff\xfe\xc3(\x01", 7);  // the records view their lines: keep them
   const std::string done_line = "DONE " + id;
   const Record done = MustParse(done_line);
   CHECK(done.arg == id);
@@ -252,10 +264,11 @@ TEST_CASE("NUL bytes and invalid UTF-8 in an id are kept verbatim") {
   const Record fail = MustParse(fail_line);
   CHECK(fail.arg == id);
   CHECK(fail.detail == std::string_view("why\0", 4));
-  const std::string state_line = "STATE " + id + " " + id;
+  const std::string value = id + std::string("\0", 1);
+  const std::string state_line = "STATE " + id + " " + value;
   const Record state = MustParse(state_line);
   CHECK(state.arg == id);
-  CHECK(state.detail == id);
+  CHECK(state.detail == value);
 }
 
 TEST_CASE("The reference stream splits into the expected lines") {

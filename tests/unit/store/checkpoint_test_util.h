@@ -31,6 +31,12 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  // The directory (or a directory under it) opened as the store opens it.
+  Directory Open(const std::string& sub = "") const {
+    Directory dir;
+    REQUIRE(Directory::Open(sub.empty() ? path_ : *this / sub, &dir).ok());
+    return dir;
+  }
 
  private:
   std::string path_;

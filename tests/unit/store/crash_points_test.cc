@@ -205,7 +205,7 @@ TEST_CASE("The crash model drops a rename that the directory fsync did not cover
   TempDir dir;
   WriteFileForTest(dir / "a", "old");
   CrashSimFileOps ops(dir.path(), -1);
-  int fd = ops.Open((dir / "t").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  int fd = ops.Open(AT_FDCWD, (dir / "t").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   REQUIRE(fd >= 0);
   REQUIRE(ops.Write(fd, "new", 3) == 3);
   TempDir before_fsync;
@@ -213,11 +213,11 @@ TEST_CASE("The crash model drops a rename that the directory fsync did not cover
   CHECK(ListNames(before_fsync.path()) == std::vector<std::string>{"a"});
   REQUIRE(ops.Fsync(fd) == 0);
   REQUIRE(ops.Close(fd) == 0);
-  REQUIRE(ops.Rename((dir / "t").c_str(), (dir / "a").c_str()) == 0);
+  REQUIRE(ops.Rename(AT_FDCWD, (dir / "t").c_str(), (dir / "a").c_str()) == 0);
   TempDir before_dir_fsync;
   ops.CrashImage(before_dir_fsync.path(), CrashSimFileOps::Unsynced::kLost);
   CHECK(ReadFileOrEmpty(before_dir_fsync / "a") == "old");
-  int dir_fd = ops.Open(dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
+  int dir_fd = ops.Open(AT_FDCWD, dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
   REQUIRE(ops.Fsync(dir_fd) == 0);
   ops.Close(dir_fd);
   TempDir after;
@@ -229,11 +229,11 @@ TEST_CASE("The crash model drops a rename that the directory fsync did not cover
 TEST_CASE("The crash model loses the data of a file renamed before its fsync") {
   TempDir dir;
   CrashSimFileOps ops(dir.path(), -1);
-  int fd = ops.Open((dir / "t").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  int fd = ops.Open(AT_FDCWD, (dir / "t").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   REQUIRE(ops.Write(fd, "data", 4) == 4);
   REQUIRE(ops.Close(fd) == 0);
-  REQUIRE(ops.Rename((dir / "t").c_str(), (dir / "f").c_str()) == 0);
-  int dir_fd = ops.Open(dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
+  REQUIRE(ops.Rename(AT_FDCWD, (dir / "t").c_str(), (dir / "f").c_str()) == 0);
+  int dir_fd = ops.Open(AT_FDCWD, dir.path().c_str(), O_RDONLY | O_DIRECTORY, 0);
   REQUIRE(ops.Fsync(dir_fd) == 0);
   ops.Close(dir_fd);
   TempDir lost, kept;

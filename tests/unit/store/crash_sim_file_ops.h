@@ -66,9 +66,9 @@ class CrashSimFileOps : public FileOps {
     }
   }
 
-  int Open(const char* path, int flags, mode_t mode) override {
+  int Open(int dir_fd, const char* path, int flags, mode_t mode) override {
     if (Dead()) return -1;
-    int fd = FileOps::Open(path, flags, mode);
+    int fd = FileOps::Open(dir_fd, path, flags, mode);
     if (fd < 0 || (flags & O_DIRECTORY) != 0) {
       if (fd >= 0) dir_fds_[fd] = true;
       return fd;
@@ -115,9 +115,9 @@ class CrashSimFileOps : public FileOps {
     dir_fds_.erase(fd);
     return FileOps::Close(fd);
   }
-  int Rename(const char* from, const char* to) override {
+  int Rename(int dir_fd, const char* from, const char* to) override {
     if (Dead()) return -1;
-    int rc = FileOps::Rename(from, to);
+    int rc = FileOps::Rename(dir_fd, from, to);
     if (rc != 0) return rc;
     auto moved = live_.find(NameIn(from));
     if (moved != live_.end()) {
@@ -127,9 +127,9 @@ class CrashSimFileOps : public FileOps {
     }
     return 0;
   }
-  int Unlink(const char* path) override {
+  int Unlink(int dir_fd, const char* path) override {
     if (Dead()) return -1;
-    int rc = FileOps::Unlink(path);
+    int rc = FileOps::Unlink(dir_fd, path);
     if (rc == 0) live_.erase(NameIn(path));
     return rc;
   }

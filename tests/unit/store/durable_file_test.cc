@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -24,10 +25,10 @@ class FailingOps : public FileOps {
  public:
   explicit FailingOps(std::string fail) : fail_(std::move(fail)) {}
 
-  int Open(const char* path, int flags, mode_t mode) override {
+  int Open(int dir_fd, const char* path, int flags, mode_t mode) override {
     bool is_dir = (flags & O_DIRECTORY) != 0;
     if (Fails(is_dir ? "dir-open" : "open")) return -1;
-    int fd = FileOps::Open(path, flags, mode);
+    int fd = FileOps::Open(dir_fd, path, flags, mode);
     if (is_dir) dir_fd_ = fd;
     return fd;
   }
@@ -45,9 +46,9 @@ class FailingOps : public FileOps {
     if (Fails(is_dir ? "dir-close" : "close")) return -1;
     return rc;
   }
-  int Rename(const char* from, const char* to) override {
+  int Rename(int dir_fd, const char* from, const char* to) override {
     if (Fails("rename")) return -1;
-    return FileOps::Rename(from, to);
+    return FileOps::Rename(dir_fd, from, to);
   }
 
  private:
@@ -96,7 +97,7 @@ TEST_SUITE_BEGIN("store/durable_file");
 TEST_CASE("DurableReplace creates the file with the bytes and the mode") {
   TempDir dir;
   std::string bytes("binary\0bytes\xff", 13);
-  REQUIRE(DurableReplace(dir.path(), "target", bytes, 0600).ok());
+  REQUIRE(DurableReplace(dir.Open(), "target", bytes, 0600).ok());
   CHECK(ReadFileOrEmpty(dir / "target") == bytes);
   struct stat st;
   REQUIRE(::stat((dir / "target").c_str(), &st) == 0);
@@ -107,7 +108,7 @@ TEST_CASE("DurableReplace creates the file with the bytes and the mode") {
 TEST_CASE("DurableReplace replaces an existing file and writes an empty one") {
   TempDir dir;
   WriteFileForTest(dir / "target", "old content");
-  REQUIRE(DurableReplace(dir.path(), "target", "").ok());
+  REQUIRE(DurableReplace(dir.Open(), "target", "").ok());
   CHECK(ReadFileOrEmpty(dir / "target").empty());
 }
 
@@ -116,9 +117,10 @@ TEST_CASE("DurableReplace failing before the rename keeps the old file and leave
     CAPTURE(step);
     TempDir dir;
     WriteFileForTest(dir / "target", "old");
+    const Directory opened = dir.Open();
     FailingOps ops(step);
     ScopedFileOps scoped(&ops);
-    Status status = DurableReplace(dir.path(), "target", "new");
+    Status status = DurableReplace(opened, "target", "new");
     REQUIRE_FALSE(status.ok());
     CHECK(status.message().find(dir / "target") != std::string::npos);
     CHECK(status.message().find(step) != std::string::npos);
@@ -135,9 +137,10 @@ TEST_CASE("DurableReplace failing to sync the directory reports it with the new 
     CAPTURE(step);
     TempDir dir;
     WriteFileForTest(dir / "target", "old");
+    const Directory opened = dir.Open();
     FailingOps ops(step);
     ScopedFileOps scoped(&ops);
-    Status status = DurableReplace(dir.path(), "target", "new");
+    Status status = DurableReplace(opened, "target", "new");
     REQUIRE_FALSE(status.ok());
     CHECK(status.message().find(dir / "target") != std::string::npos);
     CHECK(status.message().find("directory " + dir.path()) != std::string::npos);
@@ -148,22 +151,63 @@ TEST_CASE("DurableReplace failing to sync the directory reports it with the new 
 
 TEST_CASE("DurableReplace completes short writes and retries EINTR") {
   TempDir dir;
+  const Directory opened = dir.Open();
   SlowInterruptedOps ops;
   ScopedFileOps scoped(&ops);
   std::string bytes(1000, 'x');
   bytes[999] = 'y';
-  REQUIRE(DurableReplace(dir.path(), "target", bytes).ok());
+  REQUIRE(DurableReplace(opened, "target", bytes).ok());
   CHECK(ReadFileOrEmpty(dir / "target") == bytes);
   CHECK(ops.writes == 2000);
   CHECK(ops.fsyncs == 4);  // file and directory, each interrupted once
 }
 
-TEST_CASE("DurableReplace into a missing directory names the path") {
+TEST_CASE("DurableReplace into a directory removed since it was opened names the path") {
   TempDir dir;
-  Status status = DurableReplace(dir / "missing", "target", "x");
+  REQUIRE(::mkdir((dir / "gone").c_str(), 0700) == 0);
+  const Directory opened = dir.Open("gone");
+  REQUIRE(::rmdir((dir / "gone").c_str()) == 0);
+  Status status = DurableReplace(opened, "target", "x");
   REQUIRE_FALSE(status.ok());
-  CHECK(status.message().find(dir / "missing/target") != std::string::npos);
+  CHECK(status.message().find(dir / "gone/target") != std::string::npos);
   CHECK(status.message().find("No such file or directory") != std::string::npos);
+}
+
+TEST_CASE("DurableReplace replaces a symlink at the name, never writing through it") {
+  TempDir dir;
+  WriteFileForTest(dir / "victim", "precious");
+  REQUIRE(::symlink((dir / "victim").c_str(), (dir / "target").c_str()) == 0);
+  REQUIRE(DurableReplace(dir.Open(), "target", "new").ok());
+  CHECK(ReadFileOrEmpty(dir / "victim") == "precious");
+  struct stat st;
+  REQUIRE(::lstat((dir / "target").c_str(), &st) == 0);
+  CHECK(S_ISREG(st.st_mode));
+}
+
+TEST_CASE("ReadWholeFileAt refuses a symlink and a FIFO, and reads a regular file") {
+  TempDir dir;
+  WriteFileForTest(dir / "f", "bytes");
+  REQUIRE(::symlink((dir / "f").c_str(), (dir / "link").c_str()) == 0);
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  const Directory opened = dir.Open();
+  std::string out;
+  REQUIRE(ReadWholeFileAt(opened, "f", 100, &out).ok());
+  CHECK(out == "bytes");
+  Status status = ReadWholeFileAt(opened, "link", 100, &out);
+  CHECK(status.message() == "open " + (dir / "link") + ": Too many levels of symbolic links");
+  status = ReadWholeFileAt(opened, "fifo", 100, &out);  // must not block
+  CHECK(status.message() == "read " + (dir / "fifo") + ": not a regular file");
+}
+
+TEST_CASE("A directory is opened only itself, never through a symlink") {
+  TempDir dir;
+  REQUIRE(::mkdir((dir / "real").c_str(), 0700) == 0);
+  REQUIRE(::symlink((dir / "real").c_str(), (dir / "link").c_str()) == 0);
+  Directory opened;
+  Status status = Directory::Open(dir / "link/", &opened);
+  // O_DIRECTORY|O_NOFOLLOW on a symlink: ENOTDIR.
+  CHECK(status.message() == "open directory " + (dir / "link/") + ": Not a directory");
+  CHECK(Directory::Open(dir / "link", &opened, /*follow_link=*/true).ok());
 }
 
 TEST_CASE("ReadWholeFile reads binary bytes") {

@@ -29,10 +29,10 @@ class FaultOps : public FileOps {
   FaultOps(std::string kind, int error, bool once)
       : kind_(std::move(kind)), error_(error), once_(once) {}
 
-  int Open(const char* path, int flags, mode_t mode) override {
+  int Open(int dir_fd, const char* path, int flags, mode_t mode) override {
     bool is_dir = (flags & O_DIRECTORY) != 0;
     if (Fails(is_dir ? "dir-open" : "open")) return -1;
-    int fd = FileOps::Open(path, flags, mode);
+    int fd = FileOps::Open(dir_fd, path, flags, mode);
     if (is_dir) dir_fds_.push_back(fd);
     return fd;
   }
@@ -54,13 +54,13 @@ class FaultOps : public FileOps {
     if (Fails(is_dir ? "dir-close" : "close")) return -1;
     return rc;
   }
-  int Rename(const char* from, const char* to) override {
+  int Rename(int dir_fd, const char* from, const char* to) override {
     if (Fails("rename")) return -1;
-    return FileOps::Rename(from, to);
+    return FileOps::Rename(dir_fd, from, to);
   }
-  int Unlink(const char* path) override {
+  int Unlink(int dir_fd, const char* path) override {
     if (Fails("unlink")) return -1;
-    return FileOps::Unlink(path);
+    return FileOps::Unlink(dir_fd, path);
   }
 
   int injected = 0;

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <sstream>
@@ -50,7 +51,7 @@ TEST_CASE("The resume files hold every done id and the state as JSON") {
   c.done = {"a", "b c", "\xc3\xa9t\xc3\xa9", "x\ry"};
   c.state = {{"cursor", "42"}, {"q", "say \"hi\""}};
   Env env;
-  REQUIRE(WriteResumeFiles(dir.path(), c, &env).ok());
+  REQUIRE(WriteResumeFiles(dir.Open(), dir.path(), c, &env).ok());
   REQUIRE(env.size() == 2);
   CHECK(env[0] == std::make_pair(std::string("CKWRAP_DONE_FILE"), dir / "done.txt"));
   CHECK(env[1] == std::make_pair(std::string("CKWRAP_STATE_FILE"), dir / "state.json"));
@@ -67,9 +68,9 @@ TEST_CASE("New resume files replace the older ones") {
   Checkpoint c;
   c.done = {"old"};
   Env env;
-  REQUIRE(WriteResumeFiles(dir.path(), c, &env).ok());
+  REQUIRE(WriteResumeFiles(dir.Open(), dir.path(), c, &env).ok());
   c.done = {"new"};
-  REQUIRE(WriteResumeFiles(dir.path(), c, &env).ok());
+  REQUIRE(WriteResumeFiles(dir.Open(), dir.path(), c, &env).ok());
   CHECK(ReadFileOrEmpty(dir / "done.txt") == "new\n");
   CHECK(ReadFileOrEmpty(dir / "state.json") == "{}\n");
 }
@@ -79,9 +80,12 @@ TEST_CASE("A resume file that cannot be written is named and adds no variable") 
   Checkpoint c;
   c.done = {"a"};
   Env env;
-  Status status = WriteResumeFiles(dir / "missing", c, &env);
+  REQUIRE(::mkdir((dir / "gone").c_str(), 0700) == 0);
+  const Directory opened = dir.Open("gone");
+  REQUIRE(::rmdir((dir / "gone").c_str()) == 0);
+  Status status = WriteResumeFiles(opened, dir / "gone", c, &env);
   REQUIRE_FALSE(status.ok());
-  CHECK(status.message().find(dir / "missing/done.txt") != std::string::npos);
+  CHECK(status.message().find(dir / "gone/done.txt") != std::string::npos);
   CHECK(env.empty());
 }
 
