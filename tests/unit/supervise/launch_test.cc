@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "store/checkpoint_test_util.h"
+#include "store/directory.h"
 #include "supervise/resume_files.h"
 
 namespace ckwrap {
@@ -19,6 +21,15 @@ namespace {
 
 using testing::ReadFileOrEmpty;
 using testing::TempDir;
+
+// The launch writes resume files through the state directory's descriptor.
+Status Prepare(const RunOptions& options, const Checkpoint& checkpoint, const std::string& path,
+               LaunchSpec* spec) {
+  Directory dir;
+  Status opened = Directory::Open(path, &dir);
+  if (!opened.ok()) return opened;
+  return PrepareJobEnvironment(options, checkpoint, dir, path, spec);
+}
 using Argv = std::vector<std::string>;
 
 RunOptions Command(Argv command) {
@@ -93,7 +104,7 @@ TEST_CASE("A fresh launch gets the protocol variables and no resume variables or
   Checkpoint fresh;
   fresh.attempts = 1;
   LaunchSpec spec;
-  Status status = PrepareJobEnvironment(Command({"job"}), fresh, dir.path(), &spec);
+  Status status = Prepare(Command({"job"}), fresh, dir.path(), &spec);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(EnvOf(spec, "CKWRAP_FD") == "3");
   CHECK(EnvOf(spec, "CKWRAP_ACK_FD") == "4");
@@ -115,7 +126,7 @@ TEST_CASE("A resumed launch gets the position, the flag and the resume files") {
   RunOptions options = Command({"job"});
   options.resume_flag = "--skip";
   LaunchSpec spec;
-  Status status = PrepareJobEnvironment(options, resumed, dir.path(), &spec);
+  Status status = Prepare(options, resumed, dir.path(), &spec);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(EnvOf(spec, "CKWRAP_ATTEMPT") == "2");
   CHECK(EnvOf(spec, "CKWRAP_RESUME_FROM") == "row 7");
@@ -132,7 +143,7 @@ TEST_CASE("DONE ids alone resume: the files are written but there is no position
   Checkpoint resumed;
   resumed.done = {"a"};
   LaunchSpec spec;
-  Status status = PrepareJobEnvironment(Command({"job"}), resumed, dir.path(), &spec);
+  Status status = Prepare(Command({"job"}), resumed, dir.path(), &spec);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(EnvOf(spec, "CKWRAP_RESUME_FROM") == "<unset>");
   CHECK(EnvOf(spec, "CKWRAP_RESUME_FLAG") == "<unset>");
@@ -142,10 +153,15 @@ TEST_CASE("DONE ids alone resume: the files are written but there is no position
 
 TEST_CASE("Resume files that cannot be written fail the launch and name the file") {
   TempDir dir;
+  const std::string gone = dir / "gone";
+  REQUIRE(mkdir(gone.c_str(), 0700) == 0);
+  Directory state_dir;
+  REQUIRE(Directory::Open(gone, &state_dir).ok());
+  REQUIRE(rmdir(gone.c_str()) == 0);  // the descriptor now names a removed directory
   LaunchSpec spec;
-  Status status = PrepareJobEnvironment(Command({"job"}), At("7"), dir / "missing/dir", &spec);
+  Status status = PrepareJobEnvironment(Command({"job"}), At("7"), state_dir, gone, &spec);
   CHECK_FALSE(status.ok());
-  CHECK(status.message().find("missing/dir") != std::string::npos);
+  CHECK(status.message().find("gone") != std::string::npos);
 }
 
 TEST_CASE("The launch pipes close every fd they still hold when destroyed") {
