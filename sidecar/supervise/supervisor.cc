@@ -12,6 +12,7 @@
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
+#include "supervise/requeue.h"
 #include "supervise/run_events.h"
 #include "supervise/status_line.h"
 
@@ -83,6 +84,8 @@ int Supervisor::Run() {
   }
   while (phase_ != Phase::kDone) loop_.RunOnce();
   status_line_->Stop();
+  // Only a stop with the last checkpoint durable is requeued (--requeue-on).
+  if (requeue_requested_ && exit_code_ == kExitInterrupted) RequeueThisJob(options_.max_requeues);
   return exit_code_;
 }
 
@@ -150,6 +153,10 @@ void Supervisor::OnSignal(int signum) {
   if (signum == SIGCHLD) return reaper_->ReapAll();
   if (phase_ != Phase::kFinishing && phase_ != Phase::kDone) {
     events_.Emit("signal", {{"signal", std::to_string(signum)}});
+  }
+  if (signum == options_.requeue_signal && !options_.watch) {
+    requeue_requested_ = true;  // a stop like TERM's; the requeue follows it (Run)
+    signum = SIGTERM;
   }
   if (signum != SIGINT && signum != SIGTERM) {
     if (phase_ == Phase::kRunning) reaper_->Forward(signum, options_.forward_to);

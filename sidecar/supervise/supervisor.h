@@ -109,6 +109,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   bool tree_gone_ = true;  // no process of this attempt's job is left
   bool settled_ = false;   // a stop had its moment to arrive (MaySettleIntoStop)
   bool stop_requested_ = false;
+  bool requeue_requested_ = false;  // --requeue-on's signal came: requeue after the stop
   bool stalled_ = false;
   int exit_code_ = 0;
   bool descendants_done_ = true;
