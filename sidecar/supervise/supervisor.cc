@@ -12,6 +12,7 @@
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
+#include "supervise/notify.h"
 #include "supervise/requeue.h"
 #include "supervise/run_events.h"
 #include "supervise/status_line.h"
@@ -67,6 +68,8 @@ int Supervisor::Run() {
                                               options_.status_interval_ms,
                                               [this] { return state_.Snapshot(); });
   status_line_->Start();
+  notify_ = std::make_unique<Notifier>(loop_.get(), [this] { return state_.Snapshot(); });
+  notify_->Start();  // Type=notify units (NOTIFY_SOCKET); nothing otherwise
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
   Status started = options_.progress_file.empty()
@@ -282,6 +285,7 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   exit_code_ = exit_code;
   phase_ = Phase::kFinishing;
   EmitFinish(&events_, exit_code, summary);
+  if (notify_) notify_->Stopping(summary);
   WriteTerminationLog(options_.termination_log, summary);
   state_.MarkDirty();           // the last commit carries the final counters and completion
   commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start

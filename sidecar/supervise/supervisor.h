@@ -26,6 +26,7 @@
 
 namespace ckwrap {
 
+class Notifier;
 class StatusLine;
 struct LaunchedAttempt;
 
@@ -102,6 +103,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   std::unique_ptr<StopSequence> stop_;
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<StatusLine> status_line_;  // the live or plain status line
+  std::unique_ptr<Notifier> notify_;
 
   Phase phase_ = Phase::kRunning;
   int job_wait_status_ = 0;

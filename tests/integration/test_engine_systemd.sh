@@ -8,6 +8,7 @@
 #     (SuccessExitStatus=75); the next start resumes.
 #  2. kill -9 of ckwrap: systemd restarts it (Restart=on-failure); it resumes
 #     and finishes; the unit ends inactive, status 0.
+#     Type=notify: systemctl status shows ckwrap's STATUS= line.
 #  3. A poison item (the job dies without progress): ckwrap gives up with 76
 #     and the unit stays failed, not restarted (RestartPreventExitStatus=76).
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
@@ -71,6 +72,11 @@ in_container systemctl log-level debug
 # ---- 1. systemctl stop: inactive, not failed; the start resumes. ----
 in_container systemctl start import
 wait_until 30 at_least 10
+# Type=notify: systemctl start returned on READY=1; STATUS= is shown.
+wait_until 10 sh -c "nsenter -t $leader -m -u -i -n -p -- systemctl show -p StatusText --value import | grep -q '^position [0-9]'"
+in_container systemctl status import > status || true
+assert_contains status "Status: \"position " "systemctl status shows ckwrap's STATUS="
+echo "notify: $(grep -m1 'Status:' status | sed 's/^ *//')"
 in_container systemctl stop import
 expect ActiveState inactive "stop (SuccessExitStatus=75)"
 # An inactive unit is unloaded at once (ExecMainStatus is gone with it):
