@@ -77,7 +77,9 @@ submit() { # NAME SBATCH-OPTIONS...: prints the job id
 redone() { echo $(($(wc -l < "out.$1") - $(sort -nu "out.$1" | wc -l))); }
 
 # ---- 1. Three allocations, two requeues by ckwrap, done by itself. ----
-export ITEMS=60
+# Warned at 20 and 40: the margin after each keeps a loaded machine from
+# finishing an allocation before its warning.
+export ITEMS=90
 if [ "${CKWRAP_ENGINE_SLOW:-0}" = 1 ]; then
   # 45 s of work under a 1-minute limit, warned at least 30 s before it
   # (measured: 35 to 42 s, slurmctld checks every 30 s or so): two to four
@@ -107,7 +109,7 @@ assert_contains slurm-three.out "requeueing job $job (requeue $restarts of at mo
 echo "three: allocations=$allocations requeues=$restarts redone=$(redone three) $(tr '\n' ';' < allocations.three)"
 
 # ---- 2. scontrol requeue from outside: TERM to ckwrap, Slurm requeues. ----
-export ITEMS=40
+export ITEMS=60
 job=$(submit outside --time=10)
 wait_until 60 at_least ck/outside 10
 scontrol requeue "$job"
@@ -120,7 +122,7 @@ from=$(sed -n 2p allocations.outside)
 echo "outside: requeues=1 redone=$(redone outside) $(tr '\n' ';' < allocations.outside)"
 
 # ---- 3. An array of two tasks, each requeued by its own id; the cap. ----
-export ITEMS=40 CKWRAP_MAX_REQUEUES=1
+export ITEMS=80 CKWRAP_MAX_REQUEUES=1
 job=$(submit arr --time=10 --array=0-1)
 for round in 1 2; do
   for task in 0 1; do
