@@ -140,6 +140,22 @@ Status SetCheckpointSignal(const std::string& flag, const std::string& value, Ru
              : BadValue(flag, value, "a signal name like USR1 or a number");
 }
 
+Status SetRequeueOn(const std::string& flag, const std::string& value, RunOptions* out) {
+  // The signals ckwrap's loop catches besides the stop signals.
+  int signum = 0;
+  if (!ParseSignal(value, &signum) ||
+      (signum != SIGUSR1 && signum != SIGUSR2 && signum != SIGHUP && signum != SIGQUIT)) {
+    return BadValue(flag, value, "USR1, USR2, HUP or QUIT");
+  }
+  out->requeue_signal = signum;
+  return Status::Ok();
+}
+
+Status SetMaxRequeues(const std::string& flag, const std::string& value, RunOptions* out) {
+  return ParseUnsigned(value, &out->max_requeues) ? Status::Ok()
+                                                  : BadValue(flag, value, "a whole number");
+}
+
 Status SetBackoff(const std::string& flag, const std::string& value, RunOptions* out) {
   size_t colon = value.find(':');
   std::string initial = value.substr(0, colon);
@@ -260,6 +276,14 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
       {"--checkpoint-wait", "CKWRAP_CHECKPOINT_WAIT", "D", "30s",
        "how long to wait for the checkpoint --checkpoint-signal asks for",
        Duration(&RunOptions::checkpoint_wait_ms)},
+      {"--requeue-on", "CKWRAP_REQUEUE_ON", "SIG", nullptr,
+       "in a Slurm batch job: on SIG (e.g. USR1 from #SBATCH --signal=B:USR1@T) stop the job as "
+       "on TERM, then requeue it with scontrol requeue and exit 75",
+       SetRequeueOn},
+      {"--max-requeues", "CKWRAP_MAX_REQUEUES", "N", "3",
+       "with --requeue-on: requeues allowed, counted by SLURM_RESTART_COUNT; beyond, exit 75 "
+       "without requeue",
+       SetMaxRequeues},
       {"--termination-log", "CKWRAP_TERMINATION_LOG", "FILE", nullptr,
        "write a one-line summary to FILE at exit, e.g. /dev/termination-log",
        Text(&RunOptions::termination_log)},

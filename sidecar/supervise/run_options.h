@@ -33,6 +33,8 @@ struct RunOptions {
   uint64_t max_line_bytes = kDefaultMaxLineBytes;  // 64 KiB, man/ckwrap-protocol.7
   int checkpoint_signal = 0;                       // asked of the job before stopping it (0: none)
   uint64_t checkpoint_wait_ms = 30000;
+  int requeue_signal = 0;         // --requeue-on: stop, then scontrol requeue (0: none)
+  uint64_t max_requeues = 3;      // requeues allowed, by SLURM_RESTART_COUNT
   uint64_t stall_timeout_ms = 0;  // 0: never
   std::string termination_log;
   std::string events_file;

@@ -12,6 +12,8 @@
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
+#include "supervise/notify.h"
+#include "supervise/requeue.h"
 #include "supervise/run_events.h"
 #include "supervise/status_line.h"
 
@@ -66,6 +68,8 @@ int Supervisor::Run() {
                                               options_.status_interval_ms,
                                               [this] { return state_.Snapshot(); });
   status_line_->Start();
+  notify_ = std::make_unique<Notifier>(loop_.get(), [this] { return state_.Snapshot(); });
+  notify_->Start();  // Type=notify units (NOTIFY_SOCKET); nothing otherwise
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
   Status started = options_.progress_file.empty()
@@ -83,6 +87,8 @@ int Supervisor::Run() {
   }
   while (phase_ != Phase::kDone) loop_.RunOnce();
   status_line_->Stop();
+  // Only a stop with the last checkpoint durable is requeued (--requeue-on).
+  if (requeue_requested_ && exit_code_ == kExitInterrupted) RequeueThisJob(options_.max_requeues);
   return exit_code_;
 }
 
@@ -151,6 +157,10 @@ void Supervisor::OnSignal(int signum) {
   if (signum == SIGCHLD) return reaper_->ReapAll();
   if (phase_ != Phase::kFinishing && phase_ != Phase::kDone) {
     events_.Emit("signal", {{"signal", std::to_string(signum)}});
+  }
+  if (signum == options_.requeue_signal && !options_.watch) {
+    requeue_requested_ = true;  // a stop like TERM's; the requeue follows it (Run)
+    signum = SIGTERM;
   }
   if (signum != SIGINT && signum != SIGTERM) {
     if (phase_ == Phase::kRunning) reaper_->Forward(signum, options_.forward_to);
@@ -276,6 +286,7 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   exit_code_ = exit_code;
   phase_ = Phase::kFinishing;
   EmitFinish(&events_, exit_code, summary);
+  if (notify_) notify_->Stopping(summary);
   WriteTerminationLog(options_.termination_log, summary);
   state_.MarkDirty();           // the last commit carries the final counters and completion
   commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start

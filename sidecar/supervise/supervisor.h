@@ -26,6 +26,7 @@
 
 namespace ckwrap {
 
+class Notifier;
 class StatusLine;
 struct LaunchedAttempt;
 
@@ -102,6 +103,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   std::unique_ptr<StopSequence> stop_;
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<StatusLine> status_line_;  // the live or plain status line
+  std::unique_ptr<Notifier> notify_;
 
   Phase phase_ = Phase::kRunning;
   int job_wait_status_ = 0;
@@ -109,6 +111,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   bool tree_gone_ = true;  // no process of this attempt's job is left
   bool settled_ = false;   // a stop had its moment to arrive (MaySettleIntoStop)
   bool stop_requested_ = false;
+  bool requeue_requested_ = false;  // --requeue-on's signal came: requeue after the stop
   bool stalled_ = false;
   int exit_code_ = 0;
   bool descendants_done_ = true;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The README's recipes, with this script playing the orchestrator's part:
-# a Kubernetes Job (restart on failure, fail the Job on 76, state on a volume,
-# one state dir per completion index), systemd (RestartPreventExitStatus=76),
-# docker stop (TERM, then KILL after its timeout) and Slurm (USR1 before the
-# time limit, then TERM, then a requeue that resumes).
+# The README's recipes for engines that cannot run here, with this script
+# playing the orchestrator's part: a Kubernetes Job (restartPolicy Never: a
+# new pod on the same volume after a stop, fail the Job on 76, one state dir
+# per completion index), docker stop (TERM, then KILL after its timeout); and
+# quick stand-ins for systemd and Slurm, which test_engine_systemd.sh and
+# test_engine_slurm.sh run for real.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -24,9 +25,9 @@ done
 JOB
 chmod +x shard.sh
 
-# Kubernetes: restartPolicy OnFailure restarts the container after any
-# non-zero exit; podFailurePolicy FailJob on exit 76. The kubelet stops the
-# container (TERM, grace, KILL) twice along the way.
+# Kubernetes: restartPolicy Never with backoffLimit: a new pod on the same
+# volume after a failed one; podFailurePolicy FailJob on exit 76. The
+# kubelet stops the container (TERM, grace, KILL) twice along the way.
 export CKWRAP_TERMINATION_LOG=$PWD/termination-log CKWRAP_GRACE=2s
 for index in 0 1; do
   export JOB_COMPLETION_INDEX=$index CKWRAP_STATE_DIR=$PWD/volume/shard-$index
