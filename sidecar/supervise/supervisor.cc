@@ -141,16 +141,15 @@ void Supervisor::OnProgressFileBatch(const FileCursor& cursor) {
 }
 
 void Supervisor::StopWatching(int exit_code) {
-  intake_->CheckProgressFile();  // the final drain
-  // A COMPLETE in it has finished the run already (OnProgressFileBatch).
+  intake_->CheckProgressFile();  // the final drain: a COMPLETE in it has finished the run
   if (phase_ != Phase::kRunning) return;
   intake_->StopProgressFile();
-  if (exit_code == 0) {
-    LogInfo("the job said COMPLETE");
-    return Finish(exit_code, "complete at position " + state_.checkpoint().position);
-  }
-  LogInfo("stopped; progress is saved in " + state_dir_abs_ + " and the next run resumes");
-  Finish(exit_code, "stopped at position " + state_.checkpoint().position);
+  const bool complete = exit_code == 0;
+  LogInfo(complete
+              ? "the job said COMPLETE"
+              : "stopped; progress is saved in " + state_dir_abs_ + " and the next run resumes");
+  Finish(exit_code, (complete ? "complete at position " : "stopped at position ") +
+                        state_.checkpoint().position);
 }
 
 void Supervisor::OnSignal(int signum) {
@@ -233,10 +232,9 @@ void Supervisor::MaybeRunOver() {
   if (!commits_->in_flight() && !state_.dirty()) Decide();
 }
 
-// An engine that stops a job signals every process at once (Slurm's time
-// limit, systemd's control-group kill): the job may die, or exit 0 from its
-// TERM handler, just before ckwrap's own TERM arrives. A run that ended so
-// is decided a moment later, once that signal has had time to land.
+// An engine signals every process at once (Slurm's time limit, systemd's
+// control-group kill): the job may end just before ckwrap's own TERM lands,
+// so a run that ended as a stop would is decided a moment later.
 bool Supervisor::MaySettleIntoStop() {
   if (stop_requested_ || settled_ || !MayBeAnsweringAStop(job_wait_status_)) return false;
   settled_ = true;
@@ -303,10 +301,6 @@ void Supervisor::MaybeDone() {
       (!state_.dirty() || commits_->abandoned())) {
     phase_ = Phase::kDone;
   }
-}
-
-CommitRequest Supervisor::TakeCommit(bool snapshot) {
-  return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
 }
 
 bool Supervisor::CommitIsUrgent() const {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "intake/record_intake.h"
 #include "store/checkpoint.h"
 #include "store/checkpoint_store.h"
@@ -65,7 +66,9 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void OnInputEnded() override { MaybeRunOver(); }
   // CommitWorker::Client: the commits flow out.
   bool CommitDirty() const override { return state_.dirty(); }
-  CommitRequest TakeCommit(bool snapshot) override;
+  CommitRequest TakeCommit(bool snapshot) override {
+    return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
+  }
   bool CommitsEnding() const override {
     return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
   }
