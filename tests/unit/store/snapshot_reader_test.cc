@@ -219,7 +219,8 @@ TEST_CASE("Huge count behind a valid checksum is rejected quickly without alloca
   std::string error = DecodeError(Seal(HandWrittenPayload(uint64_t{1} << 27)));
   auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(error.find("done size 134217728 exceeds the") != std::string::npos);
-  // Allocating what the count claims takes seconds (1 GiB zeroed for an 11-byte input); the check takes microseconds.
+  // Allocating what the count claims takes seconds (1 GiB zeroed for an 11-byte input); the check
+  // takes microseconds.
   CHECK(elapsed < std::chrono::seconds(1));
 }
 
