@@ -120,21 +120,37 @@ void DoneSet::InsertBatch(const std::string_view* ids, size_t n, bool* added) {
   }
 }
 
-void DoneSet::InsertSlice(const std::string_view* ids, size_t n, bool* added) {
-  reserve(size_ + n);  // no rehash below: the prefetched slots stay valid
-  const size_t mask = slots_.size() - 1;
+namespace {
+
+// Calls visit(i, hash of ids[i]) for i in [0, n), hashing kPrefetchAhead ids
+// ahead and prefetching their slots, so the memory latency of one lookup is
+// covered by the work on the ones before it. The table must not be rehashed
+// meanwhile (the prefetched slots would be stale, not wrong: only slower).
+template <typename Visit>
+void ForEachPrefetched(const std::string_view* ids, size_t n, const std::vector<uint64_t>& slots,
+                       Visit visit) {
+  const size_t mask = slots.size() - 1;
   uint64_t hashes[kPrefetchAhead];
   for (size_t i = 0; i < n && i < kPrefetchAhead; ++i) {
     hashes[i] = Hash(ids[i]);
-    __builtin_prefetch(&slots_[hashes[i] & mask]);
+    __builtin_prefetch(&slots[hashes[i] & mask]);
   }
   for (size_t i = 0; i < n; ++i) {
     const uint64_t hash = hashes[i % kPrefetchAhead];
     if (i + kPrefetchAhead < n) {
       uint64_t& ahead = hashes[i % kPrefetchAhead];
       ahead = Hash(ids[i + kPrefetchAhead]);
-      __builtin_prefetch(&slots_[ahead & mask]);
+      __builtin_prefetch(&slots[ahead & mask]);
     }
+    visit(i, hash);
+  }
+}
+
+}  // namespace
+
+void DoneSet::InsertSlice(const std::string_view* ids, size_t n, bool* added) {
+  reserve(size_ + n);  // no rehash below: the prefetched slots stay valid
+  ForEachPrefetched(ids, n, slots_, [&](size_t i, uint64_t hash) {
     const size_t slot = Find(ids[i], hash);
     const bool is_new = slots_[slot] == 0;
     if (is_new) {
@@ -142,7 +158,16 @@ void DoneSet::InsertSlice(const std::string_view* ids, size_t n, bool* added) {
       ++size_;
     }
     if (added != nullptr) added[i] = is_new;
+  });
+}
+
+void DoneSet::ContainsBatch(const std::string_view* ids, size_t n, bool* found) const {
+  if (slots_.empty()) {
+    std::fill(found, found + n, false);
+    return;
   }
+  ForEachPrefetched(ids, n, slots_,
+                    [&](size_t i, uint64_t hash) { found[i] = slots_[Find(ids[i], hash)] != 0; });
 }
 
 bool DoneSet::contains(std::string_view id) const {

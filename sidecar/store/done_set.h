@@ -40,6 +40,8 @@ class DoneSet {
   // next ids are fetched from memory while the current one is placed.
   void InsertBatch(const std::string_view* ids, size_t n, bool* added);
   bool contains(std::string_view id) const;
+  // found[i] = contains(ids[i]) for i in [0, n), with InsertBatch's prefetching.
+  void ContainsBatch(const std::string_view* ids, size_t n, bool* found) const;
   size_t count(std::string_view id) const { return contains(id) ? 1 : 0; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

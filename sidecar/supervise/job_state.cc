@@ -71,9 +71,11 @@ void JobState::FlushDoneBatch() {
     // checkpoint_.done is only read while the snapshot is encoded (reading it
     // here is safe): an id already there is neither new nor progress, and
     // must not be counted a second time in done_overflow_.
+    std::unique_ptr<bool[]> known(new bool[ids.size()]);
+    checkpoint_.done.ContainsBatch(ids.data(), ids.size(), known.get());
     size_t fresh = 0;
-    for (std::string_view id : ids) {
-      if (!checkpoint_.done.contains(id)) ids[fresh++] = id;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (!known[i]) ids[fresh++] = ids[i];
     }
     ids.resize(fresh);
   }

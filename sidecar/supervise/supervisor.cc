@@ -234,9 +234,11 @@ void Supervisor::MaybeRunOver() {
 
 // An engine signals every process at once (Slurm's time limit, systemd's
 // control-group kill): the job may end just before ckwrap's own TERM lands,
-// so a run that ended as a stop would is decided a moment later.
+// so a run that ended as a stop would is decided a moment later. A complete
+// checkpoint ends the run the same way with or without a stop: no wait.
 bool Supervisor::MaySettleIntoStop() {
-  if (stop_requested_ || settled_ || !MayBeAnsweringAStop(job_wait_status_)) return false;
+  if (stop_requested_ || settled_ || state_.checkpoint().complete) return false;
+  if (!MayBeAnsweringAStop(job_wait_status_)) return false;
   settled_ = true;
   uv_timer_start(
       &backoff_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->Decide(); },

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <iterator>
 #include <memory>
 #include <random>
@@ -123,6 +124,21 @@ TEST_CASE("A batch insert equals one insert at a time, duplicates within the bat
   CHECK(Listed(batched) == Listed(one_by_one));
   batched.InsertBatch(nullptr, 0, nullptr);
   CHECK(batched == one_by_one);
+}
+
+TEST_CASE("A batch lookup agrees with contains, on an empty set too") {
+  std::mt19937_64 random(12);
+  DoneSet set;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back("q" + std::to_string(random() % 8000));
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  std::unique_ptr<bool[]> found(new bool[views.size()]);
+  set.ContainsBatch(views.data(), views.size(), found.get());
+  for (size_t i = 0; i < views.size(); ++i) REQUIRE_FALSE(found[i]);
+  for (size_t i = 0; i < views.size(); i += 2) set.insert(views[i]);
+  set.ContainsBatch(views.data(), views.size(), found.get());
+  for (size_t i = 0; i < views.size(); ++i) REQUIRE(found[i] == set.contains(views[i]));
+  CHECK(std::count(found.get(), found.get() + views.size(), true) >= 2500);
 }
 
 TEST_CASE("A moved-from done set is empty, and merging a set into itself keeps it") {
