@@ -67,20 +67,22 @@ bool ParseDone(std::string_view args, bool, Record* out, std::string* error) {
   return true;
 }
 
-bool ParseFail(std::string_view args, bool, Record* out, std::string* error) {
-  const auto [id, reason] = SplitField(args);
-  if (id.empty()) return Fail(error, "FAIL needs an id");
-  out->arg = id;
-  out->detail = reason;
+// "FAIL id reason" and "STATE key value": a first word that must be there,
+// then the rest of the line (possibly empty) as the detail.
+bool ParseKeyed(std::string_view args, const char* missing, Record* out, std::string* error) {
+  const auto [key, rest] = SplitField(args);
+  if (key.empty()) return Fail(error, missing);
+  out->arg = key;
+  out->detail = rest;
   return true;
 }
 
+bool ParseFail(std::string_view args, bool, Record* out, std::string* error) {
+  return ParseKeyed(args, "FAIL needs an id", out, error);
+}
+
 bool ParseState(std::string_view args, bool, Record* out, std::string* error) {
-  const auto [key, value] = SplitField(args);
-  if (key.empty()) return Fail(error, "STATE needs a key");
-  out->arg = key;
-  out->detail = value;
-  return true;
+  return ParseKeyed(args, "STATE needs a key", out, error);
 }
 
 bool ParseProgress(std::string_view args, bool, Record* out, std::string* error) {

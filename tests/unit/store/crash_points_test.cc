@@ -11,6 +11,7 @@
 #include "store/checkpoint_test_util.h"
 #include "store/crash_sim_file_ops.h"
 #include "store/journal_writer.h"
+#include "store/scoped_file_ops.h"
 
 namespace ckwrap {
 namespace {
@@ -31,15 +32,6 @@ Checkpoint Numbered(int n) {
   c.attempts = static_cast<uint64_t>(n);
   return c;
 }
-
-class ScopedFileOps {
- public:
-  explicit ScopedFileOps(FileOps* ops) : previous_(SetFileOpsForTesting(ops)) {}
-  ~ScopedFileOps() { SetFileOpsForTesting(previous_); }
-
- private:
-  FileOps* previous_;
-};
 
 // What a directory left by a crash loads as, and that the store carries on
 // from it: a further commit lands and no temp file stays.

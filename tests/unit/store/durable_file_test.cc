@@ -10,6 +10,7 @@
 
 #include "store/checkpoint_test_util.h"
 #include "store/file_ops.h"
+#include "store/scoped_file_ops.h"
 
 namespace ckwrap {
 namespace {
@@ -80,16 +81,6 @@ class SlowInterruptedOps : public FileOps {
     errno = EINTR;
     return -1;
   }
-};
-
-// Installs a test double for one scope.
-class ScopedFileOps {
- public:
-  explicit ScopedFileOps(FileOps* ops) : previous_(SetFileOpsForTesting(ops)) {}
-  ~ScopedFileOps() { SetFileOpsForTesting(previous_); }
-
- private:
-  FileOps* previous_;
 };
 
 TEST_SUITE_BEGIN("store/durable_file");

@@ -13,6 +13,7 @@
 #include "store/checkpoint_test_util.h"
 #include "store/file_ops.h"
 #include "store/journal_writer.h"
+#include "store/scoped_file_ops.h"
 
 namespace ckwrap {
 namespace {
@@ -82,15 +83,6 @@ class FaultOps : public FileOps {
   int error_;
   bool once_;
   std::vector<int> dir_fds_;
-};
-
-class ScopedFileOps {
- public:
-  explicit ScopedFileOps(FileOps* ops) : previous_(SetFileOpsForTesting(ops)) {}
-  ~ScopedFileOps() { SetFileOpsForTesting(previous_); }
-
- private:
-  FileOps* previous_;
 };
 
 Checkpoint At(const std::string& position) {
