@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -16,8 +18,9 @@ constexpr uint64_t kStatusIntervalMs = 1000;
 
 }  // namespace
 
-Notifier::Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot)
-    : snapshot_(std::move(snapshot)) {
+Notifier::Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot,
+                   std::function<uint64_t()> activity)
+    : snapshot_(std::move(snapshot)), activity_(std::move(activity)) {
   const char* path = std::getenv("NOTIFY_SOCKET");
   if (path == nullptr || (path[0] != '/' && path[0] != '@')) return;
   const size_t length = std::strlen(path);
@@ -31,6 +34,20 @@ Notifier::Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot)
   if (fd_ < 0) return;
   uv_timer_init(loop, &timer_);
   timer_.data = this;
+  watchdog_interval_ms_ =
+      WatchdogIntervalMs(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"), getpid());
+  uv_timer_init(loop, &watchdog_timer_);
+  watchdog_timer_.data = this;
+}
+
+uint64_t Notifier::WatchdogIntervalMs(const char* usec, const char* pid, pid_t self) {
+  if (usec == nullptr) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long timeout_us = std::strtoull(usec, &end, 10);
+  if (errno != 0 || end == usec || *end != '\0' || timeout_us == 0) return 0;
+  if (pid != nullptr && std::strtoll(pid, nullptr, 10) != self) return 0;  // another's
+  return std::max<uint64_t>(1, timeout_us / 10000);
 }
 
 Notifier::~Notifier() {
@@ -51,11 +68,26 @@ void Notifier::Start() {
       &timer_, [](uv_timer_t* timer) { static_cast<Notifier*>(timer->data)->Tick(); },
       kStatusIntervalMs, kStatusIntervalMs);
   timer_started_ = true;
+  if (watchdog_interval_ms_ == 0) return;
+  Send("WATCHDOG=1");  // the launch is activity
+  last_activity_ = activity_();
+  uv_timer_start(
+      &watchdog_timer_,
+      [](uv_timer_t* timer) { static_cast<Notifier*>(timer->data)->WatchdogTick(); },
+      watchdog_interval_ms_, watchdog_interval_ms_);
+}
+
+void Notifier::WatchdogTick() {
+  const uint64_t activity = activity_();
+  if (activity == last_activity_) return;  // no record: systemd's timeout runs on
+  last_activity_ = activity;
+  Send("WATCHDOG=1");
 }
 
 void Notifier::Stopping(const std::string& summary) {
   if (fd_ < 0) return;
   if (timer_started_) uv_timer_stop(&timer_);
+  if (watchdog_interval_ms_ != 0) uv_timer_stop(&watchdog_timer_);
   timer_started_ = false;
   Send("STOPPING=1\nSTATUS=" + summary);
 }

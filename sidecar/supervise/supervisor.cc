@@ -68,7 +68,8 @@ int Supervisor::Run() {
                                               options_.status_interval_ms,
                                               [this] { return state_.Snapshot(); });
   status_line_->Start();
-  notify_ = std::make_unique<Notifier>(loop_.get(), [this] { return state_.Snapshot(); });
+  notify_ = std::make_unique<Notifier>(
+      loop_.get(), [this] { return state_.Snapshot(); }, [this] { return WatchdogActivity(); });
   notify_->Start();  // Type=notify units (NOTIFY_SOCKET); nothing otherwise
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
@@ -90,6 +91,13 @@ int Supervisor::Run() {
   // Only a stop with the last checkpoint durable is requeued (--requeue-on).
   if (requeue_requested_ && exit_code_ == kExitInterrupted) RequeueThisJob(options_.max_requeues);
   return exit_code_;
+}
+
+// What the progress watchdog (Notifier) counts: the job's records and
+// launches; between attempts and while stopping ckwrap itself is at work.
+uint64_t Supervisor::WatchdogActivity() {
+  if (phase_ != Phase::kRunning || stop_->stopping()) ++own_activity_;
+  return own_activity_ + state_.checkpoint().records + state_.checkpoint().attempts;
 }
 
 void Supervisor::Launch() {

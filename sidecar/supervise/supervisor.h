@@ -81,6 +81,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void EndJobTree(int signum, uint64_t grace_ms);
   void MaybeRunOver();
   bool MaySettleIntoStop();
+  uint64_t WatchdogActivity();
   void Decide();
   void Relaunch();
   void Finish(int exit_code, const std::string& summary);
@@ -111,8 +112,9 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   Phase phase_ = Phase::kRunning;
   int job_wait_status_ = 0;
   bool job_exited_ = false;
-  bool tree_gone_ = true;  // no process of this attempt's job is left
-  bool settled_ = false;   // a stop had its moment to arrive (MaySettleIntoStop)
+  bool tree_gone_ = true;      // no process of this attempt's job is left
+  uint64_t own_activity_ = 0;  // WatchdogActivity's count of ckwrap's own work
+  bool settled_ = false;       // a stop had its moment to arrive (MaySettleIntoStop)
   bool stop_requested_ = false;
   bool requeue_requested_ = false;  // --requeue-on's signal came: requeue after the stop
   bool stalled_ = false;
