@@ -11,6 +11,9 @@
 #     Type=notify: systemctl status shows ckwrap's STATUS= line.
 #  3. A poison item (the job dies without progress): ckwrap gives up with 76
 #     and the unit stays failed, not restarted (RestartPreventExitStatus=76).
+#  4. The progress watchdog (WatchdogSec=, shortened by a drop-in): a job that
+#     hangs without records is stopped by systemd (TERM, as the unit says),
+#     restarted, and resumes; a slow job that keeps sending records is not.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 ENGINES=$(cd "$TESTS_DIR/../../scripts/engines" && pwd)
 UNIT=$(cd "$TESTS_DIR/../../examples/recipes" && pwd)/import.service
@@ -120,4 +123,41 @@ expect ExecMainStatus 76 "poison item"
 expect Result exit-code "poison item"
 expect NRestarts "$restarts" "poison item: not restarted"
 echo "poison: failed, status 76, $(wc -l < share/poison) runs inside ckwrap, NRestarts unchanged"
-pass "systemd: stop leaves inactive and resumes, kill -9 restarts and resumes, 76 stays failed"
+
+# ---- 4. The progress watchdog: a hung job is restarted and resumes. ----
+cat > share/import.sh <<'JOB'
+#!/bin/bash
+# Items 0..39 of 0.3 s each (longer than a watchdog tick); item 20 hangs once.
+start=0
+[ "${1:-}" = --resume-from ] && start=$2
+echo "from=$start" >> /share/watchdog
+trap 'echo term >> /share/watchdog; exit 143' TERM
+for ((i = start; i < 40; i++)); do
+  [ "$i" = 20 ] && [ ! -e /share/hung ] && { touch /share/hung; sleep 1000 & wait $!; }
+  sleep 0.3 & wait $!
+  echo "CKPT $((i + 1))" >&3
+done
+JOB
+in_container sh -c 'cp /share/import.sh /opt/ && rm -rf /var/lib/import &&
+  mkdir -p /etc/systemd/system/import.service.d &&
+  printf "[Service]
+WatchdogSec=2s
+" > /etc/systemd/system/import.service.d/watchdog.conf &&
+  systemctl daemon-reload'
+restarts=$(prop NRestarts)
+seen=$(in_container journalctl -q --no-pager -u import | wc -l)
+in_container systemctl start import
+wait_until 60 prop_is NRestarts $((restarts + 1))
+wait_until 60 prop_is ActiveState inactive
+in_container journalctl -q --no-pager -u import | tail -n +$((seen + 1)) > journal
+assert_contains journal "Watchdog timeout (limit 2s)" "watchdog: the hung job"
+assert_contains journal "(ckwrap) with signal SIGTERM" "watchdog: TERM to ckwrap (WatchdogSignal)"
+mapfile -t runs < share/watchdog
+assert_eq "from=0 term from=20" "${runs[*]}" "watchdog: one hang, stopped with TERM, resumed at 20"
+# (An inactive unit is unloaded: its NRestarts is gone; the journal counts.)
+assert_eq 1 "$(grep -c 'Scheduled restart job' journal)" \
+  "watchdog: restarted once, for the hang; items of 0.3 s never"
+echo "watchdog: hung at 20, 'Watchdog timeout (limit 2s)', TERM to ckwrap, restarted once," \
+  "resumed at 20, finished, inactive"
+pass "systemd: stop leaves inactive and resumes, kill -9 restarts and resumes, 76 stays failed," \
+  "a hung job is restarted by the progress watchdog"
