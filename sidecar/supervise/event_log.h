@@ -34,8 +34,12 @@ class EventLog {
   RateLimitedLog write_errors_{"events file: write failed"};
 };
 
-// Writes message + "\n" to path (truncating): Kubernetes shows it as the
-// container's termination message. Failures are reported, not fatal.
+// Writes TerminationMessage(message) to path (truncating): Kubernetes shows
+// it as the container's termination message. Failures are reported, not fatal.
 void WriteTerminationLog(const std::string& path, const std::string& message);
+// message with its control bytes escaped, as one line of at most 4096 bytes
+// with its "\n" (the kubelet keeps 4096): a long one keeps its start and its
+// end (the outcome and the attempts) around " [...] ".
+std::string TerminationMessage(const std::string& message);
 
 }  // namespace ckwrap
