@@ -9,7 +9,10 @@
 #     (CKWRAP_ENGINE_SLOW=1 runs it on the real time limit, ~4 minutes);
 #     ckwrap's requeue and Slurm's restart are real.
 #  2. `scontrol requeue JOBID` from outside: the requeued job resumes.
-#  3. An array task is requeued by its own id, one state directory per task;
+#  3. Preemption: a job in a partition of a higher PriorityTier takes the
+#     node; Slurm requeues the running job (PreemptMode=REQUEUE: TERM to the
+#     job's processes, ckwrap among them), which resumes after it.
+#  4. An array task is requeued by its own id, one state directory per task;
 #     past --max-requeues (here CKWRAP_MAX_REQUEUES=1) ckwrap says so and
 #     the job ends without a requeue.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
@@ -121,7 +124,24 @@ from=$(sed -n 2p allocations.outside)
 [ "${from#*from=}" -ge 10 ] || fail "slurm: the outside requeue did not resume ($from)"
 echo "outside: requeues=1 redone=$(redone outside) $(tr '\n' ';' < allocations.outside)"
 
-# ---- 3. An array of two tasks, each requeued by its own id; the cap. ----
+# ---- 3. Preemption: an urgent job takes the node; the job resumes after. ----
+export ITEMS=60
+job=$(submit preempted --time=10 --exclusive)
+wait_until 60 at_least ck/preempted 10
+urgent=$(sbatch --parsable --job-name=urgent --partition=urgent --exclusive --chdir="$PWD" \
+  --output="$PWD/slurm-urgent.out" --wrap "echo urgent ran") || fail "sbatch urgent"
+jobs_submitted="$jobs_submitted $urgent"
+wait_until 120 ended "$job"
+assert_eq COMPLETED "$(field "$urgent" JobState)" "slurm: the urgent job ran"
+assert_eq COMPLETED "$(field "$job" JobState)" "slurm: the preempted job finishes"
+assert_eq 1 "$(field "$job" Restarts)" "slurm: requeued once by the preemption"
+assert_eq "$ITEMS" "$(sort -nu out.preempted | wc -l)" "slurm: every item done after the preemption"
+from=$(sed -n 2p allocations.preempted)
+[ "${from#*from=}" -ge 10 ] || fail "slurm: the preempted job did not resume ($from)"
+grep -q "stopped by a signal" slurm-preempted.out || fail "slurm: ckwrap did not stop the job itself"
+echo "preempted: requeues=1 redone=$(redone preempted) $(tr '\n' ';' < allocations.preempted)"
+
+# ---- 4. An array of two tasks, each requeued by its own id; the cap. ----
 export ITEMS=80 CKWRAP_MAX_REQUEUES=1
 job=$(submit arr --time=10 --array=0-1)
 for round in 1 2; do
@@ -145,4 +165,5 @@ done
 assert_contains slurm-arr.out "requeueing job ${job}_0 (requeue 1 of at most 1)" "slurm: array task id"
 assert_contains slurm-arr.out "not requeued: job ${job}_1 was requeued 1 times, --max-requeues is 1" \
   "slurm: the cap is said"
-pass "slurm: three allocations by ckwrap's requeue, an outside requeue, array tasks and the cap"
+pass "slurm: three allocations by ckwrap's requeue, an outside requeue, a preemption, array" \
+  "tasks and the cap"
