@@ -20,7 +20,7 @@ const std::vector<Subcommand>& Subcommands() {
       {"reset", "STATE_DIR", "forget a job's progress: its next run starts fresh", ResetCommand},
       {"emit", "VERB [ARG...]", "write one protocol record to $CKWRAP_FD, for a job's scripts",
        EmitCommand},
-      {"pending", "[STATE_DIR] [--field N]",
+      {"pending", "[STATE_DIR] [--field N] [--shard K/N]",
        "copy stdin to stdout without the lines whose id is DONE", PendingCommand},
   };
   return subcommands;

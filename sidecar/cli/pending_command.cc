@@ -1,11 +1,13 @@
-// `ckwrap pending [STATE_DIR] [--field N]`: copies stdin to stdout, dropping
-// the lines whose id is DONE. The id is the whole line (a trailing '\r'
+// `ckwrap pending [STATE_DIR] [--field N] [--shard K/N]`: copies stdin to
+// stdout, dropping the lines whose id is DONE (and, with --shard, those of
+// other shards). The id is the whole line (a trailing '\r'
 // ignored) or, with --field N, its Nth field separated by spaces or tabs. The
 // done set comes from STATE_DIR's newest verified checkpoint (read-only, safe
 // beside a running supervisor), else from $CKWRAP_DONE_FILE, else it is empty
 // and every line passes. Streaming: each chunk read is filtered and written
 // before the next read, so a slow producer's lines flow on at once.
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -27,8 +29,33 @@ constexpr size_t kMaxDoneFileBytes = size_t{4} << 30;
 
 struct PendingArgs {
   std::string state_dir;
-  size_t field = 0;  // 0: the whole line
+  size_t field = 0;    // 0: the whole line
+  uint64_t shard = 0;  // with shards > 1: keep the ids of this shard only
+  uint64_t shards = 1;
 };
+
+// The shard of an id among n: XXH3-64 (seed 0) of its bytes, modulo n. The
+// same on every machine and every version (xxHash's output is frozen since
+// 0.8), so N workers split one input without talking to each other.
+uint64_t ShardOf(std::string_view id, uint64_t n) { return XXH3_64bits(id.data(), id.size()) % n; }
+
+Status SetShard(const std::string& flag, const std::string& value, PendingArgs* out) {
+  const size_t slash = value.find('/');
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long k = std::strtoull(value.c_str(), &end, 10);
+  const bool k_ok = slash != 0 && end == value.c_str() + slash && value[0] != '-';
+  const unsigned long long n =
+      slash == std::string::npos ? 0 : std::strtoull(value.c_str() + slash + 1, &end, 10);
+  if (!k_ok || slash == std::string::npos || *end != '\0' || errno != 0 || n == 0 || k >= n ||
+      value[slash + 1] == '-' || value[slash + 1] == '\0') {
+    return Status::Error("invalid value '" + value + "' for " + flag +
+                         ": expected K/N with 0 <= K < N, e.g. 0/4");
+  }
+  out->shard = k;
+  out->shards = n;
+  return Status::Ok();
+}
 
 Status SetField(const std::string& flag, const std::string& value, PendingArgs* out) {
   char* end = nullptr;
@@ -45,6 +72,8 @@ const std::vector<Flag<PendingArgs>>& PendingFlags() {
   static const std::vector<Flag<PendingArgs>> flags = {
       {"--field", nullptr, "N", nullptr,
        "the id is the Nth field (1, 2, ...), fields separated by spaces or tabs", SetField},
+      {"--shard", nullptr, "K/N", nullptr,
+       "keep only the ids of shard K of N (0 <= K < N): XXH3-64 of the id modulo N", SetShard},
   };
   return flags;
 }
@@ -52,7 +81,9 @@ const std::vector<Flag<PendingArgs>>& PendingFlags() {
 constexpr const char* kPendingDetails =
     "The DONE ids come from STATE_DIR's newest verified checkpoint (read-only, safe\n"
     "beside a running job), else from the file $CKWRAP_DONE_FILE names, else there\n"
-    "are none. The id is the whole line, a trailing carriage return ignored.\n";
+    "are none. The id is the whole line, a trailing carriage return ignored.\n"
+    "With --shard K/N, N workers each given one K split one input between them:\n"
+    "together they cover every id exactly once, each about 1/N of them.\n";
 
 // The done ids, from the checkpoint in state_dir or from $CKWRAP_DONE_FILE.
 Status LoadDoneSet(const std::string& state_dir, DoneSet* done) {
@@ -104,7 +135,8 @@ std::string_view IdOf(std::string_view line, size_t field) {
 
 class Filter {
  public:
-  Filter(const DoneSet& done, size_t field) : done_(done), field_(field) {}
+  Filter(const DoneSet& done, const PendingArgs& args)
+      : done_(done), field_(args.field), shard_(args.shard), shards_(args.shards) {}
 
   // Appends to out the lines of data that are not done; keeps a partial last line.
   void Feed(std::string_view data, std::string* out) {
@@ -135,11 +167,15 @@ class Filter {
   void Emit(std::string_view line_with_nl, std::string* out) {
     std::string_view line = line_with_nl;
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    if (!done_.contains(IdOf(line, field_))) out->append(line_with_nl);
+    const std::string_view id = IdOf(line, field_);
+    if (shards_ > 1 && ShardOf(id, shards_) != shard_) return;
+    if (!done_.contains(id)) out->append(line_with_nl);
   }
 
   const DoneSet& done_;
   size_t field_;
+  uint64_t shard_;
+  uint64_t shards_;
   std::string partial_;
 };
 
@@ -168,7 +204,7 @@ int PendingCommand(const Subcommand& self, const std::vector<std::string>& args)
     LogError("pending: " + status.message());
     return kExitUsage;
   }
-  Filter filter(done, parsed.field);
+  Filter filter(done, parsed);
   std::string in(kChunkBytes, '\0');
   std::string out;
   out.reserve(kChunkBytes + 4096);
