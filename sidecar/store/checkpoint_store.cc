@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "base/escape.h"
 #include "store/checkpoint_format.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
@@ -145,6 +146,60 @@ std::string Join(const std::vector<std::string>& parts, const char* separator) {
   return out;
 }
 
+// "holds N commits up to position P", or "" for a journal with no commit
+// (nothing to lose). Replayed onto nothing: its DONE/FAIL/STATE are deltas on
+// a missing snapshot, but each COMMIT record carries the position.
+std::string DescribeOrphan(const Directory& dir, uint64_t generation) {
+  std::string bytes;
+  if (!ReadWholeFileAt(dir, JournalFileName(generation), kMaxJournalBytes, &bytes).ok()) {
+    return "could not be read";
+  }
+  Checkpoint replayed;
+  JournalReplay replay;
+  const bool damaged = !ReplayJournal(bytes, generation, &replayed, &replay).ok();
+  if (replay.commits == 0) return damaged ? "is damaged" : "";
+  return "holds " + std::to_string(replay.commits) + " commits up to " +
+         (replayed.has_position ? "position " + Printable(replayed.position) : "no position") +
+         (damaged ? " (then damage)" : "");
+}
+
+// A journal newer than the loaded generation (loaded: 0 for none) whose
+// snapshot is gone cannot be replayed, and dropping it would lose its
+// commits: an error naming each one and the ways forward. *relist when its
+// snapshot appeared after the listing (a commit beside a reader).
+Status CheckOrphanJournals(const Directory& dir, const DirListing& listing, uint64_t loaded,
+                           bool* relist) {
+  std::vector<std::string> found, moves;
+  std::vector<uint64_t> journals = listing.journals;
+  std::sort(journals.begin(), journals.end(), std::greater<>());
+  for (uint64_t generation : journals) {
+    const std::vector<uint64_t>& snapshots = listing.generations;
+    if (generation <= loaded ||
+        std::find(snapshots.begin(), snapshots.end(), generation) != snapshots.end()) {
+      continue;
+    }
+    if (!Vanished(dir, SnapshotFileName(generation))) {
+      *relist = true;
+      return Status::Ok();
+    }
+    const std::string what = DescribeOrphan(dir, generation);
+    if (what.empty()) continue;
+    const std::string path = dir.PathOf(JournalFileName(generation));
+    found.push_back("journal " + path + " " + what + ", but its snapshot " +
+                    dir.PathOf(SnapshotFileName(generation)) + " is missing");
+    moves.push_back("mv " + path + " " + RejectedFileName(path));
+  }
+  if (found.empty()) return Status::Ok();
+  return Status::Corruption(
+      Join(found, "; ") +
+      " (a journal holds only the changes since its snapshot: it cannot be replayed without "
+      "it). Restore the snapshot to resume from there; or accept the loss: " +
+      Join(moves, "; ") + " (then " +
+      (loaded == 0 ? std::string("the job starts afresh")
+                   : "it resumes from " + dir.PathOf(SnapshotFileName(loaded))) +
+      "), or ckwrap reset " + dir.path() + " to forget everything");
+}
+
 }  // namespace
 
 CheckpointStore::CheckpointStore(std::string dir) : path_(std::move(dir)) {}
@@ -205,6 +260,8 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
       *pruned = true;
       return status;
     }
+    status = CheckOrphanJournals(dir_, listing, generation, pruned);
+    if (!status.ok() || *pruned) return status;
     snapshot_bytes_ = out->snapshot_bytes;
     out->found = true;
     out->path = path;
@@ -212,7 +269,7 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     last_good_ = generation;
     return Status::Ok();
   }
-  if (failures.empty()) return Status::Ok();  // a fresh start
+  if (failures.empty()) return CheckOrphanJournals(dir_, listing, 0, pruned);  // or fresh
   return Status::Corruption("no checkpoint in " + path_ + " verifies: " + Join(failures, "; "));
 }
 

@@ -14,6 +14,7 @@ namespace ckwrap {
 JobState::JobState(Checkpoint checkpoint) : checkpoint_(std::move(checkpoint)) {}
 
 void JobState::Apply(const Record& record) {
+  const size_t journal_before = journal_pending_.size();
   switch (record.verb) {
     case Verb::kCkpt:
       ObserveOutputs();
@@ -55,8 +56,11 @@ void JobState::Apply(const Record& record) {
     case Verb::kSync:
       // Acknowledged once a commit covering this record (and all before it) is durable.
       sync_waiting_.emplace_back(checkpoint_.records + 1, std::string(record.arg));
+      Hold(sizeof(sync_waiting_[0]) + record.arg.size());
       break;
   }
+  // A FAIL or STATE is held twice until durable: journaled and in the checkpoint.
+  Hold(2 * (journal_pending_.size() - journal_before));
   checkpoint_.records++;
   dirty_ = true;
 }
@@ -89,7 +93,10 @@ void JobState::FlushDoneBatch() {
   }
   ids.resize(kept);
   if (kept > 0) progressed_ = true;
+  const size_t journal_before = journal_pending_.size();
   AppendJournalDones(&journal_pending_, ids);
+  // A new id is held twice until durable: journaled and in the set (or aside).
+  Hold(2 * (journal_pending_.size() - journal_before));
   done_batch_.clear();
   done_batch_bytes_.clear();
 }
@@ -109,7 +116,7 @@ StatusSnapshot JobState::Snapshot() {
 }
 
 size_t JobState::PendingBytes() const {
-  return journal_pending_.size() + done_batch_bytes_.size() +
+  return uncommitted_bytes_ + done_batch_bytes_.size() +
          done_batch_.size() * sizeof(done_batch_[0]);
 }
 
@@ -133,6 +140,7 @@ CommitRequest JobState::TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms
     AppendJournalCommit(&request.journal_bytes, checkpoint_);
   }
   dirty_ = false;
+  in_flight_bytes_ = uncommitted_bytes_;
   return request;
 }
 
@@ -141,6 +149,13 @@ void JobState::OnSnapshotDone() {
   snapshot_in_flight_ = false;
   checkpoint_.done.merge(done_overflow_);  // O(ids that came meanwhile)
   done_overflow_.clear();
+}
+
+void JobState::OnCommitEnded(bool durable) {
+  // A failed commit is redone from memory (as a snapshot): what it covered
+  // is still held, and a job faster than a failing disk stays held back.
+  if (durable) uncommitted_bytes_ -= in_flight_bytes_;
+  in_flight_bytes_ = 0;
 }
 
 std::vector<std::string> JobState::TakeAcknowledged(uint64_t committed_records) {
@@ -177,6 +192,7 @@ void JobState::DeclareOutput(const std::string& path) {
   f.path = abs;
   Status status = OutputSize(abs, &f.size);
   if (!status.ok()) output_errors_.Error("declared output: " + status.message());
+  Hold(sizeof(f) + abs.size());
   checkpoint_.outputs.push_back(std::move(f));
   dirty_ = true;
 }

@@ -42,7 +42,11 @@ class JobState {
   // A new run starts with no progress of its own.
   void BeginRun() { progressed_ = false; }
   bool progressed() const { return progressed_; }
-  // Bytes held in memory for the next commit (backpressure).
+  // Bytes held in memory for commits not yet durable (backpressure): DONE
+  // ids in the batch, and what every record since the last durable commit
+  // added (journal bytes, ids in the set or aside, SYNC tokens, declared
+  // outputs). A failed commit does not lower it: while commits fail it only
+  // grows, so reading stays paused until one succeeds.
   size_t PendingBytes() const;
   // DONE ids known, committed or not.
   uint64_t DoneCount() const { return checkpoint_.done.size() + done_overflow_.size(); }
@@ -57,6 +61,8 @@ class JobState {
   // until OnSnapshotDone(); ids that come meanwhile wait aside.
   CommitRequest TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms);
   void OnSnapshotDone();
+  // After every commit taken: a durable one releases what it covered.
+  void OnCommitEnded(bool durable);
 
   bool sync_waiting() const { return !sync_waiting_.empty(); }
   // The tokens of the SYNC records a durable commit of committed_records covers.
@@ -67,6 +73,8 @@ class JobState {
  private:
   void ObserveOutputs();
   void HashOutputTails();
+  // Counts bytes held until the next durable commit.
+  void Hold(size_t bytes) { uncommitted_bytes_ += bytes; }
 
   Checkpoint checkpoint_;
   bool dirty_ = false;
@@ -86,6 +94,10 @@ class JobState {
   // The sizes whose tail hashes checkpoint_.outputs holds (hashes are taken
   // at commit time from the bytes below the recorded size).
   std::vector<uint64_t> hashed_sizes_;
+  // What records since the last durable commit hold (PendingBytes), and the
+  // part of it the commit in flight covers.
+  size_t uncommitted_bytes_ = 0;
+  size_t in_flight_bytes_ = 0;
   // A declared output that cannot be read fails once per record read: bounded.
   RateLimitedLog output_errors_{"declared output"};
 };

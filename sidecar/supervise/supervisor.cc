@@ -20,8 +20,8 @@
 namespace ckwrap {
 namespace {
 
-// Reading stops while this much waits in memory for a commit (a flood
-// faster than the disk): the pipe then holds the job back.
+// Reading stops while this much waits for a durable commit (a flood faster
+// than the disk, a full disk): the pipe holds the job back (man/ckwrap.1).
 constexpr size_t kMaxPendingBytes = 16 << 20;
 // How long a run that ended by SIGTERM/SIGINT (or exit 0) waits for ckwrap's
 // own stop signal before it is decided (see MaySettleIntoStop).
@@ -332,6 +332,7 @@ void Supervisor::OnPendingChanged() {
 
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   if (snapshot) state_.OnSnapshotDone();
+  state_.OnCommitEnded(status.ok());
   OnPendingChanged();
   if (!status.ok()) {
     state_.MarkDirty();

@@ -83,6 +83,7 @@ class Harness : public CommitWorker::Client {
   bool CommitsEnding() const override { return false; }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override {
     if (snapshot) state_.OnSnapshotDone();
+    state_.OnCommitEnded(status.ok());
     if (!status.ok()) state_.MarkDirty();
     done_.push_back(
         {status, records, snapshot, uv_now(&loop_), std::this_thread::get_id() == loop_thread_});

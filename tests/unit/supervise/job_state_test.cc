@@ -198,7 +198,7 @@ TEST_CASE("An OUTPUT is declared once, by absolute path, and its size follows ea
   CHECK(request.rest.outputs[0].tail_hash != 0);
 }
 
-TEST_CASE("PendingBytes grows with pending DONE ids and journal records and drops after a commit") {
+TEST_CASE("PendingBytes grows with pending DONE ids and journal records and drops once durable") {
   JobState state{Checkpoint{}};
   CHECK(state.PendingBytes() == 0);
   Feed(state, "DONE a");
@@ -208,16 +208,50 @@ TEST_CASE("PendingBytes grows with pending DONE ids and journal records and drop
   const size_t two = state.PendingBytes();
   CHECK(two > one);
   state.FlushDoneBatch();
-  CHECK(state.PendingBytes() > 0);  // now journal bytes
+  CHECK(state.PendingBytes() > 0);  // now journal bytes and ids in the set
   Feed(state, "FAIL x why");
   CHECK(state.PendingBytes() > 0);
   state.TakeCommit(false, true, 1);
+  CHECK(state.PendingBytes() > 0);  // in flight, not yet durable
+  state.OnCommitEnded(true);
   CHECK(state.PendingBytes() == 0);
 
   Feed(state, "STATE k v");
   CHECK(state.PendingBytes() > 0);
   state.TakeCommit(true, true, 2);  // the snapshot holds them
+  Feed(state, "SYNC t");            // comes while it is in flight
+  const size_t after_snapshot = state.PendingBytes();
+  state.OnSnapshotDone();
+  state.OnCommitEnded(true);
+  CHECK(state.PendingBytes() > 0);  // the SYNC was not covered
+  CHECK(state.PendingBytes() < after_snapshot);
+}
+
+TEST_CASE("While commits fail, PendingBytes keeps everything they covered") {
+  // issue 17: a failed snapshot retry emptied the pending bytes, so reading
+  // resumed every second and memory grew without bound on a full disk.
+  JobState state{Checkpoint{}};
+  const std::string token(60000, 't');
+  Feed(state, "DONE a");
+  Feed(state, "SYNC " + token);
+  state.TakeCommit(false, true, 1);
+  state.OnCommitEnded(false);
+  const size_t held = state.PendingBytes();
+  CHECK(held > token.size());
+  for (int retry = 0; retry < 3; ++retry) {
+    Feed(state, "DONE b" + std::to_string(retry));
+    state.TakeCommit(true, true, 2);  // a failed commit is retried as a snapshot
+    state.OnSnapshotDone();
+    state.OnCommitEnded(false);
+    CHECK(state.PendingBytes() > held);
+  }
+  CHECK(state.sync_waiting());
+  CommitRequest retry = state.TakeCommit(true, true, 3);
+  CHECK(retry.done_ids->size() == 4);  // nothing the failures covered is lost
+  state.OnSnapshotDone();
+  state.OnCommitEnded(true);
   CHECK(state.PendingBytes() == 0);
+  CHECK(state.TakeAcknowledged(retry.records) == std::vector<std::string>{token});
 }
 
 TEST_CASE("A snapshot commit reads the done set in place and copies the rest") {

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The state directory's disk stays full while the job floods DONE ids and
+# large SYNC tokens (issue 17): every commit fails, so what waits for one
+# (ids, journal bytes, tokens) must stop the reading, and the job must block
+# on its pipe, however long the disk stays full: ckwrap's memory stays under
+# the documented bound (64 MiB above the done set, man/ckwrap.1). Once space
+# is back nothing is lost: every id is committed and the job's last SYNC is
+# acknowledged. Needs root (mount).
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+FULL_SECONDS=10
+# The bound above the done set, plus ckwrap's own few MiB (code, libraries, the
+# read buffer); the ids committed before the disk filled fit in 256 KiB.
+LIMIT_KB=$(((64 + 8) * 1024))
+# Under ASan freed buffers wait in its quarantine (256 MiB by default).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+# Where a broken bound stops the test early, so it never eats the machine.
+ABORT_KB=${CKWRAP_TEST_ABORT_KB:-$((LIMIT_KB * 4))}
+
+mkdir disk
+if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=256k tmpfs disk 2>/dev/null; then
+  echo "SKIP: mounting a tmpfs needs root"
+  exit 77
+fi
+trap 'umount -l "$SCRATCH/disk" 2>/dev/null || true; cleanup' EXIT
+
+# The job: 60 KB SYNC tokens and DONE ids as fast as the pipe takes them
+# (few ids: once space is back their snapshot must fit in the tmpfs),
+# never waiting for an acknowledgement (a thread drains fd 4), until the file
+# "release" appears; then a last SYNC whose acknowledgement it waits for.
+cat > flood.py <<'PY'
+import os, threading
+acks = os.fdopen(int(os.environ["CKWRAP_ACK_FD"]), "rb", buffering=0)
+final = threading.Event()
+def drain():
+    tail = b""
+    while not final.is_set():
+        data = acks.read(1 << 16)
+        if not data:
+            return
+        tail = (tail + data)[-16:]
+        if tail.endswith(b"\nfinal\n"):
+            final.set()
+threading.Thread(target=drain, daemon=True).start()
+out = os.fdopen(3, "wb", buffering=0)
+token = "t" * 60000
+ids = 0
+while not os.path.exists("release"):
+    lines = [f"DONE id{n:012d}\n" for n in range(ids, ids + 10)]
+    ids += 10
+    lines.append(f"SYNC {token}\n")
+    out.write("".join(lines).encode())
+with open("ids", "w") as f:
+    f.write(str(ids))
+out.write(b"SYNC final\n")
+if not final.wait(30):
+    raise SystemExit("the last SYNC was not acknowledged")
+PY
+
+# The filler leaves room for the first commits only; the flood's journal
+# fills the rest. Removing it frees room for the snapshot of everything.
+dd if=/dev/zero of=disk/filler bs=4k count=60 status=none
+start_ckwrap --state-dir disk/state --max-restarts 0 -- python3 flood.py
+wait_until 20 grep -q "No space left on device" ckwrap.err
+
+# rss_kb PID: the resident set of PID now, in KiB.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+peak=0
+end=$((SECONDS + FULL_SECONDS))
+while [ $SECONDS -lt $end ]; do
+  rss=$(rss_kb "$supervisor")
+  [ "$rss" -le "$peak" ] || peak=$rss
+  [ "$peak" -lt "$ABORT_KB" ] || break
+  sleep 0.05
+done
+echo "peak RSS over ${FULL_SECONDS} s of full disk: $((peak / 1024)) MiB ($peak KiB)"
+[ "$peak" -lt "$LIMIT_KB" ] || fail "peak RSS $((peak / 1024)) MiB with the disk full, bound $((LIMIT_KB / 1024)) MiB"
+kill -0 "$supervisor" || fail "ckwrap stopped while the disk was full"
+
+rm disk/filler
+touch release
+wait_ckwrap 20
+[ "$rc" = 0 ] || { tail -n 20 ckwrap.err >&2; fail "ckwrap exited $rc after space came back"; }
+ids=$(cat ids)
+assert_eq "done: $ids" "$("$CKWRAP" inspect disk/state | grep '^done: ')" "every id committed"
+pass "disk full for ${FULL_SECONDS} s under a DONE + SYNC flood: peak RSS $((peak / 1024)) MiB; all $ids ids committed after"
