@@ -11,17 +11,26 @@
 #include "supervise/status_line.h"
 
 namespace ckwrap {
-JobState::JobState(Checkpoint checkpoint) : checkpoint_(std::move(checkpoint)) {}
+JobState::JobState(Checkpoint checkpoint)
+    : checkpoint_(std::move(checkpoint)), reached_(checkpoint_) {}
+
+void JobState::BeginRun() {
+  progressed_ = false;
+}
+
+void JobState::ApplyPosition(std::string_view position) {
+  if (reached_.ReachPosition(position)) progressed_ = true;
+  if (!checkpoint_.has_position || checkpoint_.position != position) {
+    checkpoint_.has_position = true;
+    checkpoint_.position.assign(position);
+  }
+}
 
 void JobState::Apply(const Record& record) {
   switch (record.verb) {
     case Verb::kCkpt:
       ObserveOutputs();
-      if (!checkpoint_.has_position || checkpoint_.position != record.arg) {
-        checkpoint_.has_position = true;
-        checkpoint_.position.assign(record.arg);
-        progressed_ = true;
-      }
+      ApplyPosition(record.arg);
       break;
     case Verb::kDone:
       ObserveOutputs();
@@ -29,16 +38,16 @@ void JobState::Apply(const Record& record) {
       done_batch_bytes_.append(record.arg);
       break;
     case Verb::kFail:
-      checkpoint_.failures.push_back({std::string(record.arg), std::string(record.detail)});
-      AppendJournalFail(&journal_pending_, record.arg, record.detail);
-      progressed_ = true;
+      // One entry per id: a repeated FAIL counts, but is not progress.
+      if (checkpoint_.failures.Record(record.arg, record.detail)) progressed_ = true;
+      AppendJournalFail(&journal_pending_, *checkpoint_.failures.Find(record.arg));
       break;
     case Verb::kState: {
       std::string& value = checkpoint_.state[std::string(record.arg)];
       if (value != record.detail) {
         value.assign(record.detail);
         AppendJournalState(&journal_pending_, record.arg, record.detail);
-        progressed_ = true;
+        if (reached_.ReachState(record.arg, record.detail)) progressed_ = true;
       }
       break;
     }
