@@ -16,9 +16,23 @@ JobState::JobState(Checkpoint checkpoint)
 
 void JobState::BeginRun() {
   progressed_ = false;
+  first_position_due_ = checkpoint_.has_position;
+  resumed_at_ = checkpoint_.position;
+}
+
+std::pair<std::string, std::string> JobState::TakeWentBack() {
+  went_back_ = false;
+  return {std::move(went_back_to_), resumed_at_};
 }
 
 void JobState::ApplyPosition(std::string_view position) {
+  if (first_position_due_) {
+    first_position_due_ = false;
+    if (reached_.Behind(position, resumed_at_)) {
+      went_back_ = true;
+      went_back_to_.assign(position);
+    }
+  }
   if (reached_.ReachPosition(position)) progressed_ = true;
   if (!checkpoint_.has_position || checkpoint_.position != position) {
     checkpoint_.has_position = true;

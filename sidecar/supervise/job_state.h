@@ -44,6 +44,11 @@ class JobState {
   // A new run starts with no progress of its own.
   void BeginRun();
   bool progressed() const { return progressed_; }
+  // A resumed run's first CKPT was behind the position it resumed from (the
+  // job ignores --resume-from?): true once, then Take clears it.
+  bool went_back() const { return went_back_; }
+  // The first position and the resume position; clears went_back().
+  std::pair<std::string, std::string> TakeWentBack();
   // Bytes held in memory for the next commit (backpressure).
   size_t PendingBytes() const;
   // DONE ids known, committed or not.
@@ -75,6 +80,11 @@ class JobState {
   bool dirty_ = false;
   bool progressed_ = false;
   ReachedBefore reached_;
+  // This run resumed from resumed_at_ and has not sent a CKPT yet.
+  bool first_position_due_ = false;
+  std::string resumed_at_;
+  bool went_back_ = false;
+  std::string went_back_to_;
   // Journal records (DONES/FAIL/STATE) not yet handed to a commit: each
   // commit writes only these plus a COMMIT record, O(new records).
   std::string journal_pending_;

@@ -59,4 +59,10 @@ bool ReachedBefore::ReachState(std::string_view key, std::string_view value) {
   return Remember(&states_, HashKey(value, seed));
 }
 
+bool ReachedBefore::Behind(std::string_view first, std::string_view resumed_at) const {
+  if (first == resumed_at) return false;
+  if (IsNumericPosition(first)) return NumericallyBefore(first, resumed_at);
+  return !IsNumericPosition(resumed_at) && positions_.contains(HashKey(first, 0));
+}
+
 }  // namespace ckwrap

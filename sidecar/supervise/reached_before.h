@@ -35,6 +35,9 @@ class ReachedBefore {
   bool ReachPosition(std::string_view position);
   // True if key's value is one it has not had before.
   bool ReachState(std::string_view key, std::string_view value);
+  // A resumed run's first position is behind where it was resumed: a smaller
+  // number, or another position reached before.
+  bool Behind(std::string_view first, std::string_view resumed_at) const;
 
  private:
   bool has_high_water_ = false;

@@ -140,6 +140,13 @@ void Supervisor::OnProgressFileBatch(const FileCursor& cursor) {
   }
 }
 
+void Supervisor::WarnWentBack() {
+  auto [first, resumed_at] = state_.TakeWentBack();
+  if (warned_went_back_ || options_.watch) return;
+  warned_went_back_ = true;
+  LogError(WentBackWarning(options_, first, resumed_at));
+}
+
 void Supervisor::StopWatching(int exit_code) {
   intake_->CheckProgressFile();  // the final drain: a COMPLETE in it has finished the run
   if (phase_ != Phase::kRunning) return;

@@ -54,6 +54,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void OnRecord(const Record& record) override {
     state_.Apply(record);
     stop_->OnRecord();
+    if (state_.went_back()) WarnWentBack();
   }
   void OnRecordsRead() override {
     Commit();
@@ -74,6 +75,8 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
 
+  // Once per ckwrap run: a job that ignores its resume position does it every time.
+  void WarnWentBack();
   void StopWatching(int exit_code);
   void OnSignal(int signum);
   void OnStalled();
@@ -118,6 +121,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   bool stalled_ = false;
   int exit_code_ = 0;
   bool descendants_done_ = true;
+  bool warned_went_back_ = false;
 };
 
 }  // namespace ckwrap

@@ -202,6 +202,29 @@ TEST_CASE("A STATE value the key had before is not progress") {
   CHECK(state.progressed());
 }
 
+TEST_CASE("A resumed run whose first position is behind the resume position is noticed once") {
+  JobState state = ResumedAt("74");
+  Feed(state, "CKPT 1");
+  REQUIRE(state.went_back());
+  CHECK(state.TakeWentBack() == std::pair<std::string, std::string>{"1", "74"});
+  CHECK_FALSE(state.went_back());
+  Feed(state, "CKPT 0");  // only the first position of a run is compared
+  CHECK_FALSE(state.went_back());
+  state.BeginRun();  // resumed at 0 now
+  Feed(state, "CKPT 1");
+  CHECK_FALSE(state.went_back());
+  state.BeginRun();
+  Feed(state, "CKPT 1");  // resuming where it was is fine
+  CHECK_FALSE(state.went_back());
+}
+
+TEST_CASE("A fresh run has no resume position to fall behind") {
+  JobState state{Checkpoint{}};
+  state.BeginRun();
+  Feed(state, "CKPT 0");
+  CHECK_FALSE(state.went_back());
+}
+
 TEST_CASE("A STATE is progress and journaled only when its value changes") {
   JobState state{Checkpoint{}};
   Feed(state, "STATE cursor page 3");

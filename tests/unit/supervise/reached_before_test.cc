@@ -1,4 +1,5 @@
-// ReachedBefore: what counts as a new position or STATE value (progress).
+// ReachedBefore: what counts as a new position or STATE value (progress), and
+// when a resumed run's first position is behind its resume position.
 #include "supervise/reached_before.h"
 
 #include <doctest/doctest.h>
@@ -34,6 +35,17 @@ TEST_CASE("The start checkpoint's position and values have been reached") {
   CHECK_FALSE(reached.ReachState("k", "v"));
   CHECK(reached.ReachState("k", "w"));
   CHECK(reached.ReachState("other", "v"));  // per key
+}
+
+TEST_CASE("Behind: a smaller number, or another position reached before") {
+  ReachedBefore reached{Checkpoint{}};
+  for (const char* p : {"a", "b", "c"}) reached.ReachPosition(p);
+  CHECK(reached.Behind("1", "74"));
+  CHECK_FALSE(reached.Behind("74", "74"));
+  CHECK_FALSE(reached.Behind("75", "74"));
+  CHECK(reached.Behind("a", "c"));
+  CHECK_FALSE(reached.Behind("d", "c"));  // never seen: cannot tell
+  CHECK_FALSE(reached.Behind("c", "c"));
 }
 
 TEST_CASE("Past the memory bound an unseen value counts as new, never as a repeat") {
