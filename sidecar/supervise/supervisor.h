@@ -66,7 +66,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void OnProgressFileBatch(const FileCursor& cursor) override;
   void OnInputEnded() override { MaybeRunOver(); }
   // CommitWorker::Client: the commits flow out.
-  bool CommitDirty() const override { return state_.dirty(); }
+  bool CommitDirty() const override;
   CommitRequest TakeCommit(bool snapshot) override {
     return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
   }
