@@ -64,25 +64,29 @@ static inline int ck__append(char* buf, size_t* len, const char* text, int allow
   return 0;
 }
 
-/* Writes "VERB[ A[ B]]\n". a_is_word: A may not contain a space (FAIL id, STATE key). */
-static inline int ck__record(const char* verb, const char* a, int a_is_word, const char* b) {
-  char buf[CK_PIPE_BUF];
-  size_t len = 0;
-  int fd;
-  ssize_t written;
-  if (ck__append(buf, &len, verb, 0) != 0) return -1;
+/* Appends "VERB[ A[ B]]\n" to buf at *len. a_is_word: A may not contain a
+ * space (FAIL id, STATE key). */
+static inline int ck__format(char* buf, size_t* len, const char* verb, const char* a, int a_is_word,
+                             const char* b) {
+  if (ck__append(buf, len, verb, 0) != 0) return -1;
   if (a != NULL) {
     if (*a == '\0') {
       errno = EINVAL;
       return -1;
     }
-    if (ck__append(buf, &len, " ", 1) != 0 || ck__append(buf, &len, a, !a_is_word) != 0) return -1;
+    if (ck__append(buf, len, " ", 1) != 0 || ck__append(buf, len, a, !a_is_word) != 0) return -1;
   }
-  if (b != NULL && (ck__append(buf, &len, " ", 1) != 0 || ck__append(buf, &len, b, 1) != 0)) {
+  if (b != NULL && (ck__append(buf, len, " ", 1) != 0 || ck__append(buf, len, b, 1) != 0)) {
     return -1;
   }
-  buf[len++] = '\n';
-  fd = ck_fd();
+  buf[(*len)++] = '\n';
+  return 0;
+}
+
+/* Writes buf[0, len) with one write(2). */
+static inline int ck__write(const char* buf, size_t len) {
+  int fd = ck_fd();
+  ssize_t written;
   if (fd < 0) return 0;
   do {
     written = write(fd, buf, len);
@@ -95,6 +99,13 @@ static inline int ck__record(const char* verb, const char* a, int a_is_word, con
   return 0;
 }
 
+static inline int ck__record(const char* verb, const char* a, int a_is_word, const char* b) {
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
+  if (ck__format(buf, &len, verb, a, a_is_word, b) != 0) return -1;
+  return ck__write(buf, len);
+}
+
 /* CKPT position: everything before position is finished. */
 static inline int ck_checkpoint(const char* position) {
   return ck__record("CKPT", position, 0, NULL);
@@ -103,6 +114,19 @@ static inline int ck_checkpoint_u64(unsigned long long position) {
   char text[24];
   snprintf(text, sizeof text, "%llu", position);
   return ck_checkpoint(text);
+}
+/* STATE key value and CKPT position in one write(2): ckwrap commits the
+ * records of one write together, so the value and the position it belongs to
+ * are never saved apart, whenever the job is killed (ckwrap-protocol(7)). */
+static inline int ck_checkpoint_with_state(const char* position, const char* key,
+                                           const char* value) {
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
+  if (ck__format(buf, &len, "STATE", key, 1, value != NULL ? value : "") != 0 ||
+      ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
+    return -1;
+  }
+  return ck__write(buf, len);
 }
 /* OUTPUT path: declare a file the job appends to (like ckwrap --output). */
 static inline int ck_output(const char* path) { return ck__record("OUTPUT", path, 0, NULL); }

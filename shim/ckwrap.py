@@ -46,14 +46,17 @@ def _text(value):
     return value if isinstance(value, str) else str(value)
 
 
-def _emit(*fields):
+def _record(*fields):
     line = " ".join(_text(f) for f in fields)
     if "\n" in line:
         raise ValueError("ckwrap: record contains a newline: %r" % line[:64])
-    data = (line + "\n").encode("utf-8", "surrogateescape")
+    return (line + "\n").encode("utf-8", "surrogateescape")
+
+
+def _write(data, what):
     if len(data) > PIPE_BUF:
-        raise ValueError("ckwrap: %s record of %d bytes is longer than PIPE_BUF (%d)"
-                         % (fields[0], len(data), PIPE_BUF))
+        raise ValueError("ckwrap: %s of %d bytes is longer than PIPE_BUF (%d)"
+                         % (what, len(data), PIPE_BUF))
     fd = _fd()
     if fd is None:
         return
@@ -64,12 +67,30 @@ def _emit(*fields):
         raise OSError("ckwrap: short write to CKWRAP_FD (%d of %d bytes)" % (written, len(data)))
 
 
-def checkpoint(position, sync=False, timeout=None):
+def _emit(*fields):
+    _write(_record(*fields), "%s record" % fields[0])
+
+
+def _state_key(key):
+    key = _text(key)
+    if not key or " " in key:
+        raise ValueError("ckwrap: a STATE key must be non-empty without spaces: %r" % key)
+    return key
+
+
+def checkpoint(position, sync=False, timeout=None, state=None):
     """CKPT: everything before position is finished; handed back on resume.
 
+    state={key: value, ...} sends those STATE records with the CKPT in one
+    write: ckwrap commits them together, so a value and the position it
+    belongs to are never saved apart, whenever the job is killed.
     sync=True returns only once the commit holding this record is durable
     (see sync())."""
-    _emit("CKPT", position)
+    if state:
+        data = b"".join(_record("STATE", _state_key(k), v) for k, v in state.items())
+        _write(data + _record("CKPT", position), "CKPT with its STATE records")
+    else:
+        _emit("CKPT", position)
     if sync:
         _wait_durable(timeout)
 
@@ -150,11 +171,9 @@ def fail(item_id, reason=""):
 
 
 def state(key, value):
-    """STATE: a small key/value handed back on resume (saved_state())."""
-    key = _text(key)
-    if not key or " " in key:
-        raise ValueError("ckwrap: a STATE key must be non-empty without spaces: %r" % key)
-    _emit("STATE", key, value)
+    """STATE: a small key/value handed back on resume (saved_state()).
+    To keep it in step with a position, see checkpoint(position, state=...)."""
+    _emit("STATE", _state_key(key), value)
 
 
 def progress(n, total=None):

@@ -8,6 +8,9 @@
 #
 # Functions (records in man/ckwrap-protocol.7):
 #   ck_checkpoint POS       CKPT POS       everything before POS is finished
+#   ck_checkpoint_with_state POS KEY VALUE [KEY VALUE]...
+#                           STATE KEY VALUE... then CKPT POS, in one write:
+#                           committed together (keep state and position in step)
 #   ck_done ID              DONE ID        item ID is finished
 #   ck_fail ID [REASON]     FAIL ID REASON item ID failed (kept in the error list)
 #   ck_state KEY VALUE      STATE KEY VALUE
@@ -41,17 +44,29 @@ _ck_refuse() {
 
 # _ck_emit RECORD: writes RECORD and a newline to $CKWRAP_FD in one write.
 _ck_emit() {
+  _ck_one_line "$1" || return
+  _ck_write "$1"
+}
+
+# _ck_one_line RECORD: refuses a record with a newline in it.
+_ck_one_line() {
   case $1 in
     *'
-'*) _ck_refuse "it contains a newline" || return ;;
+'*) _ck_refuse "it contains a newline" ;;
   esac
+}
+
+# _ck_write LINES [PRINTF]: LINES and a newline in one write of at most
+# PIPE_BUF bytes, with printf (or the command PRINTF).
+_ck_write() {
   # ${#} counts characters; a character is at most 4 bytes, so only a long
   # record needs its bytes counted (a fork, rare).
   if [ "${#1}" -gt 1023 ] && [ "$(printf '%s\n' "$1" | wc -c)" -gt 4096 ]; then
     _ck_refuse "${1%% *} longer than PIPE_BUF (4096 bytes)" || return
   fi
   [ -n "${CKWRAP_FD:-}" ] || return 0
-  printf '%s\n' "$1" >&"$CKWRAP_FD"
+  # shellcheck disable=SC2086 # "env printf" is two words
+  ${2:-printf} '%s\n' "$1" >&"$CKWRAP_FD"
 }
 
 # _ck_word WHAT VALUE: VALUE must be non-empty and without spaces (FAIL id, STATE key).
@@ -71,6 +86,29 @@ ck_checkpoint() {
   fi
   [ -n "${1-}" ] || _ck_refuse "CKPT needs a position" || return
   _ck_emit "CKPT $1"
+}
+
+# ck_checkpoint_with_state POS KEY VALUE [KEY VALUE]...: the STATE records,
+# then CKPT POS, in one write: ckwrap commits the records of one write
+# together, so a value and the position it belongs to are never saved apart,
+# whenever the job is killed (man/ckwrap-protocol.7).
+ck_checkpoint_with_state() {
+  [ -n "${1-}" ] || _ck_refuse "CKPT needs a position" || return
+  _ck_batch=
+  _ck_pos=$1
+  shift
+  [ $# -ge 2 ] && [ $(($# % 2)) -eq 0 ] ||
+    _ck_refuse "ck_checkpoint_with_state POS needs KEY VALUE pairs" || return
+  while [ $# -ge 2 ]; do
+    _ck_word "a STATE key" "$1" || return
+    _ck_one_line "STATE $1 $2" || return
+    _ck_batch="${_ck_batch}STATE $1 $2
+"
+    shift 2
+  done
+  _ck_one_line "CKPT $_ck_pos" || return
+  # bash's printf writes line by line; the printf program writes once.
+  _ck_write "${_ck_batch}CKPT $_ck_pos" "${BASH_VERSION:+env printf}"
 }
 
 # OUTPUT path: declare a file the job appends to (like --output).

@@ -70,7 +70,9 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
             << "failed: " << c.failures.size() << "\n";
   for (const auto& failure : c.failures) {
     std::cout << "  " << Printable(failure.id) << (failure.reason.empty() ? "" : ": ")
-              << Printable(failure.reason) << "\n";
+              << Printable(failure.reason);
+    if (failure.count > 1) std::cout << " (" << failure.count << " times)";
+    std::cout << "\n";
   }
   std::cout << "state: " << c.state.size() << " keys\n";
   for (const auto& [key, value] : c.state) {

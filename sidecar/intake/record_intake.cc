@@ -1,5 +1,6 @@
 #include "intake/record_intake.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -156,6 +157,7 @@ void RecordIntake::StartProtocol(int read_fd) {
   uv_pipe_open(protocol_pipe_, read_fd);
   protocol_pipe_->data = this;
   protocol_eof_ = false;
+  at_write_boundary_ = true;
   read_coalescing_ = false;
   uv_timer_stop(&read_coalesce_timer_);
   uv_timer_stop(&eof_timer_);
@@ -175,8 +177,22 @@ void RecordIntake::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
   if (nread < 0) self->OnProtocolEof();  // UV_EOF, or an error that ends the stream too
 }
 
+// A write(2) of at most PIPE_BUF bytes is atomic in the pipe: the job's
+// records read so far end with a whole write when the read found less than
+// its buffer, or the pipe is empty after it. A read that filled the buffer
+// with more in the pipe may end inside a write, and so may the records of
+// one read before any commit cuts them (ckwrap-protocol(7)).
+bool RecordIntake::PipeDrained(size_t read_size) const {
+  if (read_size < kReadBufferBytes) return true;
+  int unread = 0;
+  uv_os_fd_t fd = -1;
+  return uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) == 0 &&
+         ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
+}
+
 void RecordIntake::OnProtocolBytes(const char* data, size_t size) {
   splitter_.Feed(std::string_view(data, size));
+  at_write_boundary_ = PipeDrained(size);
   // While the job streams (this short read came within kReadCoalesceMs of the
   // one before, or of a pause's end), pause before the next read: a job
   // writing a record per item then wakes ckwrap at most 500 times a second,
@@ -206,6 +222,7 @@ void RecordIntake::OnProtocolBytes(const char* data, size_t size) {
 void RecordIntake::OnProtocolEof() {
   splitter_.Finish();
   protocol_eof_ = true;
+  at_write_boundary_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(protocol_pipe_),
            [](uv_handle_t* handle) { delete reinterpret_cast<uv_pipe_t*>(handle); });
   protocol_pipe_ = nullptr;

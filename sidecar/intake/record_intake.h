@@ -1,7 +1,8 @@
 // Everything the job's records come in by, turned into parsed records: fd 3
 // (the protocol pipe), the piped stdout/stderr (--protocol-on, --match) and
 // the progress file (--progress-file, ckwrap watch). It spaces the reads of
-// fd 3 while records stream, pauses every input together for backpressure,
+// fd 3 while records stream, says when the records read end with a whole
+// write (so a commit never splits one), pauses every input together for backpressure,
 // reports bad lines (bounded), and knows when every input of a run ended.
 #pragma once
 
@@ -82,11 +83,15 @@ class RecordIntake {
   void OnJobExited();
   // The run's inputs have all ended, the progress file read to its end.
   bool over();
+  // The records read from fd 3 end with a whole write(2): a commit may be cut
+  // here without splitting the records the job wrote together.
+  bool at_write_boundary() const { return at_write_boundary_; }
 
  private:
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   void OnProtocolBytes(const char* data, size_t size);
+  bool PipeDrained(size_t read_size) const;
   void OnProtocolEof();
   void OnLine(const char* source, uint64_t line_number, std::string_view line, bool is_record);
   void ReportProblem(const char* source, uint64_t line_number, const std::string& what);
@@ -105,6 +110,7 @@ class RecordIntake {
 
   uv_pipe_t* protocol_pipe_ = nullptr;  // one per run; freed in its close callback
   bool protocol_eof_ = true;
+  bool at_write_boundary_ = true;
   bool paused_ = false;
   bool pipe_reading_ = false;     // uv_read_start is in effect on protocol_pipe_
   bool read_coalescing_ = false;  // the pipe was drained: the next read waits a moment

@@ -7,14 +7,9 @@
 #include <vector>
 
 #include "store/done_set.h"
+#include "store/failure_list.h"
 
 namespace ckwrap {
-
-struct Failure {
-  std::string id;
-  std::string reason;
-  bool operator==(const Failure& o) const { return id == o.id && reason == o.reason; }
-};
 
 // Where reading of a --progress-file stopped: the file's identity and the
 // offset just past the last line applied. head_hash is XXH3-64 of the file's
@@ -62,7 +57,7 @@ struct Checkpoint {
   // DONE ids (set semantics): a DONE costs O(1), and a later journal appends
   // only the ids new since the last commit.
   DoneSet done;
-  std::vector<Failure> failures;
+  FailureList failures;  // one entry per id
   std::map<std::string, std::string> state;
   uint64_t records = 0;   // protocol records accepted, over all attempts
   uint64_t attempts = 0;  // launches of the child

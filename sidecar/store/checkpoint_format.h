@@ -16,12 +16,15 @@
 // str str; every count and length is checked against the bytes left before
 // anything is allocated; no byte may follow):
 //   u8 1 (cereal's little-endian mark)   u8 has_position (0|1)   str position
-//   u64 n, n x str done id (any order)   u64 n, n x pair failure (id, reason)
+//   u64 n, n x str done id (any order)
+//   u64 n, n x failure: (str id, str reason, u64 count) since version 2, one
+//     per id; a version-1 pair (str id, str reason) per FAIL record
+//     (duplicates folded on reading)
 //   u64 n, n x pair state (key, value)   u64 records  u64 attempts  u64 restarts
 //   i64 created_unix_ms  i64 updated_unix_ms  u64 command_fingerprint
 //   u8 complete (0|1)  u64 progress_done  u64 progress_total
 // then the optional sections, each only when set and in this order, each a
-// tag byte and its fields (format version 1 still):
+// tag byte and its fields:
 //   1 progress file  u64 dev  u64 ino (never 0)  u64 offset  u64 head hash
 //   2 outputs        u64 n, n x (str path, u64 size, u64 tail hash)
 //   3 inputs         u64 n, n x (str path, u64 size, i64 mtime_ns, u64 hash)
@@ -35,7 +38,10 @@ namespace ckwrap::checkpoint_format {
 
 // ---- The header. ----
 inline constexpr char kMagic[8] = {'C', 'K', 'W', 'R', 'A', 'P', 'C', 'P'};
-inline constexpr uint32_t kVersion = 1;
+// 2 since the failure count: an older ckwrap then says which version it
+// found rather than "trailing bytes". Version 1 files are still read.
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kVersionWithoutFailureCount = 1;
 inline constexpr size_t kMagicOffset = 0;
 inline constexpr size_t kVersionOffset = 8;    // u32
 inline constexpr size_t kReservedOffset = 12;  // u32
@@ -51,6 +57,7 @@ inline constexpr size_t kStringLengthBytes = 8;  // the u64 before a str's bytes
 // Smallest encoding of one element, used to bound a count by the bytes left.
 inline constexpr size_t kMinStringBytes = kStringLengthBytes;  // no bytes
 inline constexpr size_t kMinPairBytes = 2 * kMinStringBytes;
+inline constexpr size_t kMinFailureBytes = kMinPairBytes + 8;  // and the u64 count
 
 // ---- The optional sections: tags, and sizes to bound their counts. ----
 inline constexpr uint8_t kSectionProgressFile = 1;

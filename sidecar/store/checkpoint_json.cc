@@ -28,10 +28,11 @@ void WriteDoneIds(const Checkpoint& c, size_t max_ids, JsonWriter* json) {
   json->EndArray();
 }
 
-void WriteFailures(const std::vector<Failure>& failures, JsonWriter* json) {
+void WriteFailures(const FailureList& failures, JsonWriter* json) {
   json->BeginArray();
   for (const Failure& f : failures) {
-    json->BeginObject().Key("id").String(f.id).Key("reason").String(f.reason).EndObject();
+    json->BeginObject().Key("id").String(f.id).Key("reason").String(f.reason);
+    json->Key("count").Number(f.count).EndObject();
   }
   json->EndArray();
 }

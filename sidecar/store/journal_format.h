@@ -12,7 +12,7 @@
 //   13     n     payload
 //
 // The first record is a HEADER; then each commit appends its DONES (or DONE),
-// FAIL and STATE records, then PROGRESS_FILE and OUTPUTS if the job has them,
+// FAIL_COUNT (or FAIL) and STATE records, then PROGRESS_FILE and OUTPUTS if the job has them,
 // followed by one COMMIT record carrying the scalar fields. A reader applies a
 // commit's records only once its COMMIT record verifies, so every commit is
 // all or nothing. Payloads (u32/u64/i64):
@@ -20,7 +20,10 @@
 //   DONE    the id's bytes (earlier releases; still read, no longer written)
 //   DONES   n x (u32 id length, id): several ids in one record (half the
 //           bytes and checksums of DONE records)
-//   FAIL    u32 id length, id, reason (the rest)
+//   FAIL    u32 id length, id, reason (the rest): one more FAIL for id
+//           (earlier releases; still read, no longer written)
+//   FAIL_COUNT  u32 id length, id, u64 count, reason (the rest): id's whole
+//           entry in the FAIL list (one per id, with its count)
 //   STATE   u32 key length, key, value (the rest)
 //   PROGRESS_FILE  u64 device, u64 inode, u64 offset, u64 head hash
 //   OUTPUTS u64 n, n x (u64 path length, path, u64 size, u64 tail hash)
@@ -50,13 +53,15 @@ enum class RecordType : uint8_t {
   kProgressFile = 6,
   kOutputs = 7,
   kDones = 8,
+  kFailCount = 9,
 };
 
 // ---- HEADER payload. ----
 inline constexpr char kMagic[8] = {'C', 'K', 'W', 'R', 'A', 'P', 'J', 'L'};
-// 2 since DONES records: an older ckwrap then says which version it found,
-// rather than "unknown record type 8". Version 1 journals are still read.
-inline constexpr uint32_t kVersion = 2;
+// 2 since DONES records, 3 since FAIL_COUNT records: an older ckwrap then
+// says which version it found, rather than "unknown record type".
+// Versions 1 and 2 are still read.
+inline constexpr uint32_t kVersion = 3;
 inline constexpr size_t kHeaderMagicOffset = 0;
 inline constexpr size_t kHeaderVersionOffset = 8;      // u32
 inline constexpr size_t kHeaderGenerationOffset = 12;  // u64
@@ -64,6 +69,7 @@ inline constexpr size_t kHeaderPayloadBytes = 20;
 
 // ---- DONES, FAIL and STATE payloads: u32 length-prefixed strings. ----
 inline constexpr size_t kStringLengthBytes = 4;
+inline constexpr size_t kFailCountBytes = 8;  // the u64 after a FAIL_COUNT id
 // A writer starts a new DONES record once one holds this much payload.
 inline constexpr size_t kDonesPayloadTarget = 64 * 1024;
 

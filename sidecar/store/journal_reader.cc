@@ -59,6 +59,7 @@ size_t CommitAfter(std::string_view bytes, size_t offset) {
 // One commit's records, applied only when its COMMIT record verifies.
 struct Pending {
   std::vector<std::string_view> done;
+  // count 0: a FAIL record of earlier releases, one more FAIL for the id.
   std::vector<Failure> failures;
   std::vector<std::pair<std::string_view, std::string_view>> state;
   bool has_progress_file = false;
@@ -128,6 +129,19 @@ bool ParseProgressFile(std::string_view payload, FileCursor* out) {
   return out->ino != 0;
 }
 
+// u32 id length, id, u64 count (not 0), reason.
+std::string AddFailCount(std::string_view payload, Pending* pending) {
+  std::string_view id, rest;
+  if (!SplitPair(payload, &id, &rest) || rest.size() < fmt::kFailCountBytes) {
+    return "malformed FAIL_COUNT record";
+  }
+  const uint64_t count = Fixed64At(rest, 0);
+  if (count == 0) return "FAIL_COUNT record with count 0";
+  pending->failures.push_back(
+      {std::string(id), std::string(rest.substr(fmt::kFailCountBytes)), count});
+  return "";
+}
+
 // Why the journal's first record is not this generation's HEADER; "" if it is.
 std::string CheckHeader(const Frame& frame, uint64_t generation) {
   if (frame.type != fmt::RecordType::kHeader || frame.payload.size() != fmt::kHeaderPayloadBytes ||
@@ -157,10 +171,12 @@ std::string AddToPending(const Frame& frame, Pending* pending) {
       return "";
     case fmt::RecordType::kDones:
       return SplitDones(frame.payload, &pending->done) ? "" : "malformed DONES record";
-    case fmt::RecordType::kFail:
+    case fmt::RecordType::kFail:  // written by earlier releases
       if (!SplitPair(frame.payload, &first, &rest)) return "FAIL id overruns";
-      pending->failures.push_back({std::string(first), std::string(rest)});
+      pending->failures.push_back({std::string(first), std::string(rest), 0});
       return "";
+    case fmt::RecordType::kFailCount:
+      return AddFailCount(frame.payload, pending);
     case fmt::RecordType::kState:
       if (!SplitPair(frame.payload, &first, &rest)) return "STATE key overruns";
       pending->state.emplace_back(first, rest);
@@ -185,7 +201,13 @@ bool IsFlag(std::string_view payload, size_t offset) {
 // Applies the pending records and the COMMIT record's fields to *c.
 void ApplyCommit(std::string_view payload, Pending* pending, Checkpoint* c) {
   c->done.InsertBatch(pending->done.data(), pending->done.size(), nullptr);
-  for (Failure& f : pending->failures) c->failures.push_back(std::move(f));
+  for (const Failure& f : pending->failures) {
+    if (f.count == 0) {
+      c->failures.Record(f.id, f.reason);
+    } else {
+      c->failures.Set(f.id, f.reason, f.count);
+    }
+  }
   for (auto& [key, value] : pending->state) c->state[std::string(key)] = std::string(value);
   if (pending->has_progress_file) c->progress_file = pending->progress_file;
   if (pending->has_outputs) c->outputs = std::move(pending->outputs);

@@ -117,8 +117,11 @@ void AppendJournalDones(std::string* out, const std::vector<std::string_view>& i
   if (open) SealRecord(out, start);
 }
 
-void AppendJournalFail(std::string* out, std::string_view id, std::string_view reason) {
-  AppendRecord(out, fmt::RecordType::kFail, LengthPrefix(id.size()), id, reason);
+void AppendJournalFail(std::string* out, const Failure& failure) {
+  std::string count;
+  PutFixed64(&count, failure.count);
+  AppendRecord(out, fmt::RecordType::kFailCount, LengthPrefix(failure.id.size()), failure.id, count,
+               failure.reason);
 }
 
 void AppendJournalState(std::string* out, std::string_view key, std::string_view value) {

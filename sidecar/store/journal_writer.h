@@ -19,7 +19,8 @@ void AppendJournalHeader(std::string* out, uint64_t generation);
 // than that gets a record of its own). DONE records (one id each) are read
 // but no longer written.
 void AppendJournalDones(std::string* out, const std::vector<std::string_view>& ids);
-void AppendJournalFail(std::string* out, std::string_view id, std::string_view reason);
+// id's whole FAIL-list entry (a FAIL_COUNT record).
+void AppendJournalFail(std::string* out, const Failure& failure);
 void AppendJournalState(std::string* out, std::string_view key, std::string_view value);
 // The batch terminator: the scalar fields of the checkpoint (position, counters,
 // progress, completion). Records before it take effect only with it.

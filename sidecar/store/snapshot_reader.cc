@@ -113,15 +113,27 @@ void ReadDoneIds(PayloadReader& in, DoneSet* done) {
   }
 }
 
-void ReadFailuresAndState(PayloadReader& in, Checkpoint* c) {
-  uint64_t failures = in.Count("failures", fmt::kMinPairBytes);
-  c->failures.reserve(failures);
-  for (uint64_t i = 0; i < failures; ++i) {
-    Failure f;
-    f.id = in.String("failure id");
-    f.reason = in.String("failure reason");
-    c->failures.push_back(std::move(f));
+// Version 1 kept a pair per FAIL record, duplicates included: each one more
+// FAIL for its id. Version 2 keeps one entry per id with its count.
+void ReadFailures(PayloadReader& in, uint32_t version, FailureList* failures) {
+  const bool counted = version > fmt::kVersionWithoutFailureCount;
+  uint64_t n = in.Count("failures", counted ? fmt::kMinFailureBytes : fmt::kMinPairBytes);
+  failures->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view id = in.View("failure id");
+    std::string_view reason = in.View("failure reason");
+    if (!counted) {
+      failures->Record(id, reason);
+      continue;
+    }
+    uint64_t count = in.Number<uint64_t>();
+    if (count == 0) throw DecodeError("failure count 0");
+    failures->Set(id, reason, count);
   }
+}
+
+void ReadFailuresAndState(PayloadReader& in, uint32_t version, Checkpoint* c) {
+  ReadFailures(in, version, &c->failures);
   uint64_t state = in.Count("state", fmt::kMinPairBytes);
   for (uint64_t i = 0; i < state; ++i) {
     std::string key = in.String("state key");
@@ -170,13 +182,13 @@ void ReadInputs(PayloadReader& in, std::vector<InputFile>* inputs) {
 }
 
 // The order here and in snapshot_writer.cc is the format.
-void ReadPayload(PayloadReader& in, Checkpoint* c) {
+void ReadPayload(PayloadReader& in, uint32_t version, Checkpoint* c) {
   c->has_position = in.Flag("has_position");
   c->position = in.String("position");
   ReadDoneIds(in, &c->done);
-  ReadFailuresAndState(in, c);
+  ReadFailuresAndState(in, version, c);
   ReadCounters(in, c);
-  // Anything else after the version-1 fields is reported as trailing bytes.
+  // Anything else after the fixed fields is reported as trailing bytes.
   if (in.Section(fmt::kSectionProgressFile, fmt::kProgressFileSectionBytes)) {
     ReadProgressFile(in, &c->progress_file);
   }
@@ -234,7 +246,7 @@ Status CheckHeader(std::string_view bytes) {
 }
 
 // Runs cereal over a verified payload. Throws (cereal::Exception, DecodeError).
-Status DecodePayload(std::string_view payload, Checkpoint* out) {
+Status DecodePayload(std::string_view payload, uint32_t version, Checkpoint* out) {
   // cereal's first byte says the byte order it was written in; we only write little-endian.
   if (payload.empty() || payload[0] != fmt::kLittleEndianMark) {
     return Status::Corruption("payload is not little-endian");
@@ -243,7 +255,7 @@ Status DecodePayload(std::string_view payload, Checkpoint* out) {
   std::istream stream(&buf);
   cereal::PortableBinaryInputArchive archive(stream);
   PayloadReader reader(&buf, &archive);
-  ReadPayload(reader, out);
+  ReadPayload(reader, version, out);
   if (reader.remaining() != 0) {
     return Status::Corruption(std::to_string(reader.remaining()) + " trailing bytes after payload");
   }
@@ -257,7 +269,8 @@ Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out) {
     Status status = CheckHeader(bytes);
     if (!status.ok()) return status;
     Checkpoint decoded;  // *out changes only on success
-    status = DecodePayload(bytes.substr(fmt::kHeaderBytes), &decoded);
+    status = DecodePayload(bytes.substr(fmt::kHeaderBytes),
+                           DecodeFixed32(&bytes[fmt::kVersionOffset]), &decoded);
     if (status.ok()) *out = std::move(decoded);
     return status;
   } catch (const std::exception& e) {

@@ -71,12 +71,13 @@ Status EmitDoneIds(const DoneSet& done, const Emit& emit) {
   return piece.empty() ? Status::Ok() : emit(std::string_view(piece));
 }
 
-// The version-1 fields after the done ids.
+// The fixed fields after the done ids.
 void WriteFieldsAfterDone(OutArchive& ar, const Checkpoint& c) {
   ar(uint64_t{c.failures.size()});
   for (const Failure& f : c.failures) {
     WriteString(ar, f.id);
     WriteString(ar, f.reason);
+    ar(f.count);
   }
   ar(uint64_t{c.state.size()});
   for (const auto& [key, value] : c.state) {
@@ -89,9 +90,8 @@ void WriteFieldsAfterDone(OutArchive& ar, const Checkpoint& c) {
   ar(c.progress_done, c.progress_total);
 }
 
-// Optional sections after the version-1 fields: a tag byte, then the section.
-// Written only when set, so a checkpoint without them is byte-for-byte what
-// earlier releases wrote (man/ckwrap-checkpoint.5).
+// Optional sections after the fixed fields: a tag byte, then the section.
+// Written only when set (man/ckwrap-checkpoint.5).
 void WriteSections(OutArchive& ar, const Checkpoint& c) {
   if (c.progress_file.valid()) {
     WriteTag(ar, fmt::kSectionProgressFile);

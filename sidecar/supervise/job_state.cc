@@ -11,18 +11,41 @@
 #include "supervise/status_line.h"
 
 namespace ckwrap {
-JobState::JobState(Checkpoint checkpoint) : checkpoint_(std::move(checkpoint)) {}
+JobState::JobState(Checkpoint checkpoint)
+    : checkpoint_(std::move(checkpoint)), reached_(checkpoint_) {}
+
+void JobState::BeginRun() {
+  progressed_ = false;
+  first_position_due_ = checkpoint_.has_position;
+  resumed_at_ = checkpoint_.position;
+}
+
+std::pair<std::string, std::string> JobState::TakeWentBack() {
+  went_back_ = false;
+  return {std::move(went_back_to_), resumed_at_};
+}
+
+void JobState::ApplyPosition(std::string_view position) {
+  if (first_position_due_) {
+    first_position_due_ = false;
+    if (reached_.Behind(position, resumed_at_)) {
+      went_back_ = true;
+      went_back_to_.assign(position);
+    }
+  }
+  if (reached_.ReachPosition(position)) progressed_ = true;
+  if (!checkpoint_.has_position || checkpoint_.position != position) {
+    checkpoint_.has_position = true;
+    checkpoint_.position.assign(position);
+  }
+}
 
 void JobState::Apply(const Record& record) {
   const size_t journal_before = journal_pending_.size();
   switch (record.verb) {
     case Verb::kCkpt:
       ObserveOutputs();
-      if (!checkpoint_.has_position || checkpoint_.position != record.arg) {
-        checkpoint_.has_position = true;
-        checkpoint_.position.assign(record.arg);
-        progressed_ = true;
-      }
+      ApplyPosition(record.arg);
       break;
     case Verb::kDone:
       ObserveOutputs();
@@ -30,16 +53,16 @@ void JobState::Apply(const Record& record) {
       done_batch_bytes_.append(record.arg);
       break;
     case Verb::kFail:
-      checkpoint_.failures.push_back({std::string(record.arg), std::string(record.detail)});
-      AppendJournalFail(&journal_pending_, record.arg, record.detail);
-      progressed_ = true;
+      // One entry per id: a repeated FAIL counts, but is not progress.
+      if (checkpoint_.failures.Record(record.arg, record.detail)) progressed_ = true;
+      AppendJournalFail(&journal_pending_, *checkpoint_.failures.Find(record.arg));
       break;
     case Verb::kState: {
       std::string& value = checkpoint_.state[std::string(record.arg)];
       if (value != record.detail) {
         value.assign(record.detail);
         AppendJournalState(&journal_pending_, record.arg, record.detail);
-        progressed_ = true;
+        if (reached_.ReachState(record.arg, record.detail)) progressed_ = true;
       }
       break;
     }

@@ -13,6 +13,7 @@
 #include "intake/protocol.h"
 #include "store/checkpoint.h"
 #include "store/commit_worker.h"
+#include "supervise/reached_before.h"
 
 namespace ckwrap {
 
@@ -27,8 +28,9 @@ class JobState {
   // progress-file cursor); a change must be followed by MarkDirty().
   Checkpoint& mutable_checkpoint() { return checkpoint_; }
 
-  // One record from the job. Progress means something new: a repeated
-  // position, id or value is not.
+  // One record from the job. Progress means something new (reached_before.h):
+  // a DONE or FAIL id not seen before, a CKPT position not reached before, a
+  // STATE value the key has not had; a repeated position, id or value is not.
   void Apply(const Record& record);
   // A file the job appends to (--output, OUTPUT): its size commits with each
   // CKPT/DONE and a resume truncates it back.
@@ -40,8 +42,13 @@ class JobState {
   void MarkDirty() { dirty_ = true; }
   bool dirty() const { return dirty_; }
   // A new run starts with no progress of its own.
-  void BeginRun() { progressed_ = false; }
+  void BeginRun();
   bool progressed() const { return progressed_; }
+  // A resumed run's first CKPT was behind the position it resumed from (the
+  // job ignores --resume-from?): true once, then Take clears it.
+  bool went_back() const { return went_back_; }
+  // The first position and the resume position; clears went_back().
+  std::pair<std::string, std::string> TakeWentBack();
   // Bytes held in memory for commits not yet durable (backpressure): DONE
   // ids in the batch, and what every record since the last durable commit
   // added (journal bytes, ids in the set or aside, SYNC tokens, declared
@@ -71,6 +78,7 @@ class JobState {
   void DropSyncWaiters() { sync_waiting_.clear(); }
 
  private:
+  void ApplyPosition(std::string_view position);
   void ObserveOutputs();
   void HashOutputTails();
   // Counts bytes held until the next durable commit.
@@ -79,6 +87,12 @@ class JobState {
   Checkpoint checkpoint_;
   bool dirty_ = false;
   bool progressed_ = false;
+  ReachedBefore reached_;
+  // This run resumed from resumed_at_ and has not sent a CKPT yet.
+  bool first_position_due_ = false;
+  std::string resumed_at_;
+  bool went_back_ = false;
+  std::string went_back_to_;
   // Journal records (DONES/FAIL/STATE) not yet handed to a commit: each
   // commit writes only these plus a COMMIT record, O(new records).
   std::string journal_pending_;

@@ -68,6 +68,23 @@ std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& 
   return argv;
 }
 
+std::string WentBackWarning(const RunOptions& options, const std::string& first,
+                            const std::string& resumed_at) {
+  bool templated = false;
+  for (size_t i = 1; i < options.command.size(); ++i) {
+    templated = templated || options.command[i].find("{}") != std::string::npos;
+  }
+  std::string given = "CKWRAP_RESUME_FROM=" + resumed_at;
+  if (templated) {
+    given = "the {} in its arguments and " + given;
+  } else if (!options.resume_env_only) {
+    given = options.resume_flag + " " + resumed_at + " after its own arguments, and " + given;
+  }
+  return "warning: the job was resumed at position " + resumed_at + " but its first position is " +
+         first + ": it seems to ignore the resume position, or to read it from the wrong place (" +
+         "ckwrap gave it " + given + "); it is redoing work it had done";
+}
+
 Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
                              const Directory& state_dir, const std::string& state_dir_abs,
                              LaunchSpec* spec) {

@@ -20,6 +20,11 @@ class RecordIntake;
 // The child's argv for this launch: the command, plus the position on a
 // resume (as the last two words, or in place of a "{}" in an argument).
 std::vector<std::string> ChildArgv(const RunOptions& options, const Checkpoint& checkpoint);
+// The warning for a resumed run whose first position (first) is behind the
+// one it was resumed from: where ckwrap put the position, and that the job
+// seems not to read it there.
+std::string WentBackWarning(const RunOptions& options, const std::string& first,
+                            const std::string& resumed_at);
 
 // The job's environment (CKWRAP_FD, CKWRAP_STATE_DIR, CKWRAP_ATTEMPT,
 // CKWRAP_ACK_FD, CKWRAP_RESUME_*), and on a resume the done and state files

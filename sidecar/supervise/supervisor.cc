@@ -148,6 +148,13 @@ void Supervisor::OnProgressFileBatch(const FileCursor& cursor) {
   }
 }
 
+void Supervisor::WarnWentBack() {
+  auto [first, resumed_at] = state_.TakeWentBack();
+  if (warned_went_back_ || options_.watch) return;
+  warned_went_back_ = true;
+  LogError(WentBackWarning(options_, first, resumed_at));
+}
+
 void Supervisor::StopWatching(int exit_code) {
   intake_->CheckProgressFile();  // the final drain: a COMPLETE in it has finished the run
   if (phase_ != Phase::kRunning) return;
@@ -325,9 +332,22 @@ void Supervisor::Commit() {
   commits_->Start(CommitIsUrgent());
 }
 
+// While the job runs, a commit is cut only where the records read end with a
+// whole write of the job, so that records written together are committed
+// together (ckwrap-protocol(7)); the next read that empties the pipe starts
+// it. A job that keeps the pipe full past twice the backpressure limit gets
+// its commit all the same.
+bool Supervisor::CommitDirty() const {
+  return state_.dirty() && (phase_ != Phase::kRunning || intake_->at_write_boundary() ||
+                            state_.PendingBytes() >= 2 * kMaxPendingBytes);
+}
+
 void Supervisor::OnPendingChanged() {
-  intake_->SetPaused(state_.PendingBytes() >= kMaxPendingBytes ||
-                     (options_.sync == SyncMode::kAlways && commits_->in_flight()));
+  // Paused only where a commit may be cut (CommitDirty): else none would come.
+  const size_t pending = state_.PendingBytes();
+  const bool full = pending >= kMaxPendingBytes &&
+                    (intake_->at_write_boundary() || pending >= 2 * kMaxPendingBytes);
+  intake_->SetPaused(full || (options_.sync == SyncMode::kAlways && commits_->in_flight()));
 }
 
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {

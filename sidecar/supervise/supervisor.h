@@ -54,6 +54,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void OnRecord(const Record& record) override {
     state_.Apply(record);
     stop_->OnRecord();
+    if (state_.went_back()) WarnWentBack();
   }
   void OnRecordsRead() override {
     Commit();
@@ -65,7 +66,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void OnProgressFileBatch(const FileCursor& cursor) override;
   void OnInputEnded() override { MaybeRunOver(); }
   // CommitWorker::Client: the commits flow out.
-  bool CommitDirty() const override { return state_.dirty(); }
+  bool CommitDirty() const override;
   CommitRequest TakeCommit(bool snapshot) override {
     return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
   }
@@ -74,6 +75,8 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
 
+  // Once per ckwrap run: a job that ignores its resume position does it every time.
+  void WarnWentBack();
   void StopWatching(int exit_code);
   void OnSignal(int signum);
   void OnStalled();
@@ -120,6 +123,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   bool stalled_ = false;
   int exit_code_ = 0;
   bool descendants_done_ = true;
+  bool warned_went_back_ = false;
 };
 
 }  // namespace ckwrap

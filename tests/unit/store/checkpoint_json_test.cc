@@ -130,7 +130,7 @@ TEST_CASE("CheckpointToJson renders every field") {
         "\"restarts\":2,\"created_unix_ms\":-1,\"updated_unix_ms\":1700000000000,"
         "\"command_fingerprint\":\"0000000000000abc\",\"progress_done\":5,"
         "\"progress_total\":10,\"done_count\":3,\"done\":[\"a\",\"b\",\"c\"],"
-        "\"done_truncated\":false,\"failures\":[{\"id\":\"x\",\"reason\":\"exit 3\"}],"
+        "\"done_truncated\":false,\"failures\":[{\"id\":\"x\",\"reason\":\"exit 3\",\"count\":1}],"
         "\"state\":{\"k\":\"v\"}}");
 }
 

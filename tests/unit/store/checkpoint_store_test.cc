@@ -50,7 +50,7 @@ TEST_CASE("A snapshot of several MiB of ids, written in pieces, is the encoded c
   TempDir dir;
   Checkpoint c = WithRecords(7);
   for (int i = 0; i < 300000; ++i) c.done.insert("piece-" + std::to_string(i));
-  c.failures.push_back({"f", "after the ids"});
+  c.failures.Record("f", "after the ids");
   c.state["k"] = "v";
   CheckpointStore store(dir.path());
   Status status = store.Commit(c);

@@ -66,7 +66,7 @@ TEST_CASE("A crafted size prefix never makes the decoder allocate beyond the fil
   checkpoint.has_position = true;
   checkpoint.position = "row 743";
   for (int i = 0; i < 50; ++i) checkpoint.done.insert("item-" + std::to_string(i));
-  checkpoint.failures.push_back({"bad", "timeout"});
+  checkpoint.failures.Record("bad", "timeout");
   checkpoint.state["cursor"] = "abc";
   const std::string good = ckwrap::testing::SnapshotBytes(checkpoint);
   constexpr size_t kSlack = 64 * 1024;

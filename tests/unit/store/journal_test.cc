@@ -50,8 +50,8 @@ void Apply(const Step& step, Checkpoint* c, std::string* journal,
     AppendJournalDones(journal, added);
   }
   for (const auto& f : step.failures) {
-    c->failures.push_back(f);
-    AppendJournalFail(journal, f.id, f.reason);
+    c->failures.Record(f.id, f.reason);
+    AppendJournalFail(journal, *c->failures.Find(f.id));
   }
   for (const auto& [k, v] : step.state) {
     c->state[k] = v;
@@ -199,8 +199,51 @@ TEST_CASE("A version 1 journal is still read; a newer version is refused by name
     status = ReplayJournal(header(version) + body, 7, &c, &replay);
     REQUIRE_FALSE(status.ok());
     CHECK(status.message().find("journal format version " + std::to_string(version) +
-                                ": this ckwrap reads versions 1 to 2") != std::string::npos);
+                                ": this ckwrap reads versions 1 to 3") != std::string::npos);
   }
+}
+
+TEST_CASE("A version 2 journal's FAIL records fold into one entry per id with a count") {
+  // FAIL as releases before the count wrote it: one record per FAIL line.
+  auto fail = [](std::string_view id, std::string_view reason) {
+    std::string payload;
+    PutFixed32(&payload, static_cast<uint32_t>(id.size()));
+    payload.append(id);
+    payload.append(reason);
+    return JournalRecord(journal_format::RecordType::kFail, payload);
+  };
+  std::string payload(journal_format::kMagic, sizeof journal_format::kMagic);
+  PutFixed32(&payload, 2);
+  PutFixed64(&payload, 7);
+  std::string journal = JournalRecord(journal_format::RecordType::kHeader, payload);
+  journal += fail("item-3", "bad row") + fail("item-3", "still bad") + fail("item-4", "");
+  AppendJournalCommit(&journal, Base());
+  Checkpoint c = Base();
+  JournalReplay replay;
+  Status status = ReplayJournal(journal, 7, &c, &replay);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(c.failures == FailureList{{"item-3", "still bad", 2}, {"item-4", "", 1}});
+}
+
+TEST_CASE("A FAIL_COUNT record sets its id's entry; a count of 0 is refused") {
+  std::string journal;
+  AppendJournalHeader(&journal, 7);
+  AppendJournalFail(&journal, Failure{"item-3", "bad row", 1785});
+  AppendJournalCommit(&journal, Base());
+  Checkpoint c = Base();
+  c.failures.Record("item-3", "old");
+  JournalReplay replay;
+  REQUIRE(ReplayJournal(journal, 7, &c, &replay).ok());
+  CHECK(c.failures == FailureList{{"item-3", "bad row", 1785}});
+
+  std::string zero;
+  AppendJournalHeader(&zero, 7);
+  AppendJournalFail(&zero, Failure{"item-3", "bad row", 0});
+  AppendJournalCommit(&zero, Base());
+  c = Base();
+  Status status = ReplayJournal(zero, 7, &c, &replay);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message().find("FAIL_COUNT record with count 0") != std::string::npos);
 }
 
 TEST_CASE("An empty journal and a header-only journal change nothing") {

@@ -67,17 +67,28 @@ std::string Seal(const std::string& payload, uint32_t version = checkpoint_forma
   return file + payload;
 }
 
-// The documented grammar (checkpoint_format.h), written out by hand.
-std::string HandWrittenPayload(uint64_t done_count) {
+// The documented grammar (checkpoint_format.h), written out by hand; version
+// 1 keeps a pair per FAIL record, version 2 an entry per id with its count.
+std::string HandWrittenPayload(uint64_t done_count,
+                               uint32_t version = checkpoint_format::kVersion) {
   std::string p;
   p += '\x01';  // little-endian mark
   p += '\x01';  // has_position
   AppendString(&p, "line 17");
   PutFixed64(&p, done_count);
   if (done_count == 1) AppendString(&p, "a");
-  PutFixed64(&p, 1);
-  AppendString(&p, "c");
-  AppendString(&p, "timeout");
+  if (version == 1) {
+    PutFixed64(&p, 2);
+    AppendString(&p, "c");
+    AppendString(&p, "bad row");
+    AppendString(&p, "c");
+    AppendString(&p, "timeout");
+  } else {
+    PutFixed64(&p, 1);
+    AppendString(&p, "c");
+    AppendString(&p, "timeout");
+    PutFixed64(&p, 2);  // count
+  }
   PutFixed64(&p, 1);
   AppendString(&p, "k");
   AppendString(&p, "v");
@@ -138,14 +149,31 @@ TEST_CASE("Hand-written payload following the documented grammar decodes") {
   expected.command_fingerprint = 0xfeed;
   expected.progress_done = 3;
   expected.progress_total = 9;
+  expected.failures = {{"c", "timeout", 2}};
   CHECK(out == expected);
+}
+
+TEST_CASE("A version-1 file's FAIL pairs fold into one entry per id, with the last reason") {
+  Checkpoint out;
+  Status status = DecodeCheckpoint(Seal(HandWrittenPayload(1, 1), 1), &out);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(out.failures == FailureList{{"c", "timeout", 2}});
+}
+
+TEST_CASE("A failure count of 0 is refused") {
+  std::string payload = HandWrittenPayload(1);
+  const std::string count("\x02\0\0\0\0\0\0\0", 8);
+  const size_t at = payload.find(count, payload.find("timeout"));
+  REQUIRE(at != std::string::npos);
+  payload[at] = 0;
+  CHECK(DecodeError(Seal(payload)) == "malformed payload: failure count 0");
 }
 
 TEST_CASE("Encoding writes the documented header") {
   std::string bytes = SnapshotBytes(SmallCheckpoint());
   REQUIRE(bytes.size() > checkpoint_format::kHeaderBytes);
   CHECK(bytes.compare(0, 8, "CKWRAPCP") == 0);
-  CHECK(bytes.compare(8, 8, std::string("\x01\0\0\0\0\0\0\0", 8)) == 0);
+  CHECK(bytes.compare(8, 8, std::string("\x02\0\0\0\0\0\0\0", 8)) == 0);
   std::string length;
   PutFixed64(&length, bytes.size() - checkpoint_format::kHeaderBytes);
   CHECK(bytes.compare(16, 8, length) == 0);
@@ -205,7 +233,7 @@ TEST_CASE("Bad magic is rejected") {
 
 TEST_CASE("Newer format version is rejected with both versions named") {
   CHECK(DecodeError(Seal(HandWrittenPayload(1), 7)) ==
-        "checkpoint format version 7 is newer than this ckwrap supports (1)");
+        "checkpoint format version 7 is newer than this ckwrap supports (2)");
 }
 
 TEST_CASE("Non-zero reserved field is rejected") {

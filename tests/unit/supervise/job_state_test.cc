@@ -47,6 +47,16 @@ Checkpoint Replayed(const CommitRequest& request) {
   return replayed;
 }
 
+// A job state resumed at position, its run begun.
+JobState ResumedAt(const std::string& position) {
+  Checkpoint resumed;
+  resumed.has_position = true;
+  resumed.position = position;
+  JobState state{resumed};
+  state.BeginRun();
+  return state;
+}
+
 TEST_SUITE_BEGIN("supervise/job_state");
 
 TEST_CASE("A CKPT moves the position and is progress only when the position changes") {
@@ -133,16 +143,86 @@ TEST_CASE("Only a new DONE id is progress and journaled") {
   CHECK(state.DoneCount() == 3);
 }
 
-TEST_CASE("Every FAIL is kept, journaled and progress") {
+TEST_CASE("A FAIL list keeps one entry per id; only a new id is progress") {
   JobState state{Checkpoint{}};
   Feed(state, "FAIL item-7 disk full");
   CHECK(state.progressed());
+  CHECK(Replayed(state.TakeCommit(false, true, 1)).failures ==
+        FailureList{{"item-7", "disk full", 1}});
   state.BeginRun();
-  Feed(state, "FAIL item-7 disk full");
-  CHECK(state.progressed());
-  const std::vector<Failure> expected = {{"item-7", "disk full"}, {"item-7", "disk full"}};
+  Feed(state, "FAIL item-7 bad row");
+  CHECK_FALSE(state.progressed());  // the 1,785-runs crash loop of issue 16
+  const FailureList expected = {{"item-7", "bad row", 2}};
   CHECK(state.checkpoint().failures == expected);
-  CHECK(Replayed(state.TakeCommit(false, true, 1)).failures == expected);
+  // The journal carries the whole entry: replayed alone, it is the same.
+  CHECK(Replayed(state.TakeCommit(false, true, 2)).failures == expected);
+  Feed(state, "FAIL item-8");
+  CHECK(state.progressed());
+  CHECK(state.checkpoint().failures.size() == 2);
+}
+
+TEST_CASE("A numeric CKPT is progress only beyond the highest position reached") {
+  JobState state = ResumedAt("3");
+  // A job that ignores --resume-from and dies after re-sending CKPT 1..3.
+  for (std::string_view line : {"CKPT 1", "CKPT 2", "CKPT 3"}) Feed(state, line);
+  CHECK_FALSE(state.progressed());
+  CHECK(state.Where() == "position 3");
+  Feed(state, "CKPT 0004");  // a number, whatever its leading zeros
+  CHECK(state.progressed());
+  state.BeginRun();
+  Feed(state, "CKPT 4");
+  CHECK_FALSE(state.progressed());
+  Feed(state, "CKPT 100000000000000000000000000");  // past any u64
+  CHECK(state.progressed());
+}
+
+TEST_CASE("A non-numeric CKPT is progress only when not reached before") {
+  JobState state{Checkpoint{}};
+  for (std::string_view line : {"CKPT a.csv:1", "CKPT a.csv:2", "CKPT b.csv:1"}) Feed(state, line);
+  CHECK(state.progressed());
+  state.BeginRun();
+  // Re-sent in any order (a job dying at random points) is still not new.
+  for (std::string_view line : {"CKPT a.csv:1", "CKPT b.csv:1", "CKPT a.csv:2"}) Feed(state, line);
+  CHECK_FALSE(state.progressed());
+  Feed(state, "CKPT b.csv:2");
+  CHECK(state.progressed());
+}
+
+TEST_CASE("A STATE value the key had before is not progress") {
+  JobState state{Checkpoint{}};
+  const auto totals = {"STATE total 1", "STATE total 3", "STATE total 6"};
+  for (std::string_view line : totals) Feed(state, line);
+  CHECK(state.progressed());
+  state.BeginRun();
+  // The running total recomputed from the start: 1, 3, 6 again.
+  for (std::string_view line : totals) Feed(state, line);
+  CHECK_FALSE(state.progressed());
+  CHECK(state.checkpoint().state.at("total") == "6");
+  Feed(state, "STATE other 6");  // another key's value is its own
+  CHECK(state.progressed());
+}
+
+TEST_CASE("A resumed run whose first position is behind the resume position is noticed once") {
+  JobState state = ResumedAt("74");
+  Feed(state, "CKPT 1");
+  REQUIRE(state.went_back());
+  CHECK(state.TakeWentBack() == std::pair<std::string, std::string>{"1", "74"});
+  CHECK_FALSE(state.went_back());
+  Feed(state, "CKPT 0");  // only the first position of a run is compared
+  CHECK_FALSE(state.went_back());
+  state.BeginRun();  // resumed at 0 now
+  Feed(state, "CKPT 1");
+  CHECK_FALSE(state.went_back());
+  state.BeginRun();
+  Feed(state, "CKPT 1");  // resuming where it was is fine
+  CHECK_FALSE(state.went_back());
+}
+
+TEST_CASE("A fresh run has no resume position to fall behind") {
+  JobState state{Checkpoint{}};
+  state.BeginRun();
+  Feed(state, "CKPT 0");
+  CHECK_FALSE(state.went_back());
 }
 
 TEST_CASE("A STATE is progress and journaled only when its value changes") {
