@@ -14,6 +14,7 @@
 #include "store/durable_file.h"
 #include "store/snapshot_reader.h"
 #include "store/state_lock.h"
+#include "supervise/launch.h"
 
 namespace ckwrap {
 namespace {
@@ -93,6 +94,7 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
     std::cout << "input: " << Printable(f.path) << " " << f.size << " bytes\n";
   }
   if (c.keep_done) std::cout << "incremental: yes\n";
+  if (!c.command.empty()) std::cout << "command: " << Printable(DescribeArgv(c.command)) << "\n";
 }
 
 // One field, bare, for scripts (a sidecar's main container reading where to

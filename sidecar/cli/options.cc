@@ -186,6 +186,12 @@ Status SetLogFormat(const std::string& flag, const std::string& value, RunOption
   return Status::Ok();
 }
 
+Status SetOnComplete(const std::string& flag, const std::string& value, RunOptions* out) {
+  if (value != "exit" && value != "rerun") return BadValue(flag, value, "exit or rerun");
+  out->on_complete = value == "exit" ? OnComplete::kExit : OnComplete::kRerun;
+  return Status::Ok();
+}
+
 Status SetShim(const std::string& flag, const std::string& value, RunOptions* out) {
   if (!IsShimLanguage(value)) return BadValue(flag, value, "sh, python or c");
   out->shim = value;
@@ -300,6 +306,10 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
       {"--incremental", "CKWRAP_INCREMENTAL", nullptr, nullptr,
        "keep the DONE set after success: the next run skips the ids already done",
        Enable(&RunOptions::incremental)},
+      {"--on-complete", "CKWRAP_ON_COMPLETE", "WHAT", "exit; rerun with --incremental",
+       "when the same command's checkpoint is complete already: exit (say so, run nothing, exit "
+       "0) or rerun (start it again)",
+       SetOnComplete},
       {"--quiet", "CKWRAP_QUIET", nullptr, nullptr, "no messages of ckwrap's own but errors",
        Enable(&RunOptions::quiet)},
       {"--verbose", "CKWRAP_VERBOSE", nullptr, nullptr, "also each launch's command line",

@@ -78,7 +78,7 @@ JOB
   assert_eq 0 "$rc" "$how: COMPLETE then exit 0 on a stop succeeds"
   assert_eq yes "$("$CKWRAP" inspect --field complete st)" "$how: COMPLETE retires"
   rm ready
-  start_ckwrap --state-dir st --grace 5s -- ./job.sh
+  start_ckwrap --state-dir st --grace 5s --on-complete rerun -- ./job.sh
   await ready
   kill -TERM "$supervisor"
   wait_ckwrap
