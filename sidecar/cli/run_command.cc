@@ -9,9 +9,28 @@
 #include "store/checkpoint_store.h"
 #include "store/state_lock.h"
 #include "supervise/event_log.h"
+#include "supervise/notify.h"
+#include "supervise/run_events.h"
 #include "supervise/supervisor.h"
 
 namespace ckwrap {
+namespace {
+
+// A run with nothing to do ends as a supervised one would, for whoever
+// watches: the finish event, the termination log, systemd's READY/STOPPING.
+int FinishAtOnce(const RunOptions& options, const std::string& summary) {
+  EventLog events;
+  if (Status opened = events.Open(options.events_file); !opened.ok()) {
+    LogError(opened.message());
+    return kExitUsage;
+  }
+  EmitFinish(&events, 0, summary);
+  WriteTerminationLog(options.termination_log, summary);
+  Notifier(nullptr, nullptr).FinishedAtOnce(summary);
+  return 0;
+}
+
+}  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
   RunOptions options;
@@ -74,10 +93,7 @@ int RunWithOptions(const RunOptions& options) {
     LogError(status.message());
     return kExitUsage;
   }
-  if (start.already_complete) {
-    WriteTerminationLog(options.termination_log, start.summary);
-    return 0;
-  }
+  if (start.already_complete) return FinishAtOnce(options, start.summary);
   Supervisor supervisor(options, &store, std::move(start.checkpoint));
   return supervisor.Run();
 }

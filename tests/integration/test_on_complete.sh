@@ -35,6 +35,34 @@ assert_contains ckwrap.err "nothing to do (--on-complete exit)" "and names the p
 assert_contains term.txt "already complete at position 300" "the termination log says so"
 pass "restart-always loop: the completed job does not repeat (300 lines)"
 
+# Under systemd (Type=notify) a run with nothing to do still says READY=1,
+# else systemd counts the exit as a failure and Restart=on-failure loops;
+# --events gets its finish event.
+python3 - "$CKWRAP" <<'PY' > notify.txt || fail "the notify socket check failed"
+import os, socket, subprocess, sys
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.bind(os.path.abspath("notify.sock"))
+env = dict(os.environ, NOTIFY_SOCKET=os.path.abspath("notify.sock"))
+rc = subprocess.call([sys.argv[1], "--events", "events.jsonl", "--", "./job"], env=env,
+                     stderr=subprocess.DEVNULL)
+sock.setblocking(False)
+messages = []
+try:
+    while True:
+        messages.append(sock.recv(4096).decode())
+except BlockingIOError:
+    pass
+print("rc=%d" % rc)
+print("|".join(messages))
+PY
+assert_contains notify.txt "rc=0" "under a notify socket, exit 0"
+assert_contains notify.txt "READY=1" "READY=1 sent"
+assert_contains notify.txt "STOPPING=1" "STOPPING=1 sent"
+assert_contains events.jsonl '"event":"finish","status":0,"summary":"already complete at position 300"' \
+  "the finish event"
+assert_eq 300 "$(wc -l < out.jsonl)" "still 300 lines"
+pass "nothing to do: READY=1 and STOPPING=1 for systemd, a finish event"
+
 # The README recipe, as printed.
 recipe=$(sed -n 's/^    \(ckwrap --on-complete rerun -- .*\)   # .*/\1/p' "$ROOT/README.md")
 [ -n "$recipe" ] || fail "README.md has no 'ckwrap --on-complete rerun' recipe"
