@@ -73,4 +73,14 @@ assert_eq 70 "$(wc -l < processed.txt)" "a plain rerun after completion starts f
 assert_contains ckwrap.err "warning: dropping the 70 DONE ids the last run kept with --incremental" \
   "the dropped set is announced, even with --quiet"
 assert_eq 70 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "and pending no longer skips anything"
+
+# Resuming an --incremental run without it: warned that the set will go.
+printf '#!/bin/sh\n"$CKWRAP" emit DONE a\n[ -n "${CKWRAP_RESUME_FROM+x}${CKWRAP_DONE_FILE:-}" ] || exit 3\n' > once.sh
+chmod +x once.sh
+run_ckwrap --state-dir st5 --incremental --restart never -- ./once.sh
+assert_eq 3 "$rc" "an incremental run stopped part-way"
+run_ckwrap --state-dir st5 --quiet -- ./once.sh
+assert_eq 0 "$rc" "resumed without --incremental"
+assert_contains ckwrap.err "warning: this run lacks --incremental: once it succeeds, the 1 DONE ids" \
+  "the resume without --incremental is warned, even with --quiet"
 pass "incremental: day 2 and day 3 process exactly their 10 new items"
