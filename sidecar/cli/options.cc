@@ -357,7 +357,8 @@ std::string RunUsage() {
   usage += R"(
 Runs COMMAND, records its progress from protocol lines on fd 3 ($CKWRAP_FD) in
 crash-safe checkpoints, and relaunches it with --resume-from POSITION after a
-crash. Running the same command again resumes where it stopped.
+crash. Running the same command again resumes where it stopped; once it has
+completed, it does nothing and exits 0 (see --on-complete).
 
 Subcommands (each with its own --help):
 )";
@@ -366,7 +367,7 @@ Subcommands (each with its own --help):
   usage += FlagsHelp(RunFlags());
   return usage + R"(
 Durations: 500ms, 10s, 2m, 1h (a bare number is seconds).
-Exit status: 0 the job succeeded; 75 stopped by SIGTERM/SIGINT (resumable);
+Exit status: 0 the job succeeded (or had already); 75 stopped by SIGTERM/SIGINT (resumable);
 76 gave up, no progress; 130 the job died of a terminal's SIGINT (resumable);
 otherwise the job's own status (128+N if it died of signal N) when it is not
 relaunched; 125 ckwrap's own error; 126 command not executable; 127 command
