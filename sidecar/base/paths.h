@@ -9,4 +9,7 @@ namespace ckwrap {
 // is, or if the current directory cannot be read).
 std::string AbsolutePath(const std::string& path);
 
+// path names a directory (following symlinks, as a reader does).
+bool IsDirectory(const std::string& path);
+
 }  // namespace ckwrap

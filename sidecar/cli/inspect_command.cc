@@ -1,10 +1,9 @@
-#include <sys/stat.h>
-
 #include <iostream>
 
 #include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "base/paths.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/report_args.h"
@@ -12,8 +11,11 @@
 #include "store/checkpoint_json.h"
 #include "store/checkpoint_store.h"
 #include "store/durable_file.h"
+#include "store/journal_format.h"
 #include "store/snapshot_reader.h"
 #include "store/state_lock.h"
+#include "supervise/launch.h"
+#include "supervise/resume_files.h"
 
 namespace ckwrap {
 namespace {
@@ -24,9 +26,23 @@ constexpr const char* kInspectDetails =
     "A state directory is read as a resuming run reads it: its newest generation\n"
     "that verifies. --field NAME is one of position, complete or records.\n";
 
-bool IsDirectory(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+// A journal holds the commits after a snapshot, not a checkpoint: its first
+// record is a HEADER whose payload starts with the journal's magic.
+bool IsJournal(std::string_view bytes) {
+  const size_t at = journal_format::kRecordHeaderBytes + journal_format::kHeaderMagicOffset;
+  const std::string_view magic(journal_format::kMagic, sizeof journal_format::kMagic);
+  return bytes.size() >= at + magic.size() && bytes.substr(at, magic.size()) == magic;
+}
+
+std::string JournalMessage(const std::string& target) {
+  const size_t slash = target.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : target.substr(0, slash);
+  return target +
+         " is a journal (the commits after a snapshot), not a checkpoint: inspect the state "
+         "directory, which applies it to its snapshot: ckwrap inspect " +
+         dir;
 }
 
 // A file is decoded on its own; a state directory through the store, exactly
@@ -38,6 +54,7 @@ Status LoadForInspect(const std::string& target, Checkpoint* checkpoint, std::st
     Status status = ReadWholeFile(target, checkpoint_format::kMaxFileBytes, &bytes);
     if (!status.ok()) return status;
     *path = target;
+    if (IsJournal(bytes)) return Status::Error(JournalMessage(target));
     status = DecodeCheckpoint(bytes, checkpoint);
     return status.ok() ? status : Status::Error(target + ": " + status.message());
   }
@@ -95,6 +112,7 @@ void PrintText(const Checkpoint& c, const std::string& path, const std::string& 
     std::cout << "input: " << Printable(f.path) << " " << f.size << " bytes\n";
   }
   if (c.keep_done) std::cout << "incremental: yes\n";
+  if (!c.command.empty()) std::cout << "command: " << Printable(DescribeArgv(c.command)) << "\n";
 }
 
 // One field, bare, for scripts (a sidecar's main container reading where to
@@ -163,7 +181,9 @@ int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
   Directory opened;
   Status status = OpenStateDir(dir, &opened);
   if (status.ok()) status = lock.Acquire(opened);
-  if (status.ok()) status = CheckpointStore(std::move(opened)).Reset();
+  // done.txt and state.json were written from the progress now forgotten.
+  if (status.ok())
+    status = CheckpointStore(std::move(opened)).Reset({kDoneFileName, kStateFileName});
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;

@@ -1,51 +1,17 @@
 #include "cli/options.h"
 
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "cli/shim_path.h"
 
 namespace ckwrap {
 namespace {
-
-bool ParseUnsigned(const std::string& text, uint64_t* value) {
-  if (text.empty() || text[0] < '0' || text[0] > '9') return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long parsed = std::strtoull(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  *value = parsed;
-  return true;
-}
-
-Status BadValue(const std::string& option, const std::string& value, const std::string& want) {
-  return Status::Error("invalid value '" + value + "' for " + option + ": expected " + want);
-}
-
-bool ParseSignal(const std::string& text, int* signum) {
-  static const std::map<std::string, int> kNames = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"TERM", SIGTERM},
-      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH},
-      {"CONT", SIGCONT}, {"PWR", SIGPWR},   {"XCPU", SIGXCPU}};
-  std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
-  auto found = kNames.find(name);
-  uint64_t number = 0;
-  if (found != kNames.end()) {
-    *signum = found->second;
-  } else if (ParseUnsigned(name, &number) && number >= 1 && number < NSIG && number != SIGKILL &&
-             number != SIGSTOP) {
-    *signum = static_cast<int>(number);
-  } else {
-    return false;
-  }
-  return true;
-}
 
 using RunFlag = Flag<RunOptions>;
 using Setter = decltype(RunFlag::set);
@@ -220,6 +186,12 @@ Status SetLogFormat(const std::string& flag, const std::string& value, RunOption
   return Status::Ok();
 }
 
+Status SetOnComplete(const std::string& flag, const std::string& value, RunOptions* out) {
+  if (value != "exit" && value != "rerun") return BadValue(flag, value, "exit or rerun");
+  out->on_complete = value == "exit" ? OnComplete::kExit : OnComplete::kRerun;
+  return Status::Ok();
+}
+
 Status SetShim(const std::string& flag, const std::string& value, RunOptions* out) {
   if (!IsShimLanguage(value)) return BadValue(flag, value, "sh, python or c");
   out->shim = value;
@@ -334,6 +306,10 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
       {"--incremental", "CKWRAP_INCREMENTAL", nullptr, nullptr,
        "keep the DONE set after success: the next run skips the ids already done",
        Enable(&RunOptions::incremental)},
+      {"--on-complete", "CKWRAP_ON_COMPLETE", "WHAT", "exit; rerun with --incremental",
+       "when the same command's checkpoint is complete already: exit (say so, run nothing, exit "
+       "0) or rerun (start it again)",
+       SetOnComplete},
       {"--quiet", "CKWRAP_QUIET", nullptr, nullptr, "no messages of ckwrap's own but errors",
        Enable(&RunOptions::quiet)},
       {"--verbose", "CKWRAP_VERBOSE", nullptr, nullptr, "also each launch's command line",
@@ -352,21 +328,6 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
        Enable(&RunOptions::version)},
   };
   return flags;
-}
-
-bool ParseDurationMs(const std::string& text, uint64_t* ms) {
-  static const std::map<std::string, uint64_t> kUnits = {
-      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  uint64_t number = 0;
-  auto unit = kUnits.find(text.substr(digits));
-  if (digits == 0 || digits > 12 || unit == kUnits.end() ||
-      !ParseUnsigned(text.substr(0, digits), &number)) {
-    return false;
-  }
-  *ms = number * unit->second;
-  return true;
 }
 
 Status ParseRunOptions(const std::vector<std::string>& args, RunOptions* out,
@@ -396,7 +357,8 @@ std::string RunUsage() {
   usage += R"(
 Runs COMMAND, records its progress from protocol lines on fd 3 ($CKWRAP_FD) in
 crash-safe checkpoints, and relaunches it with --resume-from POSITION after a
-crash. Running the same command again resumes where it stopped.
+crash. Running the same command again resumes where it stopped; once it has
+completed, it does nothing and exits 0 (see --on-complete).
 
 Subcommands (each with its own --help):
 )";
@@ -405,7 +367,7 @@ Subcommands (each with its own --help):
   usage += FlagsHelp(RunFlags());
   return usage + R"(
 Durations: 500ms, 10s, 2m, 1h (a bare number is seconds).
-Exit status: 0 the job succeeded; 75 stopped by SIGTERM/SIGINT (resumable);
+Exit status: 0 the job succeeded (or had already); 75 stopped by SIGTERM/SIGINT (resumable);
 76 gave up, no progress; 130 the job died of a terminal's SIGINT (resumable);
 otherwise the job's own status (128+N if it died of signal N) when it is not
 relaunched; 125 ckwrap's own error; 126 command not executable; 127 command

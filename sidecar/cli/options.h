@@ -9,6 +9,7 @@
 #include "base/exit_codes.h"
 #include "base/status.h"
 #include "cli/flags.h"
+#include "cli/option_values.h"
 #include "supervise/run_options.h"
 
 namespace ckwrap {
@@ -16,9 +17,6 @@ namespace ckwrap {
 // ckwrap's options: one row each (flag, CKWRAP_* variable, metavar, default,
 // help, setter), from which both the parser and `ckwrap --help` work.
 const std::vector<Flag<RunOptions>>& RunFlags();
-
-// Parses a duration: a number with ms, s, m or h (a bare number is seconds).
-bool ParseDurationMs(const std::string& text, uint64_t* ms);
 
 // Options come from CKWRAP_* environment variables first, then argv[first..].
 // allow_no_command: for `ckwrap watch`, whose trailing words are not a command.

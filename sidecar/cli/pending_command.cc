@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/log.h"
+#include "base/paths.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "store/checkpoint_store.h"
@@ -88,6 +89,11 @@ constexpr const char* kPendingDetails =
 // The done ids, from the checkpoint in state_dir or from $CKWRAP_DONE_FILE.
 Status LoadDoneSet(const std::string& state_dir, DoneSet* done) {
   if (!state_dir.empty()) {
+    // A typo or a missing .ckwrap/ must not pass every id: parallel workers
+    // would redo everything.
+    if (!IsDirectory(state_dir)) {
+      return Status::Error("state directory " + state_dir + " does not exist");
+    }
     CheckpointStore store(state_dir);
     LoadedCheckpoint loaded;
     Status status = store.Load(&loaded);

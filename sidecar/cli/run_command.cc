@@ -5,63 +5,29 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/shim_path.h"
+#include "cli/starting_checkpoint.h"
 #include "store/checkpoint_store.h"
 #include "store/state_lock.h"
-#include "supervise/declared_outputs.h"
+#include "supervise/event_log.h"
+#include "supervise/notify.h"
+#include "supervise/run_events.h"
 #include "supervise/supervisor.h"
 
 namespace ckwrap {
 namespace {
 
-// Where this run starts: the loaded checkpoint, or a fresh one when there is
-// none or the last run completed (keeping its DONE set with --incremental).
-// A resume against a changed command line or input is refused unless
-// --resume-anyway. Takes the checkpoint out of loaded: a copy of millions of
-// ids would cost start-up time.
-Status StartingCheckpoint(LoadedCheckpoint& loaded, const RunOptions& options, Checkpoint* out) {
-  std::vector<InputFile> inputs;
-  Status status = FingerprintInputs(options.inputs, &inputs);
-  if (!status.ok()) return status;
-  const uint64_t fingerprint = CommandFingerprint(options.command);
-  // A watcher restarted after its job completed must not wipe the position
-  // the main container reads: it keeps the completed checkpoint and exits 0.
-  if (loaded.found && loaded.checkpoint.complete && options.watch) {
-    *out = std::move(loaded.checkpoint);
-    return Status::Ok();
+// A run with nothing to do ends as a supervised one would, for whoever
+// watches: the finish event, the termination log, systemd's READY/STOPPING.
+int FinishAtOnce(const RunOptions& options, const std::string& summary) {
+  EventLog events;
+  if (Status opened = events.Open(options.events_file); !opened.ok()) {
+    LogError(opened.message());
+    return kExitUsage;
   }
-  if (loaded.found && !loaded.checkpoint.complete) {
-    *out = std::move(loaded.checkpoint);
-    std::string changes = DescribeInputChanges(out->inputs, inputs);
-    if (out->command_fingerprint != 0 && out->command_fingerprint != fingerprint) {
-      changes = "the command line differs from the checkpointed run's\n" + changes;
-    }
-    if (!changes.empty()) {
-      if (!options.resume_anyway) {
-        return Status::Error("refusing to resume " + loaded.path + ":\n" + changes +
-                             "pass --resume-anyway to resume regardless, or ckwrap reset to "
-                             "start over");
-      }
-      LogInfo("resuming despite changes (--resume-anyway):\n" +
-              changes.substr(0, changes.size() - 1));
-      out->command_fingerprint = fingerprint;
-      out->inputs = inputs;
-    }
-    if (out->has_position) LogInfo("resuming from " + out->position + " (" + loaded.path + ")");
-    out->keep_done = options.incremental;
-    return Status::Ok();
-  }
-  *out = Checkpoint();
-  if (loaded.found && options.incremental && loaded.checkpoint.keep_done) {
-    LogInfo("the last run completed; --incremental: skipping its " +
-            std::to_string(loaded.checkpoint.done.size()) + " done ids");
-    out->done = std::move(loaded.checkpoint.done);
-  } else if (loaded.found) {
-    LogInfo("the last run completed; starting fresh");
-  }
-  out->command_fingerprint = fingerprint;
-  out->inputs = std::move(inputs);
-  out->keep_done = options.incremental;
-  return Status::Ok();
+  EmitFinish(&events, 0, summary);
+  WriteTerminationLog(options.termination_log, summary);
+  Notifier(nullptr, nullptr, nullptr).FinishedAtOnce(summary);
+  return 0;
 }
 
 }  // namespace
@@ -121,13 +87,14 @@ int RunWithOptions(const RunOptions& options) {
   }
   for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
   if (!loaded.warnings.empty()) LogError("falling back to the previous generation " + loaded.path);
-  Checkpoint start;
-  status = StartingCheckpoint(loaded, options, &start);
+  StartingPoint start;
+  status = ChooseStartingPoint(loaded, options, &start);
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;
   }
-  Supervisor supervisor(options, &store, std::move(start));
+  if (start.already_complete) return FinishAtOnce(options, start.summary);
+  Supervisor supervisor(options, &store, std::move(start.checkpoint));
   return supervisor.Run();
 }
 

@@ -2,7 +2,6 @@
 // verified checkpoint exactly as a resuming run would and asks the lock file
 // whether a supervisor holds the directory; never takes the lock itself.
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <ctime>
@@ -13,6 +12,7 @@
 #include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "base/paths.h"
 #include "cli/commands.h"
 #include "cli/report_args.h"
 #include "store/checkpoint_json.h"
@@ -30,13 +30,16 @@ constexpr const char* kStatusDetails =
 struct JobStatus {
   std::string dir;
   bool found = false;  // a verified checkpoint exists
+  std::string damage;  // checkpoint files exist and none verifies: why
   Checkpoint checkpoint;
   int supervisor_pid = 0;
   int64_t now_ms = 0;
 
-  // running (a supervisor holds the lock), complete, stopped (progress kept,
-  // nobody running it) or new (no checkpoint).
+  // damaged (no checkpoint file verifies), running (a supervisor holds the
+  // lock), complete, stopped (progress kept, nobody running it) or new (no
+  // checkpoint).
   std::string State() const {
+    if (!damage.empty()) return "damaged";
     if (supervisor_pid != 0) return "running";
     if (!found) return "new";
     return checkpoint.complete ? "complete" : "stopped";
@@ -46,22 +49,22 @@ struct JobStatus {
   }
 };
 
-bool IsDirectory(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-Status LoadStatus(const std::string& dir, JobStatus* out) {
+// A job whose files do not verify is reported as damaged, not left out: the
+// message goes to stderr, and the job into the text and the JSON.
+void LoadStatus(const std::string& dir, JobStatus* out) {
   out->dir = dir;
   out->now_ms = NowUnixMs();
   out->supervisor_pid = LockHolderPid(dir);
   LoadedCheckpoint loaded;
   Status status = CheckpointStore(dir).Load(&loaded);
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    LogError(status.message());
+    out->damage = status.message();
+    return;
+  }
   for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
   out->found = loaded.found;
   if (loaded.found) out->checkpoint = loaded.checkpoint;
-  return Status::Ok();
 }
 
 // "3s", "4m10s", "2h05m", "3d4h": an age a person reads at a glance.
@@ -107,6 +110,7 @@ std::string ToJson(const JobStatus& s) {
   json.Key("running").Bool(s.supervisor_pid != 0);
   json.Key("supervisor_pid").Number(s.supervisor_pid).Key("job_state");
   WriteStateJson(c.state, &json);
+  if (!s.damage.empty()) json.Key("error").String(s.damage);
   json.EndObject();
   return json.Take();
 }
@@ -115,6 +119,7 @@ void PrintText(const JobStatus& s) {
   const Checkpoint& c = s.checkpoint;
   std::cout << "dir: " << Printable(s.dir) << "\nstate: " << s.State();
   if (s.supervisor_pid != 0) std::cout << " (supervisor pid " << s.supervisor_pid << ")";
+  if (!s.damage.empty()) std::cout << "\nerror: " << PrintableLines(s.damage);
   std::cout << "\nposition: " << (s.found && c.has_position ? Printable(c.position) : "(none)")
             << "\ndone: " << c.done.size() << "\nfailed: " << c.failures.size();
   if (c.progress_total || c.progress_done) {
@@ -179,12 +184,8 @@ int ListJobs(bool json) {
   int rc = 0;
   for (const auto& name : names) {
     JobStatus s;
-    Status status = LoadStatus(root + "/" + name, &s);
-    if (!status.ok()) {
-      LogError(status.message());
-      rc = 1;
-      continue;
-    }
+    LoadStatus(root + "/" + name, &s);
+    if (!s.damage.empty()) rc = 1;
     if (json) {
       std::cout << (first ? "" : ",") << ToJson(s);
     } else {
@@ -221,13 +222,10 @@ int StatusCommand(const Subcommand& self, const std::vector<std::string>& args) 
     return 1;
   }
   JobStatus s;
-  Status status = LoadStatus(dir, &s);
-  if (!status.ok()) {
-    LogError(status.message());
-    return 1;
-  }
+  LoadStatus(dir, &s);
+  const int rc = s.damage.empty() ? 0 : 1;
   if (!field.empty()) {
-    if (PrintField(s, field)) return 0;
+    if (PrintField(s, field)) return rc;
     LogError("unknown --field '" + field +
              "' (state, position, done, failed, progress, attempts, restarts, complete, "
              "last_commit_unix_ms, last_commit_age_ms or supervisor_pid)");
@@ -238,7 +236,7 @@ int StatusCommand(const Subcommand& self, const std::vector<std::string>& args) 
   } else {
     PrintText(s);
   }
-  return 0;
+  return rc;
 }
 
 }  // namespace ckwrap

@@ -9,7 +9,8 @@ bool Checkpoint::operator==(const Checkpoint& o) const {
          updated_unix_ms == o.updated_unix_ms && command_fingerprint == o.command_fingerprint &&
          complete == o.complete && progress_done == o.progress_done &&
          progress_total == o.progress_total && progress_file == o.progress_file &&
-         outputs == o.outputs && inputs == o.inputs && keep_done == o.keep_done;
+         outputs == o.outputs && inputs == o.inputs && keep_done == o.keep_done &&
+         command == o.command;
 }
 
 }  // namespace ckwrap

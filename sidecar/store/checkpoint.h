@@ -74,6 +74,9 @@ struct Checkpoint {
   std::vector<OutputFile> outputs;  // --output, OUTPUT records
   std::vector<InputFile> inputs;    // --input fingerprints
   bool keep_done = false;           // --incremental: the DONE set outlives completion
+  // The command line of the run that made (or last resumed) the checkpoint,
+  // shown when a later run's differs; empty in checkpoints of earlier releases.
+  std::vector<std::string> command;
 
   bool operator==(const Checkpoint& o) const;
 };

@@ -29,6 +29,7 @@
 //   2 outputs        u64 n, n x (str path, u64 size, u64 tail hash)
 //   3 inputs         u64 n, n x (str path, u64 size, i64 mtime_ns, u64 hash)
 //   4 keep done      (no fields)
+//   5 command line   u64 n, n x str argument
 #pragma once
 
 #include <cstddef>
@@ -64,6 +65,7 @@ inline constexpr uint8_t kSectionProgressFile = 1;
 inline constexpr uint8_t kSectionOutputs = 2;
 inline constexpr uint8_t kSectionInputs = 3;
 inline constexpr uint8_t kSectionKeepDone = 4;
+inline constexpr uint8_t kSectionCommand = 5;
 inline constexpr size_t kProgressFileSectionBytes = 1 + 4 * 8;  // tag and four u64
 inline constexpr size_t kMinOutputBytes = kMinStringBytes + 2 * 8;
 inline constexpr size_t kMinInputBytes = kMinStringBytes + 3 * 8;

@@ -81,6 +81,11 @@ void WriteOptionalMembers(const Checkpoint& c, JsonWriter* json) {
     json->EndArray();
   }
   if (c.keep_done) json->Key("incremental").Bool(true);
+  if (!c.command.empty()) {
+    json->Key("command").BeginArray();
+    for (const auto& arg : c.command) json->String(arg);
+    json->EndArray();
+  }
 }
 
 }  // namespace

@@ -339,7 +339,7 @@ Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
   return status;
 }
 
-Status CheckpointStore::Reset() {
+Status CheckpointStore::Reset(const std::vector<std::string>& also_remove) {
   DirListing listing;
   Status status = OpenDir();
   if (status.ok()) status = ListDir(dir_, &listing);
@@ -349,6 +349,7 @@ Status CheckpointStore::Reset() {
   std::vector<std::string> names = listing.temp_files;
   for (uint64_t generation : listing.generations) names.push_back(SnapshotFileName(generation));
   for (uint64_t generation : listing.journals) names.push_back(JournalFileName(generation));
+  names.insert(names.end(), also_remove.begin(), also_remove.end());
   for (const std::string& name : names) {
     status = UnlinkIfPresent(dir_, name);
     if (!status.ok()) return status;

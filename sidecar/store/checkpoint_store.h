@@ -82,8 +82,10 @@ class CheckpointStore {
   uint64_t journal_bytes() const { return journal_.bytes(); }
   uint64_t snapshot_bytes() const { return snapshot_bytes_; }
 
-  // Removes every checkpoint file (ckwrap reset).
-  Status Reset();
+  // Removes every checkpoint file (ckwrap reset), and the files named in
+  // also_remove that were written from the checkpoint (the job's resume
+  // files) when present. A rejected generation set aside is kept.
+  Status Reset(const std::vector<std::string>& also_remove = {});
 
   const std::string& dir() const { return path_; }
   // The open directory (for the resume files written beside the checkpoint).

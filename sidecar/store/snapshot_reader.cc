@@ -195,6 +195,10 @@ void ReadPayload(PayloadReader& in, uint32_t version, Checkpoint* c) {
   if (in.Section(fmt::kSectionOutputs)) ReadOutputs(in, &c->outputs);
   if (in.Section(fmt::kSectionInputs)) ReadInputs(in, &c->inputs);
   if (in.Section(fmt::kSectionKeepDone)) c->keep_done = true;
+  if (in.Section(fmt::kSectionCommand)) {
+    ReadList(in, "command", fmt::kMinStringBytes, &c->command,
+             [&in] { return in.String("command argument"); });
+  }
 }
 
 Status CheckVersion(std::string_view bytes) {

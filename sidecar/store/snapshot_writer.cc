@@ -114,6 +114,11 @@ void WriteSections(OutArchive& ar, const Checkpoint& c) {
     }
   }
   if (c.keep_done) WriteTag(ar, fmt::kSectionKeepDone);
+  if (!c.command.empty()) {
+    WriteTag(ar, fmt::kSectionCommand);
+    ar(uint64_t{c.command.size()});
+    for (const std::string& arg : c.command) WriteString(ar, arg);
+  }
 }
 
 // The payload around the done ids: *before ends with their count, *after

@@ -234,4 +234,19 @@ void JobState::HashOutputTails() {
   }
 }
 
+std::string JobState::StuckMessage() const {
+  const Checkpoint& c = checkpoint_;
+  if (c.has_position) {
+    return "stuck at position " + c.position +
+           "; the next run resumes there (ckwrap reset forgets it)";
+  }
+  if (c.records == 0) {
+    return "no record from the job in " + std::to_string(c.attempts) +
+           " attempts: it fails before its first CKPT, DONE or STATE, or writes them where "
+           "ckwrap does not read (fd 3, $CKWRAP_FD); the next run starts from the beginning";
+  }
+  return "stuck with no position and " + std::to_string(DoneCount()) +
+         " DONE ids; the next run resumes with them (ckwrap reset forgets them)";
+}
+
 }  // namespace ckwrap

@@ -61,6 +61,9 @@ class JobState {
   std::string Where() const {
     return checkpoint_.has_position ? "position " + checkpoint_.position : "no position";
   }
+  // Why a run gave up with 76: where the job is stuck, or that it never sent
+  // a record, and where the next run starts.
+  std::string StuckMessage() const;
   // What the status line shows (the DONE batch flushed first).
   StatusSnapshot Snapshot();
 

@@ -31,7 +31,7 @@ Notifier::Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot,
   address_length_ =
       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length + (path[0] == '/' ? 1 : 0));
   fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd_ < 0) return;
+  if (fd_ < 0 || loop == nullptr) return;
   uv_timer_init(loop, &timer_);
   timer_.data = this;
   watchdog_interval_ms_ =
@@ -90,6 +90,12 @@ void Notifier::Stopping(const std::string& summary) {
   if (watchdog_interval_ms_ != 0) uv_timer_stop(&watchdog_timer_);
   timer_started_ = false;
   Send("STOPPING=1\nSTATUS=" + summary);
+}
+
+void Notifier::FinishedAtOnce(const std::string& summary) {
+  if (fd_ < 0) return;
+  Send("READY=1\nSTATUS=" + summary);
+  Send("STOPPING=1");
 }
 
 void Notifier::Tick() {

@@ -28,6 +28,7 @@ namespace ckwrap {
 
 class Notifier {
  public:
+  // loop may be nullptr for a Notifier that only says FinishedAtOnce.
   Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot,
            std::function<uint64_t()> activity);
   ~Notifier();
@@ -36,6 +37,9 @@ class Notifier {
 
   void Start();                               // READY=1, then STATUS= updates
   void Stopping(const std::string& summary);  // STOPPING=1 and STATUS=summary
+  // A run with nothing to do (its job completed already): READY=1 first, as
+  // systemd counts a Type=notify service that exits before it as failed.
+  void FinishedAtOnce(const std::string& summary);
 
   // The STATUS= text for a snapshot: the plain status line's fields.
   static std::string StatusText(const StatusSnapshot& s, double rate);

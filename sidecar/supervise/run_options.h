@@ -16,6 +16,10 @@ namespace ckwrap {
 // When a commit's records reach the disk (--sync); see man/ckwrap.1.
 enum class SyncMode { kAlways, kBatch, kNone };
 
+// What a run does when the same command's checkpoint is complete already
+// (--on-complete): kUnset means kExit, or kRerun with --incremental.
+enum class OnComplete { kUnset, kExit, kRerun };
+
 struct RunOptions {
   std::vector<std::string> command;
   std::string state_dir;  // empty: .ckwrap/NAME
@@ -57,6 +61,7 @@ struct RunOptions {
   std::vector<std::string> inputs;   // --input: fingerprinted, checked on resume
   bool resume_anyway = false;        // resume despite a changed command or input
   bool incremental = false;          // keep the DONE set after success
+  OnComplete on_complete = OnComplete::kUnset;
   bool help = false;
   bool version = false;
 };

@@ -275,8 +275,7 @@ void Supervisor::Decide() {
   if (verdict.retire) state_.mutable_checkpoint().complete = true;
   if (verdict.kind == Verdict::kStopped) LogInfo(verdict.reason + " (" + state_.Where() + ")");
   if (verdict.exit_code == kExitGaveUpNoProgress) {
-    LogError("stuck at " + state_.Where() +
-             "; the next run resumes there (ckwrap reset forgets it)");
+    LogError(state_.StuckMessage());
   }
   Finish(verdict.exit_code, verdict.reason + " at " + state_.Where() + " after " +
                                 std::to_string(state_.checkpoint().attempts) + " attempts");

@@ -70,6 +70,12 @@ ls p > before.txt
 assert_eq "2 4 6" "$(seq 1 6 | "$CKWRAP" pending p | tr '\n' ' ' | sed 's/ $//')" "done set from STATE_DIR"
 ls p > after.txt
 cmp before.txt after.txt || fail "pending changed the state directory"
+# A state directory that does not exist (a typo): an error, not every id.
+rc=0
+seq 1 6 | "$CKWRAP" pending q > typo.txt 2>err.txt || rc=$?
+assert_eq 125 "$rc" "pending on a missing state directory"
+assert_contains err.txt "state directory q does not exist" "the message names it"
+assert_eq 0 "$(wc -l < typo.txt)" "no id passes"
 
 # Streaming: a line comes out before the input ends.
 mkfifo in.fifo out.fifo

@@ -53,10 +53,34 @@ assert_eq 0 "$rc" "day 3"
 assert_eq "$(cd inbox && printf '%s\n' *day3* | paste -sd' ')" "$(paste -sd' ' processed.txt)" \
   "day 3, crash included, processes exactly its 10 items once"
 
-# Without --incremental the completed run's set is not kept.
+# Day 4, nothing new: --incremental reruns (its default --on-complete) and
+# processes nothing.
 : > processed.txt
+run_ckwrap --state-dir st --incremental -- python3 daily.py
+assert_eq 0 "$rc" "day 4"
+assert_eq 0 "$(wc -l < processed.txt)" "day 4 has nothing new to process"
+# --incremental forgotten once: the completed job is not run again and the
+# set is kept (the default --on-complete is exit without --incremental).
 run_ckwrap --state-dir st -- python3 daily.py
 assert_eq 0 "$rc" "a plain run"
-assert_eq 70 "$(wc -l < processed.txt)" "a plain run after completion starts from nothing"
+assert_eq 0 "$(wc -l < processed.txt)" "a plain run after completion runs nothing"
+assert_contains ckwrap.err "its 70 DONE ids are kept" "says the set is kept"
+assert_eq 0 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "the set still counts"
+# Rerun without --incremental: the set is dropped, loudly.
+run_ckwrap --state-dir st --on-complete rerun --quiet -- python3 daily.py
+assert_eq 0 "$rc" "a plain rerun"
+assert_eq 70 "$(wc -l < processed.txt)" "a plain rerun after completion starts from nothing"
+assert_contains ckwrap.err "warning: dropping the 70 DONE ids the last run kept with --incremental" \
+  "the dropped set is announced, even with --quiet"
 assert_eq 70 "$(ls inbox | "$CKWRAP" pending st | wc -l)" "and pending no longer skips anything"
+
+# Resuming an --incremental run without it: warned that the set will go.
+printf '#!/bin/sh\n"$CKWRAP" emit DONE a\n[ -n "${CKWRAP_RESUME_FROM+x}${CKWRAP_DONE_FILE:-}" ] || exit 3\n' > once.sh
+chmod +x once.sh
+run_ckwrap --state-dir st5 --incremental --restart never -- ./once.sh
+assert_eq 3 "$rc" "an incremental run stopped part-way"
+run_ckwrap --state-dir st5 --quiet -- ./once.sh
+assert_eq 0 "$rc" "resumed without --incremental"
+assert_contains ckwrap.err "warning: this run lacks --incremental: once it succeeds, the 1 DONE ids" \
+  "the resume without --incremental is warned, even with --quiet"
 pass "incremental: day 2 and day 3 process exactly their 10 new items"

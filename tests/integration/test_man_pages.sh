@@ -91,3 +91,24 @@ done <help_variables
 [ -z "$missing" ] || fail "variables in --help but absent from ckwrap.1:$missing"
 
 pass "ckwrap.1 OPTIONS and --help agree on $(wc -l <help_options) options"
+
+# ---- (c) ckwrap-protocol(7) names the verbs the parser knows. ----
+
+protocol="$MAN_DIR/ckwrap-protocol.7"
+sed -n '/^\.Ss Records/,/^\.S[sh] /s/^\.It Li \([A-Z][A-Z]*\).*/\1/p' "$protocol" >verbs
+[ "$(wc -l <verbs)" -ge 8 ] || fail "found only $(wc -l <verbs) verbs under Records in $protocol"
+while read -r verb; do
+  env -u CKWRAP_FD "$CKWRAP" emit "$verb" 2>emit.err >/dev/null || true
+  if grep -q "unknown verb" emit.err; then fail "ckwrap-protocol(7) documents $verb; emit says unknown verb"; fi
+done <verbs
+env -u CKWRAP_FD "$CKWRAP" emit NOPE 2>emit.err >/dev/null || true
+assert_contains emit.err "unknown verb" "emit names an unknown verb (the check above can fail)"
+# The "unknown verb" diagnostic: its count word and the verbs it lists.
+sed -n '/^\.It Li unknown verb/,/^\.It Li CKPT needs/p' "$protocol" >unknown_verb.txt
+words=(zero one two three four five six seven eight nine ten eleven twelve)
+assert_contains unknown_verb.txt "one of the ${words[$(wc -l <verbs)]} verbs" \
+  "the unknown-verb diagnostic counts the verbs"
+while read -r verb; do
+  grep -qw -- "$verb" unknown_verb.txt || fail "the unknown-verb diagnostic does not name $verb"
+done <verbs
+pass "ckwrap-protocol(7): $(wc -l <verbs) verbs, each known to the parser and named in DIAGNOSTICS"

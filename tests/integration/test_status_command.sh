@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ckwrap status reports a real run: while the supervisor holds the directory
 # (running, its pid), after a crash and restart, and after success; --field
-# gives bare values; with no argument it lists the jobs under .ckwrap/.
+# gives bare values; with no argument it lists the jobs under .ckwrap/, a job
+# whose checkpoints all fail to verify included, as damaged.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -65,6 +66,28 @@ assert jobs[0]["state"] == "new" and jobs[0]["position"] is None, jobs
 PY
 "$CKWRAP" status > list.txt
 assert_contains list.txt "imp	complete" "text listing"
+
+# A job whose every checkpoint fails to verify is listed as damaged, not left out.
+cp -r .ckwrap/imp .ckwrap/broken
+for f in .ckwrap/broken/checkpoint.*; do printf 'garbage' | dd of="$f" bs=1 seek=0 conv=notrunc status=none; done
+rc=0; "$CKWRAP" status --json > list.json 2>ckwrap.err || rc=$?
+assert_eq 1 "$rc" "a damaged job makes the listing exit 1"
+python3 - <<'PY'
+import json
+jobs = json.load(open("list.json"))
+assert [j["dir"] for j in jobs] == [".ckwrap/broken", ".ckwrap/empty", ".ckwrap/imp"], jobs
+assert jobs[0]["state"] == "damaged" and "bad magic" in jobs[0]["error"], jobs[0]
+assert "error" not in jobs[2], jobs[2]
+PY
+rc=0; "$CKWRAP" status > list.txt 2>ckwrap.err || rc=$?
+assert_eq 1 "$rc" "text listing with a damaged job"
+assert_contains list.txt "broken	damaged" "the damaged job is in the text listing"
+rc=0; "$CKWRAP" status --name broken > one.txt 2>ckwrap.err || rc=$?
+assert_eq 1 "$rc" "status of a damaged job"
+assert_contains one.txt "state: damaged" "one damaged job, text"
+assert_contains one.txt "error: " "with the error"
+assert_eq damaged "$("$CKWRAP" status --name broken --field state 2>/dev/null || true)" "--field state"
+rm -r .ckwrap/broken
 
 run_ckwrap status --name imp --field nosuch
 assert_eq 125 "$rc" "unknown field"

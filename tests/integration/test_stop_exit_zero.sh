@@ -50,6 +50,7 @@ PY
   wait_ckwrap
   assert_eq 0 "$rc" "$what: the next run"
   assert_contains ckwrap.err "resuming from 5" "$what: the next run resumes"
+  assert_eq 1 "$(grep -c 'resuming from' ckwrap.err)" "$what: the resume is said once"
   assert_not_contains ckwrap.err "starting fresh" "$what: not a fresh start"
   assert_eq "fresh|--resume-from 5" "$(paste -sd'|' launches.txt)" "$what: resumed with the position"
   cd ..
@@ -78,7 +79,7 @@ JOB
   assert_eq 0 "$rc" "$how: COMPLETE then exit 0 on a stop succeeds"
   assert_eq yes "$("$CKWRAP" inspect --field complete st)" "$how: COMPLETE retires"
   rm ready
-  start_ckwrap --state-dir st --grace 5s -- ./job.sh
+  start_ckwrap --state-dir st --grace 5s --on-complete rerun -- ./job.sh
   await ready
   kill -TERM "$supervisor"
   wait_ckwrap

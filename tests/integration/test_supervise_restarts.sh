@@ -22,6 +22,18 @@ assert_contains ckwrap.err "stuck at position 42" "names the stuck position"
 # The first run advanced; then 3 runs in a row committed nothing new.
 assert_eq "0 42 42 42" "$(paste -sd' ' runs.txt)" "runs"
 
+# A job that fails before its first record: not "stuck at no position".
+printf '#!/bin/sh
+exit 1
+' > early.sh
+chmod +x early.sh
+run_ckwrap --state-dir st0 --backoff 0 --no-progress-limit 2 -- ./early.sh
+assert_eq 76 "$rc" "a job that never sends a record gives up"
+assert_contains ckwrap.err "no record from the job in 2 attempts: it fails before its first CKPT" \
+  "says the job never sent a record"
+assert_contains ckwrap.err "the next run starts from the beginning" "and where the next run starts"
+assert_not_contains ckwrap.err "stuck at no position" "no 'stuck at no position'"
+
 cat > flaky.sh <<'JOB'
 #!/bin/bash
 start=0

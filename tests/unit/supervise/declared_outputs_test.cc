@@ -26,6 +26,7 @@ Checkpoint WithOutputsAndInputs() {
   c.outputs = {{"/tmp/out.csv", 120, 0x1234}, {std::string("/o\0ut", 5), 0, 0}};
   c.inputs = {{"items.txt", 99, -5, 0xabcdef}, {"b", 0, 1700000000123456789, 1}};
   c.keep_done = true;
+  c.command = {"./job", "", std::string("a\0b", 3), "2026-12-01"};
   return c;
 }
 
@@ -45,18 +46,19 @@ std::string ReadFile(const std::string& path) {
 
 TEST_SUITE_BEGIN("supervise/declared_outputs");
 
-TEST_CASE("Outputs, inputs and keep_done round-trip through the snapshot") {
+TEST_CASE("Outputs, inputs, keep_done and the command line round-trip through the snapshot") {
   Checkpoint in = WithOutputsAndInputs();
   Checkpoint out;
   Status status = DecodeCheckpoint(testing::SnapshotBytes(in), &out);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(out == in);
   // Each section alone too (they are optional and ordered).
-  for (int only = 0; only < 3; ++only) {
+  for (int only = 0; only < 4; ++only) {
     Checkpoint part;
     if (only == 0) part.outputs = in.outputs;
     if (only == 1) part.inputs = in.inputs;
     if (only == 2) part.keep_done = true;
+    if (only == 3) part.command = in.command;
     Checkpoint decoded;
     REQUIRE(DecodeCheckpoint(testing::SnapshotBytes(part), &decoded).ok());
     CHECK(decoded == part);
