@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -418,6 +420,48 @@ TEST_CASE("A crash after the new snapshot, before pruning, loads the new snapsho
   Snapshot(reopened, c);
   CHECK(ListNames(dir.path()) ==
         std::vector<std::string>{Gen("checkpoint.", 3), Gen("checkpoint.", 4)});
+}
+
+// Generation 1 with a journal of one commit, then generation 2 holding it.
+void TwoGenerations(CheckpointStore& store, Checkpoint* c) {
+  Snapshot(store, *c);
+  Journal(store, c, Steps()[0]);
+  Snapshot(store, *c);
+}
+
+TEST_CASE("A journal newer than every snapshot left is refused, naming it and the way out") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  TwoGenerations(store, &c);
+  Journal(store, &c, Steps()[1]);
+  REQUIRE(unlink((dir / Gen("checkpoint.", 2)).c_str()) == 0);
+  LoadedCheckpoint loaded;
+  Status status = CheckpointStore(dir.path()).Load(&loaded);
+  REQUIRE(status.IsCorruption());
+  const std::string journal = dir / Gen("journal.", 2);
+  CHECK(status.message().find("journal " + journal + " holds 1 commits up to position ") !=
+        std::string::npos);
+  CHECK(status.message().find("mv " + journal + " " + journal + ".rejected") != std::string::npos);
+  CHECK(status.message().find(dir / Gen("checkpoint.", 1)) != std::string::npos);
+  CHECK_FALSE(loaded.found);
+
+  // Set aside, as the message says: the older generation loads.
+  REQUIRE(rename(journal.c_str(), (journal + ".rejected").c_str()) == 0);
+  loaded = LoadOk(dir.path());
+  CHECK(loaded.path == dir / Gen("checkpoint.", 1));
+}
+
+TEST_CASE("A journal without its snapshot and without a commit has nothing to lose: ignored") {
+  TempDir dir;
+  CheckpointStore store(dir.path());
+  Checkpoint c = Base();
+  TwoGenerations(store, &c);
+  // Journal 3 holds only its HEADER (a crash right after it was created).
+  std::string header;
+  AppendJournalHeader(&header, 3);
+  WriteFileForTest(dir / Gen("journal.", 3), header);
+  CHECK(LoadOk(dir.path()).path == dir / Gen("checkpoint.", 2));
 }
 
 TEST_CASE("A torn tail is reported by Load and cut off by RepairTornTail") {
