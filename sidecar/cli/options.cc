@@ -367,11 +367,11 @@ Subcommands (each with its own --help):
   usage += FlagsHelp(RunFlags());
   return usage + R"(
 Durations: 500ms, 10s, 2m, 1h (a bare number is seconds).
-Exit status: 0 the job succeeded (or had already); 75 stopped by SIGTERM/SIGINT (resumable);
-76 gave up, no progress; 130 the job died of a terminal's SIGINT (resumable);
-otherwise the job's own status (128+N if it died of signal N) when it is not
-relaunched; 125 ckwrap's own error; 126 command not executable; 127 command
-not found.
+Exit status: 0 the job succeeded (or had already); 75 stopped by
+SIGTERM/SIGINT (resumable); 76 gave up, no progress; 130 the job died of a
+terminal's SIGINT (resumable); otherwise the job's own status (128+N if it died
+of signal N) when it is not relaunched; 125 ckwrap's own error; 126 command not
+executable; 127 command not found.
 )";
 }
 

@@ -21,11 +21,11 @@ bool RerunsWhenComplete(const RunOptions& options) {
   return options.on_complete == OnComplete::kRerun;
 }
 
-// The recorded and the new command line, one above the other.
+// The recorded and the new command line, one above the other (no final newline).
 std::string BothCommandLines(const Checkpoint& recorded, const std::vector<std::string>& now) {
   std::string was = recorded.command.empty() ? "(not recorded: an earlier ckwrap wrote it)"
                                              : DescribeArgv(recorded.command);
-  return "  recorded: " + was + "\n  new:      " + DescribeArgv(now) + "\n";
+  return "  recorded: " + was + "\n  new:      " + DescribeArgv(now);
 }
 
 bool CommandChanged(const Checkpoint& recorded, uint64_t fingerprint) {
@@ -47,17 +47,14 @@ Status Resume(LoadedCheckpoint& loaded, const RunOptions& options, std::vector<I
   const std::string commands = BothCommandLines(*out, options.command);
   if (!refused.empty() && !options.resume_anyway) {
     return Status::Error("refusing to resume " + loaded.path + ":\n" + refused + commands +
-                         "pass --resume-anyway to resume regardless, or ckwrap reset to start "
+                         "\npass --resume-anyway to resume regardless, or ckwrap reset to start "
                          "over");
   }
   if (!refused.empty()) {
-    LogInfo("resuming despite changes (--resume-anyway):\n" + refused +
-            commands.substr(0, commands.size() - 1));
+    LogInfo("resuming despite changes (--resume-anyway):\n" + refused + commands);
   } else if (command_changed) {
-    LogInfo("resuming " + loaded.path +
-            " with a changed command line (--name or --state-dir "
-            "names the job):\n" +
-            commands.substr(0, commands.size() - 1));
+    LogInfo("resuming " + loaded.path + " with a changed command line (" +
+            (options.name.empty() ? "--state-dir" : "--name") + " names the job):\n" + commands);
   }
   out->command_fingerprint = fingerprint;
   out->command = options.command;

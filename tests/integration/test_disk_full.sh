@@ -69,10 +69,11 @@ wait "$supervisor" || fail "ckwrap exited $? after the disk recovered"
 "$CKWRAP" inspect disk/state | grep -qx "complete: yes" || fail "completed run not recorded"
 pass "ENOSPC during a run: reported, last checkpoint intact, written once space is back"
 
-# The disk is full when the job ends: the last write fails, ckwrap exits 125,
-# and the next run resumes from the last good checkpoint.
+# The disk is full when the job ends (a rerun of the completed job): the last
+# write fails, ckwrap exits 125, and the next run resumes from the last good
+# checkpoint.
 : > ckwrap.err
-STEP=b "$CKWRAP" --state-dir disk/state --max-restarts 0 -- ./job.sh 2>ckwrap.err &
+STEP=b "$CKWRAP" --state-dir disk/state --on-complete rerun --max-restarts 0 -- ./job.sh 2>ckwrap.err &
 supervisor=$!
 wait_until 20 position_is disk/state 1
 echo > b1

@@ -22,7 +22,7 @@ for round in 1 2 3; do
   rm -f err.* release started
   pids=()
   for i in $(seq $starts); do
-    "$CKWRAP" --state-dir st -- ./job.sh 2> "err.$i" &
+    "$CKWRAP" --state-dir st --on-complete rerun -- ./job.sh 2> "err.$i" &
     pids+=($!)
   done
   wait_until 60 refused $((starts - 1))

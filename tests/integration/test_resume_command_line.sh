@@ -46,7 +46,7 @@ echo 2026-12-01 > day.txt
 nightly
 assert_eq 0 "$rc" "day 2 resumes despite the new date"
 assert_eq "2026-12-01 --resume-from 3" "$(tail -n 1 launches.txt)" "day 2 resumes at 3"
-assert_contains ckwrap.err "with a changed command line (--name or --state-dir names the job)" \
+assert_contains ckwrap.err "with a changed command line (--name names the job)" \
   "the notice says why it resumes"
 assert_contains ckwrap.err '  recorded: "./job" "2026-11-30"' "the notice shows the recorded line"
 assert_contains ckwrap.err '  new:      "./job" "2026-12-01"' "and the new one"
@@ -65,6 +65,7 @@ run_ckwrap --state-dir st -- ./job a
 assert_eq 137 "$rc" "crash under --state-dir"
 run_ckwrap --state-dir st -- ./job b
 assert_eq 0 "$rc" "--state-dir: another command line resumes"
+assert_contains ckwrap.err "with a changed command line (--state-dir names the job)" "--state-dir notice"
 assert_contains ckwrap.err '  recorded: "./job" "a"' "--state-dir notice, recorded line"
 assert_eq "b --resume-from 3" "$(tail -n 1 launches.txt)" "resumed at 3"
 pass "--state-dir: a changed command line resumes, with a notice"

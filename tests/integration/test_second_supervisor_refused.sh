@@ -24,9 +24,9 @@ assert_contains ckwrap.err "in use by another ckwrap (pid $first)" "names the ho
 echo go > release1
 wait "$first" || fail "first supervisor failed"
 
-# Killed holder: the lock dies with it.
+# Killed holder: the lock dies with it (the job completed in round 1: rerun).
 export ROUND=2
-"$CKWRAP" --state-dir st -- ./job.sh 2>first.err &
+"$CKWRAP" --state-dir st --on-complete rerun -- ./job.sh 2>first.err &
 first=$!
 read -r _ < started2
 kill -9 "$first"
@@ -34,7 +34,7 @@ wait "$first" 2>/dev/null || true
 echo go > release2  # lets the orphaned job end
 printf '#!/bin/sh\nexit 0\n' > ok.sh
 chmod +x ok.sh
-# (A different command on the same state: --resume-anyway, the lock is what is tested.)
-run_ckwrap --state-dir st --resume-anyway -- ./ok.sh
+# (A different command on the same state: it resumes, --state-dir naming the job.)
+run_ckwrap --state-dir st -- ./ok.sh
 assert_eq 0 "$rc" "run after a killed holder"
 pass "second supervisor refused; stale lock ignored"
