@@ -60,9 +60,21 @@ from=$(sed -n 2p stop/volume/runs)
 [ "${from#from=}" -ge 20 ] || fail "stop: docker start resumed at ${from#from=}"
 assert_eq 40 "$(sort -nu stop/volume/out | wc -l)" "stop: every item"
 
-# ---- 3. A poison item: 76; on-failure:3 gives up after three restarts. ----
+# ---- 3. --restart always: Docker starts a finished container again. ----
+# The same command on a complete checkpoint exits 0 at once (--on-complete
+# exit, the default): nothing is repeated, however often Docker restarts it.
+mkdir -p always
+python3 "$SIM" "$RECIPES/Dockerfile" --ckwrap "$CKWRAP" --root always --app app \
+  --restart always --stop-timeout 30 --max-runs 3 > always.jsonl 2> always.err ||
+  fail "always: docker_sim failed"
+assert_eq "0 0 0" "$(exits always.jsonl)" "always: three runs, each exits 0"
+assert_eq 40 "$(wc -l < always/volume/out)" "always: the items ran once, not three times"
+assert_eq 1 "$(wc -l < always/volume/runs)" "always: the job was launched once"
+grep -q "completed .*nothing to do (--on-complete exit)" always/run-2.log || { cat always/run-2.log >&2; fail "always: the rerun says why it does nothing"; }
+
+# ---- 4. A poison item: 76; on-failure:3 gives up after three restarts. ----
 printf '#!/bin/sh\necho "CKPT 1" >&3\nkill -9 $$\n' > app/import.sh
 sim poison --env CKWRAP_BACKOFF=0
 assert_eq "76 76 76 76" "$(exits poison.jsonl)" "poison: 76, restarted three times, then left stopped"
 pass "docker (simulated): a crash restarts and resumes, docker stop is 75 and docker start resumes," \
-  "76 stops after on-failure:3"
+  "always repeats nothing, 76 stops after on-failure:3"
