@@ -126,6 +126,7 @@ bool RecordIntake::OpenOutputChannels(bool pipe_stdout, bool pipe_stderr, int* s
 }
 
 Status RecordIntake::StartProgressFile(const FileCursor& saved) {
+  if (options_.progress_file.empty()) return Status::Ok();  // no --progress-file
   ProgressFileWatcher::Callbacks callbacks;
   // With --match the file is a log whose matching lines count; without, a
   // file of protocol records.

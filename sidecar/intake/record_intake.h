@@ -66,6 +66,7 @@ class RecordIntake {
   bool OpenOutputChannels(bool pipe_stdout, bool pipe_stderr, int* stdout_fd, int* stderr_fd);
   // Reads fd 3 of a new launch from read_fd (taken over).
   void StartProtocol(int read_fd);
+  // Follows --progress-file from saved (nothing without one).
   Status StartProgressFile(const FileCursor& saved);
   void StopProgressFile();
   // The final read of the progress file (ckwrap watch stopping).

@@ -28,8 +28,8 @@ std::pair<std::string, std::string> JobState::TakeWentBack() {
 void JobState::ApplyPosition(std::string_view position) {
   if (first_position_due_) {
     first_position_due_ = false;
-    if (reached_.Behind(position, resumed_at_)) {
-      went_back_ = true;
+    if (!went_back_said_ && reached_.Behind(position, resumed_at_)) {
+      went_back_ = went_back_said_ = true;
       went_back_to_.assign(position);
     }
   }

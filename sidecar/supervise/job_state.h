@@ -45,7 +45,8 @@ class JobState {
   void BeginRun();
   bool progressed() const { return progressed_; }
   // A resumed run's first CKPT was behind the position it resumed from (the
-  // job ignores --resume-from?): true once, then Take clears it.
+  // job ignores --resume-from?): true once in the life of this JobState (one
+  // warning, however many runs), then Take clears it.
   bool went_back() const { return went_back_; }
   // The first position and the resume position; clears went_back().
   std::pair<std::string, std::string> TakeWentBack();
@@ -95,6 +96,7 @@ class JobState {
   bool first_position_due_ = false;
   std::string resumed_at_;
   bool went_back_ = false;
+  bool went_back_said_ = false;  // went_back_ is set once only
   std::string went_back_to_;
   // Journal records (DONES/FAIL/STATE) not yet handed to a commit: each
   // commit writes only these plus a COMMIT record, O(new records).

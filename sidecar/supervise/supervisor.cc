@@ -9,6 +9,7 @@
 #include "base/exit_codes.h"
 #include "base/log.h"
 #include "base/paths.h"
+#include "supervise/commit_rules.h"
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
@@ -20,9 +21,6 @@
 namespace ckwrap {
 namespace {
 
-// Reading stops while this much waits for a durable commit (a flood faster
-// than the disk, a full disk): the pipe holds the job back (man/ckwrap.1).
-constexpr size_t kMaxPendingBytes = 16 << 20;
 // How long a run that ended by SIGTERM/SIGINT (or exit 0) waits for ckwrap's
 // own stop signal before it is decided (see MaySettleIntoStop).
 constexpr uint64_t kStopSettleMs = 50;
@@ -73,10 +71,7 @@ int Supervisor::Run() {
   notify_->Start();  // Type=notify units (NOTIFY_SOCKET); nothing otherwise
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
-  Status started = options_.progress_file.empty()
-                       ? Status::Ok()
-                       : intake_->StartProgressFile(checkpoint.progress_file);
-  if (!started.ok()) {
+  if (Status started = intake_->StartProgressFile(checkpoint.progress_file); !started.ok()) {
     LogError(started.message());
     Finish(kExitUsage, "error: cannot read the progress file " + options_.progress_file);
   } else if (!options_.watch) {
@@ -102,13 +97,12 @@ uint64_t Supervisor::WatchdogActivity() {
 
 void Supervisor::Launch() {
   acks_.Close();
-  LaunchContext context;
-  context.options = &options_;
-  context.state_dir = &store_->directory();
-  context.state_dir_abs = state_dir_abs_;
-  context.terminal_fd = terminal_fd_;
-  context.pipe_stdout = status_line_->PipesStream(STDOUT_FILENO);
-  context.pipe_stderr = status_line_->PipesStream(STDERR_FILENO);
+  const LaunchContext context{&options_,
+                              &store_->directory(),
+                              state_dir_abs_,
+                              terminal_fd_,
+                              status_line_->PipesStream(STDOUT_FILENO),
+                              status_line_->PipesStream(STDERR_FILENO)};
   LaunchedAttempt attempt = LaunchAttempt(context, &state_, intake_.get());
   if (attempt.pid <= 0) return Finish(attempt.exit_code, attempt.error);
   OnLaunched(attempt);
@@ -117,16 +111,13 @@ void Supervisor::Launch() {
 void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
   const pid_t pid = launched.pid;
   const Checkpoint& checkpoint = state_.checkpoint();
-  const std::string attempt = std::to_string(checkpoint.attempts);
   if (checkpoint.has_position) {
-    LogInfo("attempt " + attempt + ": resuming from " + checkpoint.position);
+    LogInfo("attempt " + std::to_string(checkpoint.attempts) + ": resuming from " +
+            checkpoint.position);
   }
   EmitLaunch(&events_, checkpoint, pid);
   reaper_->Track(pid);
-  job_exited_ = false;
-  tree_gone_ = false;
-  settled_ = false;
-  stalled_ = false;
+  attempt_ = {};
   phase_ = Phase::kRunning;
   state_.BeginRun();
   intake_->set_attempt(checkpoint.attempts);
@@ -150,9 +141,7 @@ void Supervisor::OnProgressFileBatch(const FileCursor& cursor) {
 
 void Supervisor::WarnWentBack() {
   auto [first, resumed_at] = state_.TakeWentBack();
-  if (warned_went_back_ || options_.watch) return;
-  warned_went_back_ = true;
-  LogError(WentBackWarning(options_, first, resumed_at));
+  if (!options_.watch) LogError(WentBackWarning(options_, first, resumed_at));
 }
 
 void Supervisor::StopWatching(int exit_code) {
@@ -180,16 +169,13 @@ void Supervisor::OnSignal(int signum) {
     if (phase_ == Phase::kRunning) reaper_->Forward(signum, options_.forward_to);
     return;
   }
-  if (options_.watch) {
-    if (phase_ == Phase::kRunning) {
-      stop_requested_ = true;
-      StopWatching(kExitInterrupted);
-    }
-    return;
-  }
   // SIGINT/SIGTERM mean stop, not crash.
   const bool first = !stop_requested_;
   stop_requested_ = true;
+  if (options_.watch) {
+    if (phase_ == Phase::kRunning) StopWatching(kExitInterrupted);
+    return;
+  }
   if (phase_ == Phase::kBackoff) {
     uv_timer_stop(&backoff_timer_);
     LogInfo("stopped by a signal; resumable (" + state_.Where() + ")");
@@ -204,13 +190,13 @@ void Supervisor::OnStalled() {
   LogError("no record from the job for " + std::to_string(options_.stall_timeout_ms) +
            " ms; stopping it as hung");
   events_.Emit("stalled", {{"attempt", std::to_string(state_.checkpoint().attempts)}});
-  stalled_ = true;
+  attempt_.stalled = true;
   stop_->Begin(SIGTERM, state_.checkpoint().records);
 }
 
 void Supervisor::OnJobExit(int wait_status) {
-  job_exited_ = true;
-  job_wait_status_ = wait_status;
+  attempt_.job_exited = true;
+  attempt_.wait_status = wait_status;
   stop_->OnJobExited();
   // The rest of fd 3 now, not after the pause between reads.
   intake_->EndReadPause(false);
@@ -228,8 +214,8 @@ void Supervisor::EndJobTree(int signum, uint64_t grace_ms) {
   reaper_->EndTree(signum, grace_ms, [this] {
     // Once per attempt (a stop may join a tree already ending, and a tree of
     // zombies is gone before the main process is reaped).
-    if (!tree_gone_) {
-      tree_gone_ = true;
+    if (!attempt_.tree_gone) {
+      attempt_.tree_gone = true;
       // An input still open now is held by something outside the job's tree.
       intake_->OnJobExited();
     }
@@ -240,7 +226,8 @@ void Supervisor::EndJobTree(int signum, uint64_t grace_ms) {
 void Supervisor::MaybeRunOver() {
   // The run is over only when the exit status is in, nothing of the job runs
   // and every input ended.
-  if (phase_ != Phase::kRunning || !job_exited_ || !tree_gone_ || !intake_->over()) return;
+  if (phase_ != Phase::kRunning || !attempt_.job_exited || !attempt_.tree_gone || !intake_->over())
+    return;
   reaper_->Forget();
   phase_ = Phase::kDraining;
   Commit();
@@ -252,9 +239,9 @@ void Supervisor::MaybeRunOver() {
 // so a run that ended as a stop would is decided a moment later. A complete
 // checkpoint ends the run the same way with or without a stop: no wait.
 bool Supervisor::MaySettleIntoStop() {
-  if (stop_requested_ || settled_ || state_.checkpoint().complete) return false;
-  if (!MayBeAnsweringAStop(job_wait_status_)) return false;
-  settled_ = true;
+  if (stop_requested_ || attempt_.settled || state_.checkpoint().complete) return false;
+  if (!MayBeAnsweringAStop(attempt_.wait_status)) return false;
+  attempt_.settled = true;
   uv_timer_start(
       &backoff_timer_, [](uv_timer_t* timer) { static_cast<Supervisor*>(timer->data)->Decide(); },
       kStopSettleMs, 0);
@@ -264,19 +251,17 @@ bool Supervisor::MaySettleIntoStop() {
 void Supervisor::Decide() {
   if (MaySettleIntoStop()) return;
   state_.FlushDoneBatch();
-  const RunOutcome outcome = OutcomeOf(job_wait_status_, state_.progressed(), stalled_,
+  const RunOutcome outcome = OutcomeOf(attempt_.wait_status, state_.progressed(), attempt_.stalled,
                                        stop_requested_, state_.checkpoint().complete);
   Verdict verdict = restarts_.OnRunEnded(outcome);
   if (!stop_requested_ && outcome.exit_code != 0) {
-    LogInfo("job " + DescribeExit(job_wait_status_) + " (attempt " +
+    LogInfo("job " + DescribeExit(attempt_.wait_status) + " (attempt " +
             std::to_string(state_.checkpoint().attempts) + ")");
   }
   if (verdict.kind == Verdict::kRelaunch) return Relaunch();
   if (verdict.retire) state_.mutable_checkpoint().complete = true;
   if (verdict.kind == Verdict::kStopped) LogInfo(verdict.reason + " (" + state_.Where() + ")");
-  if (verdict.exit_code == kExitGaveUpNoProgress) {
-    LogError(state_.StuckMessage());
-  }
+  if (verdict.exit_code == kExitGaveUpNoProgress) LogError(state_.StuckMessage());
   Finish(verdict.exit_code, verdict.reason + " at " + state_.Where() + " after " +
                                 std::to_string(state_.checkpoint().attempts) + " attempts");
 }
@@ -319,35 +304,24 @@ void Supervisor::MaybeDone() {
   }
 }
 
-bool Supervisor::CommitIsUrgent() const {
-  // Nothing that waits for a commit is delayed by --commit-interval: a SYNC,
-  // the end of a run, a stop, a full buffer.
-  return options_.sync == SyncMode::kAlways || phase_ != Phase::kRunning || stop_->stopping() ||
-         stop_requested_ || state_.sync_waiting() || state_.PendingBytes() >= kMaxPendingBytes;
+CommitMoment Supervisor::Moment() const {
+  return {phase_ == Phase::kRunning,
+          stop_->stopping() || stop_requested_,
+          options_.sync == SyncMode::kAlways,
+          state_.sync_waiting(),
+          intake_->at_write_boundary(),
+          commits_->in_flight(),
+          state_.PendingBytes()};
 }
 
 void Supervisor::Commit() {
   state_.FlushDoneBatch();
-  commits_->Start(CommitIsUrgent());
+  commits_->Start(CommitIsUrgent(Moment()));
 }
 
-// While the job runs, a commit is cut only where the records read end with a
-// whole write of the job, so that records written together are committed
-// together (ckwrap-protocol(7)); the next read that empties the pipe starts
-// it. A job that keeps the pipe full past twice the backpressure limit gets
-// its commit all the same.
-bool Supervisor::CommitDirty() const {
-  return state_.dirty() && (phase_ != Phase::kRunning || intake_->at_write_boundary() ||
-                            state_.PendingBytes() >= 2 * kMaxPendingBytes);
-}
+bool Supervisor::CommitDirty() const { return state_.dirty() && MayCutCommit(Moment()); }
 
-void Supervisor::OnPendingChanged() {
-  // Paused only where a commit may be cut (CommitDirty): else none would come.
-  const size_t pending = state_.PendingBytes();
-  const bool full = pending >= kMaxPendingBytes &&
-                    (intake_->at_write_boundary() || pending >= 2 * kMaxPendingBytes);
-  intake_->SetPaused(full || (options_.sync == SyncMode::kAlways && commits_->in_flight()));
-}
+void Supervisor::OnPendingChanged() { intake_->SetPaused(ReadingPaused(Moment())); }
 
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   if (snapshot) state_.OnSnapshotDone();

@@ -17,6 +17,7 @@
 #include "store/commit_worker.h"
 #include "supervise/ack_pipe.h"
 #include "supervise/backoff.h"
+#include "supervise/commit_rules.h"
 #include "supervise/event_log.h"
 #include "supervise/event_loop.h"
 #include "supervise/job_state.h"
@@ -90,7 +91,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void Finish(int exit_code, const std::string& summary);
   void MaybeDone();
   void Commit();
-  bool CommitIsUrgent() const;
+  CommitMoment Moment() const;  // what the commit rules look at
 
   const RunOptions& options_;
   CheckpointStore* store_;
@@ -112,18 +113,22 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   std::unique_ptr<StatusLine> status_line_;  // the live or plain status line
   std::unique_ptr<Notifier> notify_;
 
+  // What is known of the current attempt; reset at each launch.
+  struct Attempt {
+    int wait_status = 0;
+    bool job_exited = false;
+    bool tree_gone = false;  // no process of this attempt's job is left
+    bool settled = false;    // a stop had its moment to arrive (MaySettleIntoStop)
+    bool stalled = false;    // stopped by --stall-timeout
+  };
+
   Phase phase_ = Phase::kRunning;
-  int job_wait_status_ = 0;
-  bool job_exited_ = false;
-  bool tree_gone_ = true;      // no process of this attempt's job is left
-  uint64_t own_activity_ = 0;  // WatchdogActivity's count of ckwrap's own work
-  bool settled_ = false;       // a stop had its moment to arrive (MaySettleIntoStop)
+  Attempt attempt_{0, false, true};  // before a launch, no process of a job is left
+  uint64_t own_activity_ = 0;        // WatchdogActivity's count of ckwrap's own work
   bool stop_requested_ = false;
   bool requeue_requested_ = false;  // --requeue-on's signal came: requeue after the stop
-  bool stalled_ = false;
   int exit_code_ = 0;
   bool descendants_done_ = true;
-  bool warned_went_back_ = false;
 };
 
 }  // namespace ckwrap

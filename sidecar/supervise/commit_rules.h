@@ -1,0 +1,36 @@
+// When the supervisor commits and when it stops reading the job: rules on
+// what it knows at that moment, with no loop and no clock (unit-tested).
+#pragma once
+
+#include <cstddef>
+
+namespace ckwrap {
+
+// Reading stops while this much waits for a durable commit (a flood faster
+// than the disk, a full disk): the pipe holds the job back (man/ckwrap.1).
+constexpr size_t kMaxPendingBytes = 16 << 20;
+
+struct CommitMoment {
+  bool running = false;            // the job runs (not draining, backing off, finishing)
+  bool stopping = false;           // a stop was asked for or has begun
+  bool sync_always = false;        // --sync always
+  bool sync_waiting = false;       // a SYNC waits for its acknowledgement
+  bool at_write_boundary = false;  // the records read end with a whole write of the job
+  bool commit_in_flight = false;
+  size_t pending_bytes = 0;  // JobState::PendingBytes()
+};
+
+// Nothing that waits for a commit is delayed by --commit-interval: a SYNC,
+// the end of a run, a stop, a full buffer.
+bool CommitIsUrgent(const CommitMoment& m);
+// While the job runs, a commit is cut only where the records read end with a
+// whole write of the job, so that records written together are committed
+// together (ckwrap-protocol(7)); the next read that empties the pipe starts
+// it. A job that keeps the pipe full past twice the limit gets its commit
+// all the same.
+bool MayCutCommit(const CommitMoment& m);
+// Reading pauses when enough waits for a commit, but only where a commit may
+// be cut (else none would come), and under --sync always while one is written.
+bool ReadingPaused(const CommitMoment& m);
+
+}  // namespace ckwrap
