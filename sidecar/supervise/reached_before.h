@@ -7,7 +7,8 @@
 // greater than every numeric position reached before. Any other position, and
 // a STATE key's value, is new only when this ckwrap has not seen it before;
 // those are remembered as 64-bit hashes, at most kMaxRemembered of each
-// (about 24 MiB), beyond which one not remembered counts as new: a job that
+// (about 6 MiB each: a flood of changing values must stay within the memory
+// backpressure bounds), beyond which one not remembered counts as new: a job that
 // moves on is never given up on for want of memory.
 #pragma once
 
@@ -26,7 +27,7 @@ bool IsNumericPosition(std::string_view position);
 
 class ReachedBefore {
  public:
-  static constexpr size_t kMaxRemembered = size_t{1} << 20;
+  static constexpr size_t kMaxRemembered = size_t{1} << 18;
 
   // The checkpoint a run of ckwrap starts from has been reached.
   explicit ReachedBefore(const Checkpoint& start);
