@@ -26,7 +26,7 @@ int FinishAtOnce(const RunOptions& options, const std::string& summary) {
   }
   EmitFinish(&events, 0, summary);
   WriteTerminationLog(options.termination_log, summary);
-  Notifier(nullptr, nullptr, nullptr).FinishedAtOnce(summary);
+  Notifier(nullptr, nullptr, nullptr, nullptr).FinishedAtOnce(summary);
   return 0;
 }
 

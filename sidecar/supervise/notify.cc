@@ -19,8 +19,8 @@ constexpr uint64_t kStatusIntervalMs = 1000;
 }  // namespace
 
 Notifier::Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot,
-                   std::function<uint64_t()> activity)
-    : snapshot_(std::move(snapshot)), activity_(std::move(activity)) {
+                   std::function<uint64_t()> activity, std::function<bool()> busy)
+    : snapshot_(std::move(snapshot)), activity_(std::move(activity)), busy_(std::move(busy)) {
   const char* path = std::getenv("NOTIFY_SOCKET");
   if (path == nullptr || (path[0] != '/' && path[0] != '@')) return;
   const size_t length = std::strlen(path);
@@ -79,7 +79,8 @@ void Notifier::Start() {
 
 void Notifier::WatchdogTick() {
   const uint64_t activity = activity_();
-  if (activity == last_activity_) return;  // no record: systemd's timeout runs on
+  // No record and ckwrap idle too: systemd's timeout runs on.
+  if (activity == last_activity_ && !busy_()) return;
   last_activity_ = activity;
   Send("WATCHDOG=1");
 }

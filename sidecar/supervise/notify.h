@@ -7,10 +7,10 @@
 //
 // With WatchdogSec= (WATCHDOG_USEC, for this pid) it is a progress watchdog:
 // every tenth of the timeout, WATCHDOG=1 only if the activity count moved
-// since the last tick (the job's records and launches; ckwrap's own work
-// between attempts). So a job silent for the timeout is restarted by systemd
-// (give or take a tenth), where a liveness ping would only show that ckwrap
-// itself is alive.
+// since the last tick (the job's records and launches) or ckwrap itself is
+// busy (between attempts, stopping the job). So a job silent for the timeout is restarted by
+// systemd (give or take a tenth), where a liveness ping would only show that ckwrap itself is
+// alive.
 #pragma once
 
 #include <sys/socket.h>
@@ -30,7 +30,7 @@ class Notifier {
  public:
   // loop may be nullptr for a Notifier that only says FinishedAtOnce.
   Notifier(uv_loop_t* loop, std::function<StatusSnapshot()> snapshot,
-           std::function<uint64_t()> activity);
+           std::function<uint64_t()> activity, std::function<bool()> busy);
   ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -55,6 +55,7 @@ class Notifier {
 
   std::function<StatusSnapshot()> snapshot_;
   std::function<uint64_t()> activity_;
+  std::function<bool()> busy_;
   int fd_ = -1;
   sockaddr_un address_{};
   socklen_t address_length_ = 0;

@@ -67,7 +67,9 @@ int Supervisor::Run() {
                                               [this] { return state_.Snapshot(); });
   status_line_->Start();
   notify_ = std::make_unique<Notifier>(
-      loop_.get(), [this] { return state_.Snapshot(); }, [this] { return WatchdogActivity(); });
+      loop_.get(), [this] { return state_.Snapshot(); },
+      [this] { return state_.checkpoint().records + state_.checkpoint().attempts; },
+      [this] { return phase_ != Phase::kRunning || stop_->stopping(); });
   notify_->Start();  // Type=notify units (NOTIFY_SOCKET); nothing otherwise
   Checkpoint& checkpoint = state_.mutable_checkpoint();
   if (checkpoint.created_unix_ms == 0) checkpoint.created_unix_ms = NowUnixMs();
@@ -88,13 +90,6 @@ int Supervisor::Run() {
   return exit_code_;
 }
 
-// What the progress watchdog (Notifier) counts: the job's records and
-// launches; between attempts and while stopping ckwrap itself is at work.
-uint64_t Supervisor::WatchdogActivity() {
-  if (phase_ != Phase::kRunning || stop_->stopping()) ++own_activity_;
-  return own_activity_ + state_.checkpoint().records + state_.checkpoint().attempts;
-}
-
 void Supervisor::Launch() {
   acks_.Close();
   const LaunchContext context{&options_,
@@ -109,14 +104,13 @@ void Supervisor::Launch() {
 }
 
 void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
-  const pid_t pid = launched.pid;
   const Checkpoint& checkpoint = state_.checkpoint();
   if (checkpoint.has_position) {
     LogInfo("attempt " + std::to_string(checkpoint.attempts) + ": resuming from " +
             checkpoint.position);
   }
-  EmitLaunch(&events_, checkpoint, pid);
-  reaper_->Track(pid);
+  EmitLaunch(&events_, checkpoint, launched.pid);
+  reaper_->Track(launched.pid);
   attempt_ = {};
   phase_ = Phase::kRunning;
   state_.BeginRun();

@@ -85,7 +85,6 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void EndJobTree(int signum, uint64_t grace_ms);
   void MaybeRunOver();
   bool MaySettleIntoStop();
-  uint64_t WatchdogActivity();
   void Decide();
   void Relaunch();
   void Finish(int exit_code, const std::string& summary);
@@ -124,7 +123,6 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
 
   Phase phase_ = Phase::kRunning;
   Attempt attempt_{0, false, true};  // before a launch, no process of a job is left
-  uint64_t own_activity_ = 0;        // WatchdogActivity's count of ckwrap's own work
   bool stop_requested_ = false;
   bool requeue_requested_ = false;  // --requeue-on's signal came: requeue after the stop
   int exit_code_ = 0;
