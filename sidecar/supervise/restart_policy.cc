@@ -1,5 +1,7 @@
 #include "supervise/restart_policy.h"
 
+#include "base/exit_codes.h"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -48,8 +50,13 @@ Verdict RestartTracker::OnRunEnded(const RunOutcome& outcome) {
                                            " runs in a row committed nothing new");
   }
   if (restarts_since_progress_ >= policy_.max_restarts) {
-    return Stop(code, "gave up: --max-restarts " + std::to_string(policy_.max_restarts) +
-                          " used up without progress");
+    // Relaunches used up by runs that advanced nothing: a crash loop, given
+    // the status systemd's RestartPreventExitStatus= and Kubernetes'
+    // podFailurePolicy act on (76), else the engine would restart the loop.
+    // With --max-restarts 0 nothing was relaunched: the job's own status.
+    return Stop(policy_.max_restarts == 0 ? code : kExitGaveUpNoProgress,
+                "gave up: --max-restarts " + std::to_string(policy_.max_restarts) +
+                    " used up without progress");
   }
   // The relaunch after a run that advanced starts a fresh budget.
   if (!progressed_last_run_) restarts_since_progress_++;

@@ -43,15 +43,14 @@ assert_contains inspect.txt "item-3: bad row (6 times)" "its count"
 "$CKWRAP" inspect --json fail_repeated.st > inspect.json
 assert_contains inspect.json '"failures":[{"id":"item-3","reason":"bad row","count":6}]' "JSON count"
 
-# The restart budget holds for FAIL too: --max-restarts 2 gives up with the
-# job's own status after the first run and 2 relaunches without progress
-# (ckwrap(1): the status is the command's).
+# The restart budget holds for FAIL too: --max-restarts 2 gives up with 76
+# (no progress) after the first run and 2 relaunches without progress.
 rm fail_repeated.runs
 rc=0
 timeout 20 "$CKWRAP" --state-dir budget.st --backoff 0 --max-restarts 2 -- ./fail_repeated.sh \
   2> budget.err || rc=$?
 echo "fail_repeated --max-restarts 2: $(wc -l < fail_repeated.runs) runs, exit $rc"
-assert_eq 1 "$rc" "--max-restarts: the job's status"
+assert_eq 76 "$rc" "--max-restarts used up without progress: 76"
 assert_eq 4 "$(wc -l < fail_repeated.runs)" "--max-restarts 2: runs"
 assert_contains budget.err "--max-restarts 2 used up without progress" "says why"
 pass "DONE, FAIL, STATE and CKPT crash loops give up with 76 after 6 runs"

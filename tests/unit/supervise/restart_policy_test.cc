@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "base/exit_codes.h"
+
 using namespace ckwrap;
 
 namespace {
@@ -48,7 +50,7 @@ TEST_CASE("A job that crashes often but advances is relaunched without limit") {
   }
 }
 
-TEST_CASE("The restart budget runs out with the job's own status and resets on progress") {
+TEST_CASE("The restart budget runs out with 76 (no progress) and resets on progress") {
   RestartPolicy policy;
   policy.max_restarts = 2;
   policy.no_progress_limit = 0;
@@ -58,6 +60,15 @@ TEST_CASE("The restart budget runs out with the job's own status and resets on p
   CHECK(tracker.OnRunEnded(Crash(true)).kind == Verdict::kRelaunch);  // progress: budget back
   CHECK(tracker.OnRunEnded(Crash(false)).kind == Verdict::kRelaunch);
   CHECK(tracker.OnRunEnded(Crash(false)).kind == Verdict::kRelaunch);
+  Verdict verdict = tracker.OnRunEnded(Crash(false));
+  CHECK(verdict.kind == Verdict::kStopped);
+  CHECK(verdict.exit_code == kExitGaveUpNoProgress);
+}
+
+TEST_CASE("With --max-restarts 0 nothing is relaunched: the job's own status") {
+  RestartPolicy policy;
+  policy.max_restarts = 0;
+  RestartTracker tracker{policy};
   Verdict verdict = tracker.OnRunEnded(Crash(false));
   CHECK(verdict.kind == Verdict::kStopped);
   CHECK(verdict.exit_code == 137);
