@@ -26,7 +26,7 @@ assert_contains ckwrap.err "no-such-command-anywhere: command not found" "127 me
 PATH="$PWD:$PATH" run_ckwrap -- ok.sh
 assert_eq 0 "$rc" "found through PATH"
 run_ckwrap --max-restarts 2 --backoff 0 -- ./fails.sh
-assert_eq 1 "$rc" "exit after the restart budget"
+assert_eq 76 "$rc" "the restart budget used up without progress: 76"
 assert_eq 3 "$(grep -c 'exited with status 1' ckwrap.err)" "three attempts with --max-restarts 2"
 run_ckwrap --bogus -- ./ok.sh
 assert_eq 125 "$rc" "unknown option"
