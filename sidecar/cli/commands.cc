@@ -13,9 +13,9 @@ const std::vector<Subcommand>& Subcommands() {
       {"inspect", "[--json | --field NAME] FILE|STATE_DIR",
        "decode and verify a checkpoint file or a state directory's newest checkpoint",
        InspectCommand},
-      {"status", "[STATE_DIR | --name NAME] [--json | --field F]",
-       "where a job is (running, stopped, complete, new); every job under .ckwrap/ without "
-       "STATE_DIR",
+      {"status", "[STATE_DIR... | --name NAME] [--json | --field F]",
+       "a job's state (running, stopped, stuck, complete, new); with several STATE_DIRs "
+       "a line each and a total; with none every job under .ckwrap/",
        StatusCommand},
       {"reset", "STATE_DIR", "forget a job's progress: its next run starts fresh", ResetCommand},
       {"emit", "VERB [ARG...]", "write one protocol record to $CKWRAP_FD, for a job's scripts",

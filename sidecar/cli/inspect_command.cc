@@ -11,6 +11,7 @@
 #include "store/checkpoint_json.h"
 #include "store/checkpoint_store.h"
 #include "store/durable_file.h"
+#include "store/filenames.h"
 #include "store/journal_format.h"
 #include "store/snapshot_reader.h"
 #include "store/state_lock.h"
@@ -181,9 +182,11 @@ int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
   Directory opened;
   Status status = OpenStateDir(dir, &opened);
   if (status.ok()) status = lock.Acquire(opened);
-  // done.txt and state.json were written from the progress now forgotten.
+  // done.txt and state.json were written from the progress now forgotten, and
+  // last_exit tells how that progress ended.
   if (status.ok())
-    status = CheckpointStore(std::move(opened)).Reset({kDoneFileName, kStateFileName});
+    status = CheckpointStore(std::move(opened))
+                 .Reset({kDoneFileName, kStateFileName, LastExitFileName()});
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;

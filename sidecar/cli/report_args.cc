@@ -50,11 +50,13 @@ Status ParseReportArgs(const std::vector<std::string>& args, bool allow_name, Re
   }
   out->help = parsed.help;
   const std::vector<std::string>& operands = parsed.operands;
-  // One target: a second operand, or one beside --name, is a mistake.
+  // inspect takes one target, status any number; an operand beside --name is
+  // a mistake.
   bool named = !out->target.empty();
-  if (operands.size() > (named ? 0 : 1))
+  if (operands.size() > (named ? 0 : allow_name ? operands.size() : 1))
     return Status::Error("unexpected '" + operands.back() + "'");
   if (!operands.empty()) out->target = operands[0];
+  out->targets = named ? std::vector<std::string>{out->target} : operands;
   if (out->json && !out->field.empty()) return Status::Error("--json and --field together");
   return Status::Ok();
 }

@@ -10,13 +10,17 @@
 namespace ckwrap {
 
 struct ReportArgs {
-  std::string target;  // empty when none was given
+  std::string target;  // empty when none was given; else the first of targets
+  // status's operands: several state directories (or volumes holding them)
+  // for the view of many shards; inspect and --name allow one.
+  std::vector<std::string> targets;
   bool json = false;
   std::string field;  // --field NAME; empty when not given
   bool help = false;  // --help or -h
 };
 
-// With allow_name, --name NAME selects .ckwrap/NAME as the target. An error
+// With allow_name, --name NAME selects .ckwrap/NAME as the target, and
+// without --name several operands may be given. An error
 // says what was wrong (an unexpected argument, a bad --name, --json with
 // --field); the caller adds its usage line. The grammar is every
 // subcommand's (cli/flags.h); a word it refuses is reported as

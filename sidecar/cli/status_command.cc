@@ -1,23 +1,16 @@
 // ckwrap status: where a job is, for people and scripts. Reads the newest
 // verified checkpoint exactly as a resuming run would and asks the lock file
 // whether a supervisor holds the directory; never takes the lock itself.
-#include <dirent.h>
-
-#include <algorithm>
 #include <ctime>
 #include <iostream>
-#include <sstream>
 
-#include "base/clock.h"
 #include "base/escape.h"
 #include "base/json_writer.h"
 #include "base/log.h"
-#include "base/paths.h"
 #include "cli/commands.h"
+#include "cli/fleet_status.h"
+#include "cli/job_status.h"
 #include "cli/report_args.h"
-#include "store/checkpoint_json.h"
-#include "store/checkpoint_store.h"
-#include "store/state_lock.h"
 
 namespace ckwrap {
 namespace {
@@ -26,63 +19,6 @@ constexpr const char* kStatusDetails =
     "--field F is one of state, position, done, failed, progress, attempts,\n"
     "restarts, complete, last_commit_unix_ms, last_commit_age_ms or supervisor_pid.\n"
     "It never takes the state directory's lock.\n";
-
-struct JobStatus {
-  std::string dir;
-  bool found = false;  // a verified checkpoint exists
-  std::string damage;  // checkpoint files exist and none verifies: why
-  Checkpoint checkpoint;
-  int supervisor_pid = 0;
-  int64_t now_ms = 0;
-
-  // damaged (no checkpoint file verifies), running (a supervisor holds the
-  // lock), complete, stopped (progress kept, nobody running it) or new (no
-  // checkpoint).
-  std::string State() const {
-    if (!damage.empty()) return "damaged";
-    if (supervisor_pid != 0) return "running";
-    if (!found) return "new";
-    return checkpoint.complete ? "complete" : "stopped";
-  }
-  int64_t AgeMs() const {
-    return found && checkpoint.updated_unix_ms > 0 ? now_ms - checkpoint.updated_unix_ms : -1;
-  }
-};
-
-// A job whose files do not verify is reported as damaged, not left out: the
-// message goes to stderr, and the job into the text and the JSON.
-void LoadStatus(const std::string& dir, JobStatus* out) {
-  out->dir = dir;
-  out->now_ms = NowUnixMs();
-  out->supervisor_pid = LockHolderPid(dir);
-  LoadedCheckpoint loaded;
-  Status status = CheckpointStore(dir).Load(&loaded);
-  if (!status.ok()) {
-    LogError(status.message());
-    out->damage = status.message();
-    return;
-  }
-  for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
-  out->found = loaded.found;
-  if (loaded.found) out->checkpoint = loaded.checkpoint;
-}
-
-// "3s", "4m10s", "2h05m", "3d4h": an age a person reads at a glance.
-std::string HumanAge(int64_t ms) {
-  if (ms < 0) return "-";
-  int64_t s = ms / 1000;
-  std::ostringstream out;
-  if (s < 60) {
-    out << s << "s";
-  } else if (s < 3600) {
-    out << s / 60 << "m" << s % 60 << "s";
-  } else if (s < 86400) {
-    out << s / 3600 << "h" << (s % 3600) / 60 << "m";
-  } else {
-    out << s / 86400 << "d" << (s % 86400) / 3600 << "h";
-  }
-  return out.str();
-}
 
 std::string IsoTime(int64_t unix_ms) {
   if (unix_ms <= 0) return "";
@@ -95,23 +31,8 @@ std::string IsoTime(int64_t unix_ms) {
 }
 
 std::string ToJson(const JobStatus& s) {
-  const Checkpoint& c = s.checkpoint;
   JsonWriter json;
-  json.BeginObject().Key("dir").String(s.dir).Key("state").String(s.State());
-  json.Key("found").Bool(s.found);
-  json.Key("position").StringOrNull(s.found && c.has_position, c.position);
-  json.Key("done").Number(c.done.size()).Key("failed").Number(c.failures.size());
-  json.Key("progress_done").Number(c.progress_done);
-  json.Key("progress_total").Number(c.progress_total);
-  json.Key("records").Number(c.records).Key("attempts").Number(c.attempts);
-  json.Key("restarts").Number(c.restarts).Key("complete").Bool(c.complete);
-  json.Key("last_commit_unix_ms").Number(s.found ? c.updated_unix_ms : 0);
-  json.Key("last_commit_age_ms").Number(s.AgeMs());
-  json.Key("running").Bool(s.supervisor_pid != 0);
-  json.Key("supervisor_pid").Number(s.supervisor_pid).Key("job_state");
-  WriteStateJson(c.state, &json);
-  if (!s.damage.empty()) json.Key("error").String(s.damage);
-  json.EndObject();
+  WriteJobJson(s, &json);
   return json.Take();
 }
 
@@ -170,15 +91,7 @@ bool PrintField(const JobStatus& s, const std::string& name) {
 // The jobs under .ckwrap/, one line each (or a JSON array).
 int ListJobs(bool json) {
   const std::string root = ".ckwrap";
-  std::vector<std::string> names;
-  if (DIR* dir = opendir(root.c_str())) {
-    while (struct dirent* entry = readdir(dir)) {
-      std::string name = entry->d_name;
-      if (name != "." && name != ".." && IsDirectory(root + "/" + name)) names.push_back(name);
-    }
-    closedir(dir);
-  }
-  std::sort(names.begin(), names.end());
+  std::vector<std::string> names = SubdirectoryNames(root);
   if (json) std::cout << "[";
   bool first = true;
   int rc = 0;
@@ -217,9 +130,16 @@ int StatusCommand(const Subcommand& self, const std::vector<std::string>& args) 
     if (!field.empty()) return UsageError(self, "--field needs a STATE_DIR or --name");
     return ListJobs(json);
   }
-  if (!IsDirectory(dir)) {
-    LogError("state directory " + dir + " does not exist");
+  std::vector<std::string> dirs;
+  bool fleet = false;
+  Status expanded = ExpandStatusTargets(parsed.targets, &dirs, &fleet);
+  if (!expanded.ok()) {
+    LogError(expanded.message());
     return 1;
+  }
+  if (fleet) {
+    if (!field.empty()) return UsageError(self, "--field needs one state directory");
+    return PrintFleet(dirs, json);
   }
   JobStatus s;
   LoadStatus(dir, &s);

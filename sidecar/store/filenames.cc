@@ -50,6 +50,7 @@ std::string TempFileName(const std::string& name, pid_t pid, uint64_t sequence) 
 std::string RejectedFileName(const std::string& name) { return name + ".rejected"; }
 
 std::string LockFileName() { return "lock"; }
+std::string LastExitFileName() { return "last_exit"; }
 
 bool ParseFileName(std::string_view name, FileType* type, uint64_t* generation) {
   if (name.substr(0, kTempPrefix.size()) == kTempPrefix) {

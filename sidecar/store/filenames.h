@@ -23,6 +23,8 @@ std::string TempFileName(const std::string& name, pid_t pid, uint64_t sequence);
 std::string RejectedFileName(const std::string& name);
 // "lock": StateLock's flock file, holding the holder's pid.
 std::string LockFileName();
+// "last_exit": the last finished supervisor's exit status (store/last_exit.h).
+std::string LastExitFileName();
 
 // The kinds of name Load and Reset act on; every other name is left alone.
 enum class FileType { kSnapshot, kJournal, kTemp };

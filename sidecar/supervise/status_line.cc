@@ -24,7 +24,9 @@ size_t TerminalWidth() {
   return 80;
 }
 
-std::string Rate(double rate) {
+}  // namespace
+
+std::string RateText(double rate) {
   char buffer[32];
   if (rate >= 100) {
     snprintf(buffer, sizeof buffer, "%.0f/s", rate);
@@ -34,7 +36,7 @@ std::string Rate(double rate) {
   return buffer;
 }
 
-std::string Duration(uint64_t s) {
+std::string DurationText(uint64_t s) {
   char buffer[32];
   if (s < 60) {
     snprintf(buffer, sizeof buffer, "%llus", static_cast<unsigned long long>(s));
@@ -48,11 +50,12 @@ std::string Duration(uint64_t s) {
   return buffer;
 }
 
-// Seconds to go, or -1 when unknown.
 int64_t EtaSeconds(const StatusSnapshot& s, double rate) {
   if (s.progress_total == 0 || rate <= 0 || s.progress_done > s.progress_total) return -1;
   return static_cast<int64_t>(std::ceil((s.progress_total - s.progress_done) / rate));
 }
+
+namespace {
 
 int Percent(const StatusSnapshot& s) {
   if (s.progress_total == 0) return -1;
@@ -91,9 +94,9 @@ std::string FormatTerminalStatus(const StatusSnapshot& s, double rate, size_t wi
   } else if (ItemsOf(s) > 0) {
     line += " | " + std::to_string(ItemsOf(s)) + " done";
   }
-  if (rate >= 0) line += " | " + Rate(rate);
+  if (rate >= 0) line += " | " + RateText(rate);
   int64_t eta = EtaSeconds(s, rate);
-  if (eta >= 0) line += " | ETA " + Duration(eta);
+  if (eta >= 0) line += " | ETA " + DurationText(eta);
   if (s.failed > 0) line += " | failed " + std::to_string(s.failed);
   line += " | restarts " + std::to_string(s.restarts);
   if (width > 1 && line.size() > width - 1) line.resize(width - 1);  // never wrap
@@ -108,9 +111,9 @@ std::string FormatPlainStatus(const StatusSnapshot& s, double rate) {
   } else if (s.progress_done > 0) {
     line += ", progress " + std::to_string(s.progress_done);
   }
-  if (rate >= 0) line += ", " + Rate(rate);
+  if (rate >= 0) line += ", " + RateText(rate);
   int64_t eta = EtaSeconds(s, rate);
-  if (eta >= 0) line += ", ETA " + Duration(eta);
+  if (eta >= 0) line += ", ETA " + DurationText(eta);
   line += ", done " + std::to_string(s.done) + ", failed " + std::to_string(s.failed) +
           ", attempt " + std::to_string(s.attempts) + ", restarts " + std::to_string(s.restarts);
   return line;

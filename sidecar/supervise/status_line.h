@@ -42,6 +42,12 @@ class RateMeter {
 
 // The items a job reports: its PROGRESS count, else its DONE ids.
 uint64_t ItemsOf(const StatusSnapshot& s);
+// Seconds to go at rate items per second, or -1 when unknown (no PROGRESS
+// total, no rate, or more done than the total).
+int64_t EtaSeconds(const StatusSnapshot& s, double rate);
+// "12.3/s", "1234/s"; "21s", "4m10s", "2h05m": as the status line shows them.
+std::string RateText(double rate);
+std::string DurationText(uint64_t seconds);
 
 // The terminal line (no escapes), at most width columns:
 //   pos 743 | 743/1000 [#######---] 74% | 12.3/s | ETA 21s | restarts 2

@@ -9,6 +9,7 @@
 #include "base/exit_codes.h"
 #include "base/log.h"
 #include "base/paths.h"
+#include "store/last_exit.h"
 #include "supervise/commit_rules.h"
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
@@ -61,6 +62,7 @@ int Supervisor::Run() {
     LogError(opened.message());
     return kExitUsage;
   }
+  ForgetLastExit(store_->directory());  // this run's verdict, not an older one's, once it ends
   Reaper::BecomeSubreaper();
   status_line_ = std::make_unique<StatusLine>(loop_.get(), StatusLine::ChooseMode(options_.quiet),
                                               options_.status_interval_ms,
@@ -85,6 +87,7 @@ int Supervisor::Run() {
   }
   while (phase_ != Phase::kDone) loop_.RunOnce();
   status_line_->Stop();
+  RecordLastExit(store_->directory(), exit_code_);  // stuck (76) or stopped, for `status`
   // Only a stop with the last checkpoint durable is requeued (--requeue-on).
   if (requeue_requested_ && exit_code_ == kExitInterrupted) RequeueThisJob(options_.max_requeues);
   return exit_code_;

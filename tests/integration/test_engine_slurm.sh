@@ -14,7 +14,8 @@
 #     job's processes, ckwrap among them), which resumes after it.
 #  4. An array task is requeued by its own id, one state directory per task;
 #     past --max-requeues (here CKWRAP_MAX_REQUEUES=1) ckwrap says so and
-#     the job ends without a requeue.
+#     the job ends without a requeue; `ckwrap status` over the tasks' state
+#     directories shows both stopped and the sum of their DONE ids.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 ENGINES=$(cd "$TESTS_DIR/../../scripts/engines" && pwd)
 RECIPE=$(cd "$TESTS_DIR/../../examples/recipes" && pwd)/slurm-job.sbatch
@@ -42,7 +43,8 @@ ln -s "$CKWRAP" bin/ckwrap
 export PATH=$PWD/bin:$PATH HOME=$PWD
 cat > job.sh <<'JOB'
 #!/bin/bash
-# Items 0..ITEMS-1 of 0.1 s each; a CKPT after each, and on USR1 at once.
+# Items 0..ITEMS-1 of 0.1 s each; a DONE and a CKPT after each, and a CKPT on
+# USR1 at once.
 start=0
 [ "${1:-}" = --resume-from ] && start=$2
 echo "allocation restarts=${SLURM_RESTART_COUNT:-0} from=$start" >> "allocations.$SLURM_JOB_NAME"
@@ -51,7 +53,7 @@ trap 'echo "CKPT $i" >&3' USR1
 for ((; i < ITEMS; i++)); do
   echo "$i" >> "out.$SLURM_JOB_NAME${SLURM_ARRAY_TASK_ID:+.$SLURM_ARRAY_TASK_ID}"
   sleep 0.1 & wait $!
-  echo "CKPT $((i + 1))" >&3
+  printf 'DONE %s\nCKPT %s\n' "$i" $((i + 1)) >&3
 done
 JOB
 chmod +x job.sh
@@ -165,5 +167,21 @@ done
 assert_contains slurm-arr.out "requeueing job ${job}_0 (requeue 1 of at most 1)" "slurm: array task id"
 assert_contains slurm-arr.out "not requeued: job ${job}_1 was requeued 1 times, --max-requeues is 1" \
   "slurm: the cap is said"
+# One view of the array: both tasks stopped (75, past the cap), and the total
+# is the sum of their DONE ids, one per item up to each task's position.
+"$CKWRAP" status ck/arr.0 ck/arr.1 > arr-status.txt
+cat arr-status.txt
+"$CKWRAP" status ck/arr.0 ck/arr.1 --json > arr-status.json
+python3 - arr-status.json <<'PY' || fail "slurm: ckwrap status over the array (above)"
+import json, sys
+view = json.load(open(sys.argv[1]))
+jobs, total = view["jobs"], view["total"]
+assert [j["dir"] for j in jobs] == ["ck/arr.0", "ck/arr.1"], jobs
+assert all(j["state"] == "stopped" and j["last_exit"] == 75 for j in jobs), jobs
+assert all(j["done"] == int(j["position"]) >= 20 for j in jobs), jobs
+assert total["shards"] == 2 and total["stopped"] == 2 and total["running"] == 0, total
+assert total["done"] == sum(int(j["position"]) for j in jobs), total
+PY
+assert_contains arr-status.txt "total	shards=2	running=0	stopped=2	complete=0	stuck=0" "slurm: status total"
 pass "slurm: three allocations by ckwrap's requeue, an outside requeue, a preemption, array" \
   "tasks and the cap"

@@ -22,6 +22,18 @@ TEST_CASE("inspect and status arguments: a target, --json or --field, status's -
   CHECK(a.target == ".ckwrap/imp");
   REQUIRE(Parse({}, true, &a).ok());
   CHECK(a.target.empty());
+  CHECK(a.targets.empty());
+}
+
+TEST_CASE("status takes several state directories; inspect and --name one") {
+  ReportArgs a;
+  REQUIRE(Parse({"d0", "--json", "d1", "d2"}, true, &a).ok());
+  CHECK(a.targets == std::vector<std::string>{"d0", "d1", "d2"});
+  CHECK(a.target == "d0");
+  REQUIRE(Parse({"--name", "imp"}, true, &a).ok());
+  CHECK(a.targets == std::vector<std::string>{".ckwrap/imp"});
+  CHECK(Parse({"--name", "imp", "d1"}, true, &a).message() == "unexpected 'd1'");
+  CHECK(Parse({"d0", "d1"}, false, &a).message() == "unexpected 'd1'");
 }
 
 TEST_CASE("inspect and status arguments: each mistake is named") {
