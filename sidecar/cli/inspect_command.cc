@@ -136,9 +136,9 @@ bool PrintField(const Checkpoint& c, const std::string& name) {
 
 int InspectCommand(const Subcommand& self, const std::vector<std::string>& args) {
   ReportArgs parsed;
-  Status parsed_ok = ParseReportArgs(args, /*allow_name=*/false, &parsed);
-  if (!parsed_ok.ok()) return UsageError(self, parsed_ok.message());
-  if (parsed.help) return PrintHelp(self, ReportFlagsHelp(/*allow_name=*/false), kInspectDetails);
+  if (auto ended = ParseReportCommand(self, args, /*allow_name=*/false, kInspectDetails, &parsed)) {
+    return *ended;
+  }
   if (parsed.target.empty()) return UsageError(self, "no FILE or STATE_DIR given");
   const std::string& target = parsed.target;
   const std::string& field = parsed.field;

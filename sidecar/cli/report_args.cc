@@ -1,5 +1,6 @@
 #include "cli/report_args.h"
 
+#include "cli/commands.h"
 #include "cli/flags.h"
 
 namespace ckwrap {
@@ -62,5 +63,13 @@ Status ParseReportArgs(const std::vector<std::string>& args, bool allow_name, Re
 }
 
 std::string ReportFlagsHelp(bool allow_name) { return FlagsHelp(ReportFlags(allow_name)); }
+
+std::optional<int> ParseReportCommand(const Subcommand& self, const std::vector<std::string>& args,
+                                      bool allow_name, const char* details, ReportArgs* out) {
+  Status parsed = ParseReportArgs(args, allow_name, out);
+  if (!parsed.ok()) return UsageError(self, parsed.message());
+  if (out->help) return PrintHelp(self, ReportFlagsHelp(allow_name), details);
+  return std::nullopt;
+}
 
 }  // namespace ckwrap

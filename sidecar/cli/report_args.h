@@ -2,6 +2,7 @@
 // file or state directory), --json or --field NAME, and for status --name.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,5 +30,12 @@ Status ParseReportArgs(const std::vector<std::string>& args, bool allow_name, Re
 
 // The flags' --help entries: inspect's, or with allow_name status's.
 std::string ReportFlagsHelp(bool allow_name);
+
+struct Subcommand;
+// ParseReportArgs for the subcommand self, and what ends it at once: the exit
+// status of a usage error (with self's usage line) or of --help (with
+// details), else nullopt and *out filled.
+std::optional<int> ParseReportCommand(const Subcommand& self, const std::vector<std::string>& args,
+                                      bool allow_name, const char* details, ReportArgs* out);
 
 }  // namespace ckwrap

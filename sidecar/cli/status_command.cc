@@ -120,9 +120,9 @@ int ListJobs(bool json) {
 
 int StatusCommand(const Subcommand& self, const std::vector<std::string>& args) {
   ReportArgs parsed;
-  Status parsed_ok = ParseReportArgs(args, /*allow_name=*/true, &parsed);
-  if (!parsed_ok.ok()) return UsageError(self, parsed_ok.message());
-  if (parsed.help) return PrintHelp(self, ReportFlagsHelp(/*allow_name=*/true), kStatusDetails);
+  if (auto ended = ParseReportCommand(self, args, /*allow_name=*/true, kStatusDetails, &parsed)) {
+    return *ended;
+  }
   const std::string& dir = parsed.target;
   const std::string& field = parsed.field;
   const bool json = parsed.json;

@@ -10,7 +10,6 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "store/last_exit.h"
-#include "supervise/commit_rules.h"
 #include "supervise/component_options.h"
 #include "supervise/exit_status.h"
 #include "supervise/launch.h"
