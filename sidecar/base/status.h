@@ -16,6 +16,7 @@ class [[nodiscard]] Status {
     kNotFound,    // the file or thing does not exist (ENOENT and alike)
     kCorruption,  // bytes on disk that do not verify
     kIoError,     // a system call failed for another reason
+    kConflict,    // another writer got there first (store: a newer generation)
   };
 
   Status() = default;
@@ -28,6 +29,9 @@ class [[nodiscard]] Status {
     return Status(Code::kCorruption, std::move(message));
   }
   static Status IoError(std::string message) { return Status(Code::kIoError, std::move(message)); }
+  static Status Conflict(std::string message) {
+    return Status(Code::kConflict, std::move(message));
+  }
   // The one place errno becomes text: "<what> <path>: <strerror(err)>", with
   // kNotFound for ENOENT and kIoError otherwise. Callers pass errno saved
   // before any cleanup call.
@@ -37,6 +41,7 @@ class [[nodiscard]] Status {
   Code code() const { return code_; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsCorruption() const { return code_ == Code::kCorruption; }
+  bool IsConflict() const { return code_ == Code::kConflict; }
   const std::string& message() const { return message_; }
 
  private:

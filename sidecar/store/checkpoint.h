@@ -50,6 +50,14 @@ struct InputFile {
   }
 };
 
+// Who published a snapshot: named to a stale writer that a newer generation
+// fences out (man/ckwrap-checkpoint.5, FENCING). Empty (pid 0) in snapshots
+// of earlier releases and in a checkpoint not loaded from a file.
+struct WriterId {
+  std::string host;
+  uint64_t pid = 0;
+};
+
 struct Checkpoint {
   // The last CKPT position, verbatim; handed back as --resume-from.
   bool has_position = false;
@@ -77,6 +85,9 @@ struct Checkpoint {
   // The command line of the run that made (or last resumed) the checkpoint,
   // shown when a later run's differs; empty in checkpoints of earlier releases.
   std::vector<std::string> command;
+  // Set by the store when it writes a snapshot, read back by Load. Not part
+  // of the job's state: operator== ignores it.
+  WriterId writer;
 
   bool operator==(const Checkpoint& o) const;
 };

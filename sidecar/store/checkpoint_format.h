@@ -30,6 +30,8 @@
 //   3 inputs         u64 n, n x (str path, u64 size, i64 mtime_ns, u64 hash)
 //   4 keep done      (no fields)
 //   5 command line   u64 n, n x str argument
+//   6 writer         str host name, u64 pid: who published this generation
+//                    (man/ckwrap-checkpoint.5, FENCING)
 #pragma once
 
 #include <cstddef>
@@ -66,6 +68,7 @@ inline constexpr uint8_t kSectionOutputs = 2;
 inline constexpr uint8_t kSectionInputs = 3;
 inline constexpr uint8_t kSectionKeepDone = 4;
 inline constexpr uint8_t kSectionCommand = 5;
+inline constexpr uint8_t kSectionWriter = 6;
 inline constexpr size_t kProgressFileSectionBytes = 1 + 4 * 8;  // tag and four u64
 inline constexpr size_t kMinOutputBytes = kMinStringBytes + 2 * 8;
 inline constexpr size_t kMinInputBytes = kMinStringBytes + 3 * 8;

@@ -11,6 +11,7 @@
 #include "base/escape.h"
 #include "store/checkpoint_format.h"
 #include "store/durable_file.h"
+#include "store/fencing.h"
 #include "store/file_ops.h"
 #include "store/filenames.h"
 #include "store/journal_reader.h"
@@ -200,11 +201,21 @@ Status CheckOrphanJournals(const Directory& dir, const DirListing& listing, uint
       "), or ckwrap reset " + dir.path() + " to forget everything");
 }
 
+// The newest snapshot generation above own in the listing; else the newest
+// generation of any file (a journal alone), or 0.
+uint64_t NewestSnapshotAbove(const DirListing& listing, uint64_t own) {
+  if (!listing.generations.empty() && listing.generations.front() > own) {
+    return listing.generations.front();
+  }
+  return listing.newest() > own ? listing.newest() : 0;
+}
+
 }  // namespace
 
-CheckpointStore::CheckpointStore(std::string dir) : path_(std::move(dir)) {}
+CheckpointStore::CheckpointStore(std::string dir) : path_(std::move(dir)), writer_(ThisWriter()) {}
 
-CheckpointStore::CheckpointStore(Directory dir) : path_(dir.path()), dir_(std::move(dir)) {}
+CheckpointStore::CheckpointStore(Directory dir)
+    : path_(dir.path()), dir_(std::move(dir)), writer_(ThisWriter()) {}
 
 Status CheckpointStore::OpenDir() {
   if (dir_.is_open()) return Status::Ok();
@@ -267,8 +278,10 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
     out->path = path;
     out->warnings = std::move(failures);
     last_good_ = generation;
+    fenced_in_ = true;
     return Status::Ok();
   }
+  fenced_in_ = true;  // also a fresh start: a generation that appears now is another writer's
   if (failures.empty()) return CheckOrphanJournals(dir_, listing, 0, pruned);  // or fresh
   return Status::Corruption("no checkpoint in " + path_ + " verifies: " + Join(failures, "; "));
 }
@@ -291,7 +304,7 @@ Status CheckpointStore::Commit(const Checkpoint& checkpoint) {
 }
 
 Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
-  const SnapshotWriter snapshot(rest, done);
+  const SnapshotWriter snapshot(rest, done, writer_);
   // The journal of the generation being replaced gets no more records.
   Status status = journal_.Close();
   journal_writable_ = false;
@@ -302,11 +315,22 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   if (status.ok()) status = ListDir(dir_, &listing);
   if (!status.ok()) return status;
   uint64_t newest_on_disk = listing.newest();
+  // A generation past every one this store loaded or wrote is a newer
+  // writer's: stop before writing anything (FENCING).
+  if (fenced_in_ && newest_on_disk > generation_) {
+    return FencedBy(dir_, NewestSnapshotAbove(listing, generation_), generation_);
+  }
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
-  status =
-      DurableReplacePieces(dir_, SnapshotFileName(next),
-                           [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); });
+  bool published = false;
+  status = DurablePublishPieces(
+      dir_, SnapshotFileName(next),
+      [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); }, &published);
+  // Taken between our listing and our publish: the other writer won the race.
+  if (status.IsConflict()) return FencedBy(dir_, next, generation_);
+  // Ours even if the directory sync failed: the next commit goes past it.
+  if (published) generation_ = next;
   if (!status.ok()) return status;
+  fenced_in_ = true;
   // The switch is durable (DurableReplace synced the directory): from here on a
   // crash loads generation next, and the older files are only fallbacks.
   generation_ = next;
@@ -328,7 +352,12 @@ Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
   if (!journal_writable_) {
     return Status::Error("no snapshot to journal against in " + path_);
   }
-  Status status;
+  Status status = CheckJournalFence();
+  if (!status.ok()) {
+    (void)journal_.Close();
+    journal_writable_ = false;
+    return status;
+  }
   if (!journal_.is_open()) status = journal_.Create(dir_, last_good_);
   if (status.ok()) status = journal_.Append(records, sync);
   if (!status.ok()) {
@@ -337,6 +366,17 @@ Status CheckpointStore::AppendJournal(std::string_view records, bool sync) {
     journal_writable_ = false;
   }
   return status;
+}
+
+Status CheckpointStore::CheckJournalFence() {
+  bool removed = false;
+  Status status = CheckJournalNotFenced(dir_, generation_, journal_.fd(), &removed);
+  if (!removed) return status;
+  // Pruned by a writer two or more generations on: name its newest snapshot.
+  DirListing listing;
+  if (!ListDir(dir_, &listing).ok()) return status;
+  uint64_t newer = NewestSnapshotAbove(listing, generation_);
+  return newer == 0 ? status : FencedBy(dir_, newer, generation_);
 }
 
 Status CheckpointStore::Reset(const std::vector<std::string>& also_remove) {
@@ -361,6 +401,7 @@ Status CheckpointStore::Reset(const std::vector<std::string>& also_remove) {
   }
   generation_ = 0;
   last_good_ = 0;
+  fenced_in_ = true;  // from nothing: whatever appears next is another writer's
   return Status::Ok();
 }
 

@@ -9,6 +9,9 @@
 // which is kept with its journal as the fallback. Generation numbers only go
 // up, past every file on disk, so a corrupt file is never overwritten. Between
 // snapshots, each commit appends one batch to the journal: O(new records).
+// Fencing (store/fencing.h): a snapshot is published only under a name that
+// is free (never renamed over one), and a store that finds a generation
+// newer than its own fails the commit with a Conflict, writing nothing.
 #pragma once
 
 #include <cstdint>
@@ -95,6 +98,8 @@ class CheckpointStore {
  private:
   // One pass over a listing; *pruned when a listed file vanished meanwhile.
   Status LoadListing(LoadedCheckpoint* out, bool* pruned);
+  // A Conflict naming the newer writer if one has moved past generation_.
+  Status CheckJournalFence();
   // Opens path_ if the directory is not open yet.
   Status OpenDir();
 
@@ -105,6 +110,12 @@ class CheckpointStore {
   uint64_t last_good_ = 0;
   uint64_t snapshot_bytes_ = 0;
   bool journal_writable_ = false;  // last_good_ is a snapshot we committed
+  // Once the store has loaded, reset or committed, generation_ is this
+  // writer's epoch: a newer file on disk is another writer's, and fences
+  // this one out (FENCING). Before that (a store used without Load) the
+  // newest file on disk is simply continued.
+  bool fenced_in_ = false;
+  WriterId writer_;  // recorded in every snapshot
   JournalWriter journal_;
 };
 

@@ -95,6 +95,14 @@ void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot)
 // after a pause. Once the run is ending, a few tries, then ckwrap gives up
 // (125) rather than retry forever deaf to signals.
 void CommitWorker::OnFailed(const Status& status) {
+  if (status.IsConflict()) {
+    // Fenced out by a newer writer (store/fencing.h): a retry would write
+    // over its progress, so nothing more is written at all.
+    LogError("checkpoint not saved: " + status.message());
+    abandoned_ = true;
+    fenced_ = true;
+    return;
+  }
   failures_.Error("checkpoint not saved: " + status.message());
   snapshot_next_ = true;
   if (client_->CommitsEnding() && ++ending_failures_ >= kEndingAttempts) {

@@ -66,6 +66,9 @@ class CommitWorker {
   // Gave up saving after kEndingAttempts failures while ending: nothing more
   // is committed; the previous commit on disk is intact.
   bool abandoned() const { return abandoned_; }
+  // Abandoned at once because a newer writer owns the state directory
+  // (Status::Conflict): the run stops without writing.
+  bool fenced() const { return fenced_; }
 
  private:
   static constexpr uint64_t kRetryMs = 1000;
@@ -84,6 +87,7 @@ class CommitWorker {
   bool retry_wait_ = false;
   bool snapshot_next_ = true;  // a run's first commit is a snapshot
   bool abandoned_ = false;
+  bool fenced_ = false;
   int ending_failures_ = 0;
   uint64_t last_start_ms_ = 0;  // uv_now() when the last commit started
   // A full disk fails a commit every kRetryMs for as long as it stays full.

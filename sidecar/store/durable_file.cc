@@ -98,8 +98,24 @@ Status FsyncDir(const Directory& dir) {
 
 namespace {
 
+enum class Publish { kReplace, kExclusive };
+
+// Moves the filled temp file to name; a Conflict if kExclusive finds name taken.
+Status MoveIntoPlace(const Directory& dir, const std::string& temp_name, const std::string& name,
+                     Publish publish) {
+  const int rc = publish == Publish::kExclusive
+                     ? file_ops().RenameNoReplace(dir.fd(), temp_name.c_str(), name.c_str())
+                     : file_ops().Rename(dir.fd(), temp_name.c_str(), name.c_str());
+  if (rc == 0) return Status::Ok();
+  if (publish == Publish::kExclusive && errno == EEXIST) {
+    return Status::Conflict(dir.PathOf(name) + " exists already: another writer made it");
+  }
+  return Status::FromErrno("rename to " + dir.PathOf(name) + " from", dir.PathOf(temp_name), errno);
+}
+
 Status Replace(const Directory& dir, const std::string& name, const ProducePieces& produce,
-               mode_t mode, bool durable) {
+               mode_t mode, bool durable, Publish publish = Publish::kReplace,
+               bool* published = nullptr) {
   const std::string final_path = dir.PathOf(name);
   const std::string temp_name = TempName(name);
   const std::string temp_path = dir.PathOf(temp_name);
@@ -108,13 +124,12 @@ Status Replace(const Directory& dir, const std::string& name, const ProducePiece
   // Not created by us (O_EXCL): nothing of ours to remove.
   if (fd < 0) return WithContext(final_path, Status::FromErrno("open", temp_path, errno));
   Status status = FillTempFile(fd, produce, temp_path, durable);
-  if (status.ok() && file_ops().Rename(dir.fd(), temp_name.c_str(), name.c_str()) != 0) {
-    status = Status::FromErrno("rename to " + final_path + " from", temp_path, errno);
-  }
+  if (status.ok()) status = MoveIntoPlace(dir, temp_name, name, publish);
   if (!status.ok()) {
     file_ops().Unlink(dir.fd(), temp_name.c_str());
-    return WithContext(final_path, status);
+    return status.IsConflict() ? status : WithContext(final_path, status);
   }
+  if (published != nullptr) *published = true;
   if (!durable) return Status::Ok();
   // Until the directory is synced the rename itself may be lost in a crash. The
   // new file is in place and cannot be un-renamed: the caller must treat the
@@ -138,6 +153,12 @@ Status DurableReplace(const Directory& dir, const std::string& name, std::string
 Status DurableReplacePieces(const Directory& dir, const std::string& name,
                             const ProducePieces& produce, mode_t mode) {
   return Replace(dir, name, produce, mode, true);
+}
+
+Status DurablePublishPieces(const Directory& dir, const std::string& name,
+                            const ProducePieces& produce, bool* published, mode_t mode) {
+  *published = false;
+  return Replace(dir, name, produce, mode, true, Publish::kExclusive, published);
 }
 
 Status AtomicReplace(const Directory& dir, const std::string& name, std::string_view bytes,

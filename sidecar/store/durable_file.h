@@ -29,7 +29,16 @@ using ProducePieces = std::function<Status(const PieceWriter& write)>;
 Status DurableReplacePieces(const Directory& dir, const std::string& name,
                             const ProducePieces& produce, mode_t mode = 0600);
 
-// The same without the fsyncs: readers see the old file or the new one, but a
+// The same, but never over an existing dir/name: the temp file is published
+// with RenameNoReplace, and a name taken meanwhile (another writer's
+// generation) is a Conflict naming it, the temp file removed. For every
+// generation file (man/ckwrap-checkpoint.5, FENCING). *published says
+// whether the file got its name, even if the directory fsync then failed:
+// the name is then this writer's, though the commit counts as failed.
+Status DurablePublishPieces(const Directory& dir, const std::string& name,
+                            const ProducePieces& produce, bool* published, mode_t mode = 0600);
+
+// The same as DurableReplace without the fsyncs: readers see the old file or the new one, but a
 // machine crash may lose the replacement. For files derived from the
 // checkpoint and rewritten before every use (the resume files).
 Status AtomicReplace(const Directory& dir, const std::string& name, std::string_view bytes,

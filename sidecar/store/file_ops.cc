@@ -1,5 +1,6 @@
 #include "store/file_ops.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -24,6 +25,15 @@ int FileOps::Close(int fd) { return ::close(fd); }
 
 int FileOps::Rename(int dir_fd, const char* from, const char* to) {
   return ::renameat(dir_fd, from, dir_fd, to);
+}
+
+int FileOps::RenameNoReplace(int dir_fd, const char* from, const char* to) {
+  if (::renameat2(dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+  if (::linkat(dir_fd, from, dir_fd, to, 0) != 0) return -1;
+  // Published; a temp name left behind as a second link is removed at the next start.
+  (void)::unlinkat(dir_fd, from, 0);
+  return 0;
 }
 
 int FileOps::Unlink(int dir_fd, const char* name) { return ::unlinkat(dir_fd, name, 0); }

@@ -20,6 +20,11 @@ class FileOps {
   virtual int Ftruncate(int fd, off_t length);
   virtual int Close(int fd);
   virtual int Rename(int dir_fd, const char* from, const char* to);
+  // Renames from to to only if no file is named to (else -1, EEXIST): the
+  // exclusive publish of a generation (man/ckwrap-checkpoint.5, FENCING).
+  // renameat2(RENAME_NOREPLACE); where the filesystem lacks it (NFS), link(2)
+  // then unlink of from, which is atomic on the server too.
+  virtual int RenameNoReplace(int dir_fd, const char* from, const char* to);
   virtual int Unlink(int dir_fd, const char* name);
 };
 

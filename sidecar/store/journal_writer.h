@@ -46,6 +46,7 @@ class JournalWriter {
   Status Append(std::string_view bytes, bool sync);
   Status Close();
   bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }             // -1 if not open
   uint64_t bytes() const { return bytes_; }  // size of the open segment; 0 if none
 
  private:

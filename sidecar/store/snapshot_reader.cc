@@ -199,6 +199,10 @@ void ReadPayload(PayloadReader& in, uint32_t version, Checkpoint* c) {
     ReadList(in, "command", fmt::kMinStringBytes, &c->command,
              [&in] { return in.String("command argument"); });
   }
+  if (in.Section(fmt::kSectionWriter)) {
+    c->writer.host = in.String("writer host");
+    c->writer.pid = in.Number<uint64_t>();
+  }
 }
 
 Status CheckVersion(std::string_view bytes) {

@@ -92,7 +92,7 @@ void WriteFieldsAfterDone(OutArchive& ar, const Checkpoint& c) {
 
 // Optional sections after the fixed fields: a tag byte, then the section.
 // Written only when set (man/ckwrap-checkpoint.5).
-void WriteSections(OutArchive& ar, const Checkpoint& c) {
+void WriteSections(OutArchive& ar, const Checkpoint& c, const WriterId& writer) {
   if (c.progress_file.valid()) {
     WriteTag(ar, fmt::kSectionProgressFile);
     ar(c.progress_file.dev, c.progress_file.ino, c.progress_file.offset, c.progress_file.head_hash);
@@ -119,13 +119,18 @@ void WriteSections(OutArchive& ar, const Checkpoint& c) {
     ar(uint64_t{c.command.size()});
     for (const std::string& arg : c.command) WriteString(ar, arg);
   }
+  if (writer.pid != 0) {
+    WriteTag(ar, fmt::kSectionWriter);
+    WriteString(ar, writer.host);
+    ar(writer.pid);
+  }
 }
 
 // The payload around the done ids: *before ends with their count, *after
 // starts with the failures. One archive, so cereal's byte-order byte is
 // written once, at the start.
-void WritePayloadAround(const Checkpoint& c, uint64_t done_count, std::string* before,
-                        std::string* after) {
+void WritePayloadAround(const Checkpoint& c, uint64_t done_count, const WriterId& writer,
+                        std::string* before, std::string* after) {
   StringSink sink(before);
   std::ostream stream(&sink);
   OutArchive ar(stream, OutArchive::Options::LittleEndian());
@@ -134,14 +139,15 @@ void WritePayloadAround(const Checkpoint& c, uint64_t done_count, std::string* b
   ar(done_count);
   sink.Retarget(after);
   WriteFieldsAfterDone(ar, c);
-  WriteSections(ar, c);
+  WriteSections(ar, c, writer);
 }
 
 }  // namespace
 
-SnapshotWriter::SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done)
+SnapshotWriter::SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done,
+                               const WriterId& writer)
     : done_(done), header_(fmt::kHeaderBytes, '\0') {
-  WritePayloadAround(checkpoint, done.size(), &before_, &after_);
+  WritePayloadAround(checkpoint, done.size(), writer, &before_, &after_);
   uint64_t done_bytes = 0;
   for (std::string_view id : done) done_bytes += fmt::kStringLengthBytes + id.size();
   payload_bytes_ = before_.size() + done_bytes + after_.size();

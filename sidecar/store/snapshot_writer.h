@@ -19,7 +19,8 @@ class SnapshotWriter {
   // The snapshot of checkpoint with the done ids taken from done instead of
   // checkpoint.done, so it can be written on a worker thread from a set the
   // loop only reads. done must not change while the object lives.
-  SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done);
+  // writer (if its pid is set) is recorded as the snapshot's writer section.
+  SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done, const WriterId& writer = {});
   // The file's size in bytes.
   uint64_t size() const { return header_.size() + payload_bytes_; }
   // Calls emit with each piece in order; stops at, and returns, its first error.

@@ -119,12 +119,14 @@ class CrashSimFileOps : public FileOps {
     if (Dead()) return -1;
     int rc = FileOps::Rename(dir_fd, from, to);
     if (rc != 0) return rc;
-    auto moved = live_.find(NameIn(from));
-    if (moved != live_.end()) {
-      int id = moved->second;
-      live_.erase(moved);
-      live_[NameIn(to)] = id;
-    }
+    Moved(from, to);
+    return 0;
+  }
+  int RenameNoReplace(int dir_fd, const char* from, const char* to) override {
+    if (Dead()) return -1;
+    int rc = FileOps::RenameNoReplace(dir_fd, from, to);
+    if (rc != 0) return rc;
+    Moved(from, to);
     return 0;
   }
   int Unlink(int dir_fd, const char* path) override {
@@ -135,6 +137,15 @@ class CrashSimFileOps : public FileOps {
   }
 
  private:
+  // A rename in the live directory; durable once the directory is synced.
+  void Moved(const char* from, const char* to) {
+    auto moved = live_.find(NameIn(from));
+    if (moved != live_.end()) {
+      int id = moved->second;
+      live_.erase(moved);
+      live_[NameIn(to)] = id;
+    }
+  }
   void Synced(int fd) {
     auto dir = dir_fds_.find(fd);
     if (dir != dir_fds_.end() && dir->second) {

@@ -51,6 +51,10 @@ class FailingOps : public FileOps {
     if (Fails("rename")) return -1;
     return FileOps::Rename(dir_fd, from, to);
   }
+  int RenameNoReplace(int dir_fd, const char* from, const char* to) override {
+    if (Fails("rename")) return -1;
+    return FileOps::RenameNoReplace(dir_fd, from, to);
+  }
 
  private:
   bool Fails(const char* step) {

@@ -15,8 +15,9 @@
 namespace ckwrap::testing {
 
 // The snapshot file's bytes, from the writer CheckpointStore::Commit uses.
-inline std::string SnapshotBytes(const Checkpoint& checkpoint, const DoneSet& done) {
-  SnapshotWriter writer(checkpoint, done);
+inline std::string SnapshotBytes(const Checkpoint& checkpoint, const DoneSet& done,
+                                 const WriterId& who = {}) {
+  SnapshotWriter writer(checkpoint, done, who);
   std::string bytes;
   bytes.reserve(writer.size());
   (void)writer.Emit([&bytes](std::string_view piece) {  // appending cannot fail

@@ -59,6 +59,10 @@ class FaultOps : public FileOps {
     if (Fails("rename")) return -1;
     return FileOps::Rename(dir_fd, from, to);
   }
+  int RenameNoReplace(int dir_fd, const char* from, const char* to) override {
+    if (Fails("rename")) return -1;
+    return FileOps::RenameNoReplace(dir_fd, from, to);
+  }
   int Unlink(int dir_fd, const char* path) override {
     if (Fails("unlink")) return -1;
     return FileOps::Unlink(dir_fd, path);
