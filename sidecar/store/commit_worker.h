@@ -69,6 +69,11 @@ class CommitWorker {
   // Abandoned at once because a newer writer owns the state directory
   // (Status::Conflict): the run stops without writing.
   bool fenced() const { return fenced_; }
+  // Why commits were abandoned, for the run's summary.
+  const char* why_abandoned() const {
+    return fenced_ ? "another ckwrap writes this state directory; stopped without writing"
+                   : "the last checkpoint could not be saved";
+  }
 
  private:
   static constexpr uint64_t kRetryMs = 1000;

@@ -326,12 +326,8 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
   if (!status.ok()) {
     state_.MarkDirty();
     if (!commits_->abandoned()) return;  // retried
-    if (phase_ != Phase::kFinishing) {
-      return Finish(kExitUsage, commits_->fenced()
-                                    ? "error: another ckwrap writes this state directory; "
-                                      "stopped without writing"
-                                    : "error: the last checkpoint could not be saved");
-    }
+    if (phase_ != Phase::kFinishing)
+      return Finish(kExitUsage, std::string("error: ") + commits_->why_abandoned());
     exit_code_ = kExitUsage;
     return MaybeDone();
   }
