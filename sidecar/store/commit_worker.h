@@ -66,10 +66,9 @@ class CommitWorker {
   // Gave up saving after kEndingAttempts failures while ending: nothing more
   // is committed; the previous commit on disk is intact.
   bool abandoned() const { return abandoned_; }
-  // Abandoned at once because a newer writer owns the state directory
-  // (Status::Conflict): the run stops without writing.
-  bool fenced() const { return fenced_; }
-  // Why commits were abandoned, for the run's summary.
+  // Why commits were abandoned, for the run's summary: a failing disk, or at
+  // once because a newer writer owns the state directory (Status::Conflict,
+  // fenced_): the run then stops without writing.
   const char* why_abandoned() const {
     return fenced_ ? "another ckwrap writes this state directory; stopped without writing"
                    : "the last checkpoint could not be saved";
