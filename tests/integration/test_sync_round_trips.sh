@@ -37,14 +37,21 @@ with open("elapsed", "w") as f:
     f.write(f"{time.monotonic() - start:.3f}\n")
 PY
 
+# The bug's floor is ROUNDS x 2 ms = 0.8 s on every try; unhindered ~0.03 s
+# (gap 0) or ~0.15 s (gap 0.2 ms). A loaded machine can slow one try past the
+# limit (seen: 0.77 s with two test suites sharing two cores), never all
+# three: the best of three is judged.
 for gap in 0 0.0002; do
-  rm -rf st elapsed
-  run_ckwrap --quiet --sync none --restart never --state-dir st -- python3 rounds.py $ROUNDS $gap
-  assert_eq 0 "$rc" "gap $gap: the job got every acknowledgement"
-  elapsed=$(cat elapsed)
-  # The bug's floor is ROUNDS x 2 ms = 0.8 s; unhindered ~0.03 s (gap 0) or
-  # ~0.15 s (gap 0.2 ms).
-  python3 -c "import sys; sys.exit(0 if float('$elapsed') < $ROUNDS * 0.0015 else 1)" ||
-    fail "gap $gap: $ROUNDS SYNC round trips took $elapsed s: the pause between reads delays a job waiting on its acknowledgement"
-  pass "gap $gap: $ROUNDS SYNC round trips in $elapsed s"
+  times=""
+  for try in 1 2 3; do
+    rm -rf st elapsed
+    run_ckwrap --quiet --sync none --restart never --state-dir st -- python3 rounds.py $ROUNDS $gap
+    assert_eq 0 "$rc" "gap $gap: the job got every acknowledgement"
+    elapsed=$(cat elapsed)
+    times="$times $elapsed"
+    python3 -c "import sys; sys.exit(0 if float('$elapsed') < $ROUNDS * 0.0015 else 1)" && break
+    [ "$try" = 3 ] &&
+      fail "gap $gap: $ROUNDS SYNC round trips took$times s: the pause between reads delays a job waiting on its acknowledgement"
+  done
+  pass "gap $gap: $ROUNDS SYNC round trips in$times s"
 done
