@@ -1,9 +1,9 @@
 #include "supervise/restart_policy.h"
 
-#include "base/exit_codes.h"
-
 #include <algorithm>
 #include <cstdlib>
+
+#include "base/exit_codes.h"
 
 namespace ckwrap {
 namespace {

@@ -44,7 +44,11 @@ run_ckwrap reset st
 assert_eq 0 "$rc" "reset"
 [ ! -e st/done.txt ] || fail "reset left done.txt"
 [ ! -e st/state.json ] || fail "reset left state.json"
-assert_eq "" "$(ls st | grep -v '^lock$' || true)" "reset leaves only the lock file"
+left=""
+for f in st/* st/.[!.]*; do
+  [ -e "$f" ] && [ "$f" != st/lock ] && left="$left ${f#st/}"
+done
+assert_eq "" "$left" "reset leaves only the lock file"
 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
 assert_eq "fresh --resume-from 9 fresh" "$(paste -sd' ' launches.txt)" "reset run starts fresh"
 

@@ -93,7 +93,7 @@ check_text vol.txt
 "$CKWRAP" status vol --json > vol.json
 check_json vol.json
 
-run_ckwrap status vol --field done
+run_ckwrap status vol --field "done"
 assert_eq 125 "$rc" "--field with many shards"
 assert_contains ckwrap.err "--field needs one state directory" "names the mistake"
 run_ckwrap status vol/d0 vol/nosuch
