@@ -19,6 +19,7 @@
 #include "store/journal_reader.h"
 #include "store/journal_steps.h"
 #include "store/journal_writer.h"
+#include "store/scoped_file_ops.h"
 #include "store/snapshot_reader.h"
 
 namespace ckwrap {
@@ -52,6 +53,18 @@ void Journal(CheckpointStore& store, Checkpoint* c, const Step& step) {
   Status status = store.AppendJournal(records, true);
   REQUIRE_MESSAGE(status.ok(), status.message());
 }
+
+// A store with a snapshot and one journal commit after it, where most of
+// these cases begin.
+struct OneCommit {
+  TempDir dir;
+  CheckpointStore store{dir.path()};
+  Checkpoint c = Base();
+  OneCommit() {
+    Snapshot(store, c);
+    Journal(store, &c, Steps()[0]);
+  }
+};
 
 TEST_CASE("Recovery is the snapshot plus its journal") {
   TempDir dir;
@@ -105,12 +118,8 @@ TEST_CASE("Compaction switches to a new generation and keeps the previous one as
   CHECK(LoadOk(dir.path()).checkpoint == c);
 }
 
-TEST_CASE("A crash after the new snapshot, before pruning, loads the new snapshot alone") {
-  TempDir dir;
-  CheckpointStore store(dir.path());
-  Checkpoint c = Base();
-  Snapshot(store, c);
-  Journal(store, &c, Steps()[0]);
+TEST_CASE_FIXTURE(OneCommit,
+                  "A crash after the new snapshot, before pruning, loads the new snapshot alone") {
   // The compaction's snapshot landed; the old journal is still there.
   std::string journal1 = ReadFileOrEmpty(dir / Gen("journal.", 1));
   Snapshot(store, c);
@@ -169,12 +178,7 @@ TEST_CASE("A journal without its snapshot and without a commit has nothing to lo
   CHECK(LoadOk(dir.path()).path == dir / Gen("checkpoint.", 2));
 }
 
-TEST_CASE("A torn tail is reported by Load and cut off by RepairTornTail") {
-  TempDir dir;
-  CheckpointStore store(dir.path());
-  Checkpoint c = Base();
-  Snapshot(store, c);
-  Journal(store, &c, Steps()[0]);
+TEST_CASE_FIXTURE(OneCommit, "A torn tail is reported by Load and cut off by RepairTornTail") {
   Checkpoint committed = c;
   std::string path = dir / Gen("journal.", 1);
   std::string bytes = ReadFileOrEmpty(path);
@@ -222,18 +226,16 @@ class FailingFdatasync : public FileOps {
   }
 };
 
-TEST_CASE("A failed append ends the segment: appends fail until the next snapshot") {
-  TempDir dir;
-  CheckpointStore store(dir.path());
-  Checkpoint c = Base();
-  Snapshot(store, c);
-  Journal(store, &c, Steps()[0]);
-  FailingFdatasync failing;
-  FileOps* previous = SetFileOpsForTesting(&failing);
+TEST_CASE_FIXTURE(OneCommit,
+                  "A failed append ends the segment: appends fail until the next snapshot") {
   std::string records;
   Apply(Steps()[1], &c, &records);
-  Status status = store.AppendJournal(records, true);
-  SetFileOpsForTesting(previous == &failing ? nullptr : nullptr);
+  Status status;
+  {
+    FailingFdatasync failing;
+    ScopedFileOps scoped(&failing);
+    status = store.AppendJournal(records, true);
+  }
   REQUIRE_FALSE(status.ok());
   CHECK(status.message().find("fdatasync") != std::string::npos);
   CHECK_FALSE(store.AppendJournal(records, true).ok());
@@ -242,12 +244,7 @@ TEST_CASE("A failed append ends the segment: appends fail until the next snapsho
   CHECK(LoadOk(dir.path()).checkpoint == c);
 }
 
-TEST_CASE("Reset removes journals too") {
-  TempDir dir;
-  CheckpointStore store(dir.path());
-  Checkpoint c = Base();
-  Snapshot(store, c);
-  Journal(store, &c, Steps()[0]);
+TEST_CASE_FIXTURE(OneCommit, "Reset removes journals too") {
   REQUIRE(store.Reset().ok());
   CHECK(ListNames(dir.path()).empty());
 }
