@@ -1,6 +1,5 @@
 #include "store/checkpoint_store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 
 #include "base/escape.h"
 #include "store/checkpoint_format.h"
+#include "store/dir_listing.h"
 #include "store/durable_file.h"
 #include "store/fencing.h"
 #include "store/file_ops.h"
@@ -22,51 +22,6 @@ namespace ckwrap {
 namespace {
 
 constexpr size_t kMaxJournalBytes = size_t{1} << 40;
-
-struct DirListing {
-  std::vector<uint64_t> generations;  // newest first
-  std::vector<uint64_t> journals;     // journal generations, any order
-  std::vector<std::string> temp_files;
-  uint64_t newest() const {
-    uint64_t newest = generations.empty() ? 0 : generations.front();
-    for (uint64_t journal : journals) newest = std::max(newest, journal);
-    return newest;
-  }
-};
-
-// Lists dir through a descriptor of its own (readdir moves the offset of
-// the descriptor it reads; the directory's stays put for openat).
-Status ListDir(const Directory& dir, DirListing* listing) {
-  int fd = ::openat(dir.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
-  if (d == nullptr) {
-    Status status = Status::FromErrno("open directory", dir.path(), errno);
-    if (fd >= 0) ::close(fd);
-    return status;
-  }
-  errno = 0;
-  while (const dirent* entry = ::readdir(d)) {
-    FileType type;
-    uint64_t generation = 0;
-    if (!ParseFileName(entry->d_name, &type, &generation)) continue;
-    switch (type) {
-      case FileType::kSnapshot:
-        listing->generations.push_back(generation);
-        break;
-      case FileType::kJournal:
-        listing->journals.push_back(generation);
-        break;
-      case FileType::kTemp:
-        listing->temp_files.push_back(entry->d_name);
-        break;
-    }
-  }
-  int err = errno;  // readdir returns nullptr both at the end and on error
-  ::closedir(d);
-  if (err != 0) return Status::FromErrno("read directory", dir.path(), err);
-  std::sort(listing->generations.begin(), listing->generations.end(), std::greater<>());
-  return Status::Ok();
-}
 
 // Reads and verifies one generation. Corruption (naming no path) for bytes
 // that fail to verify; NotFound if the file is gone; any other error means it
@@ -199,15 +154,6 @@ Status CheckOrphanJournals(const Directory& dir, const DirListing& listing, uint
       (loaded == 0 ? std::string("the job starts afresh")
                    : "it resumes from " + dir.PathOf(SnapshotFileName(loaded))) +
       "), or ckwrap reset " + dir.path() + " to forget everything");
-}
-
-// The newest snapshot generation above own in the listing; else the newest
-// generation of any file (a journal alone), or 0.
-uint64_t NewestSnapshotAbove(const DirListing& listing, uint64_t own) {
-  if (!listing.generations.empty() && listing.generations.front() > own) {
-    return listing.generations.front();
-  }
-  return listing.newest() > own ? listing.newest() : 0;
 }
 
 }  // namespace
