@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "store/durable_file.h"
+#include "store/file_ops.h"
 #include "store/filenames.h"
 
 namespace ckwrap {
@@ -19,7 +20,8 @@ void RecordLastExit(const Directory& dir, int exit_code) {
 }
 
 void ForgetLastExit(const Directory& dir) {
-  if (unlinkat(dir.fd(), LastExitFileName().c_str(), 0) != 0 && errno != ENOENT) {
+  // Through the FileOps seam, as every other file of the state directory.
+  if (file_ops().Unlink(dir.fd(), LastExitFileName().c_str()) != 0 && errno != ENOENT) {
     LogError("cannot remove " + dir.PathOf(LastExitFileName()) + ": " + strerror(errno));
   }
 }
