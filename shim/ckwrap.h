@@ -131,32 +131,15 @@ static inline int ck_checkpoint_with_state(const char* position, const char* key
 /* OUTPUT path: declare a file the job appends to (like ckwrap --output). */
 static inline int ck_output(const char* path) { return ck__record("OUTPUT", path, 0, NULL); }
 
-/* SYNC: returns 0 once every record written before it is in a durable commit;
- * -1 with errno ETIMEDOUT (no acknowledgement within timeout_ms; a negative
- * timeout_ms means $CKWRAP_SYNC_TIMEOUT seconds, else 60 s), EPIPE (ckwrap is
- * gone) or ENOTSUP (no CKWRAP_ACK_FD). One waiter at a time per job. */
-static inline int ck_sync(long timeout_ms) {
-  static unsigned long seq = 0; /* one waiter at a time: no lock */
-  char token[64], line[64];
-  const char* ack = getenv("CKWRAP_ACK_FD");
+/* Reads acknowledgement lines from fd until token's. They come in commit
+ * order and one waiter waits at a time, so nothing follows our line: whole
+ * reads are safe, and one read is one wake-up. */
+static inline int ck__await_ack(int fd, const char* token, long timeout_ms) {
+  char buf[CK_PIPE_BUF], line[64];
   size_t len = 0;
-  int fd;
-  if (ck_fd() < 0) return 0;
-  if (ack == NULL || *ack == '\0') {
-    errno = ENOTSUP;
-    return -1;
-  }
-  fd = atoi(ack);
-  if (timeout_ms < 0) {
-    const char* t = getenv("CKWRAP_SYNC_TIMEOUT");
-    timeout_ms = (t != NULL && *t != '\0' ? atol(t) : 60) * 1000;
-  }
-  snprintf(token, sizeof token, "c%ld.%lu", (long)getpid(), ++seq);
-  if (ck__record("SYNC", token, 1, NULL) != 0) return -1;
-  for (;;) { /* the deadline restarts per line; older lines are rare */
+  for (;;) { /* the deadline restarts per read; older lines are rare */
     struct pollfd p;
-    char c;
-    ssize_t n;
+    ssize_t n, i;
     p.fd = fd;
     p.events = POLLIN;
     p.revents = 0;
@@ -167,26 +150,64 @@ static inline int ck_sync(long timeout_ms) {
       errno = ETIMEDOUT;
       return -1;
     }
-    n = read(fd, &c, 1); /* one byte: nothing after our line is consumed */
+    n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return -1;
     if (n == 0) {
       errno = EPIPE;
       return -1;
     }
-    if (c != '\n') {
-      if (len + 1 < sizeof line) line[len++] = c;
-      continue;
+    for (i = 0; i < n; i++) {
+      if (buf[i] != '\n') {
+        if (len + 1 < sizeof line) line[len++] = buf[i];
+        continue;
+      }
+      line[len] = '\0';
+      len = 0;
+      if (strcmp(line, token) == 0) return 0;
     }
-    line[len] = '\0';
-    len = 0;
-    if (strcmp(line, token) == 0) return 0;
   }
 }
-/* CKPT position, then ck_sync(timeout_ms). */
+
+/* Sends buf[0, len) and a SYNC in one write(2) (two if they do not fit in
+ * PIPE_BUF), then waits for its acknowledgement. */
+static inline int ck__sync_after(char* buf, size_t len, long timeout_ms) {
+  static unsigned long seq = 0; /* one waiter at a time: no lock */
+  char token[64];
+  const char* ack = getenv("CKWRAP_ACK_FD");
+  if (ck_fd() < 0) return 0;
+  if (ack == NULL || *ack == '\0') {
+    errno = ENOTSUP;
+    return -1;
+  }
+  if (timeout_ms < 0) {
+    const char* t = getenv("CKWRAP_SYNC_TIMEOUT");
+    timeout_ms = (t != NULL && *t != '\0' ? atol(t) : 60) * 1000;
+  }
+  snprintf(token, sizeof token, "c%ld.%lu", (long)getpid(), ++seq);
+  if (len + strlen(token) + 6 > CK_PIPE_BUF) {
+    if (ck__write(buf, len) != 0) return -1;
+    len = 0;
+  }
+  if (ck__format(buf, &len, "SYNC", token, 1, NULL) != 0 || ck__write(buf, len) != 0) return -1;
+  return ck__await_ack(atoi(ack), token, timeout_ms);
+}
+
+/* SYNC: returns 0 once every record written before it is in a durable commit;
+ * -1 with errno ETIMEDOUT (no acknowledgement within timeout_ms; a negative
+ * timeout_ms means $CKWRAP_SYNC_TIMEOUT seconds, else 60 s), EPIPE (ckwrap is
+ * gone) or ENOTSUP (no CKWRAP_ACK_FD). One waiter at a time per job. */
+static inline int ck_sync(long timeout_ms) {
+  char buf[CK_PIPE_BUF];
+  return ck__sync_after(buf, 0, timeout_ms);
+}
+/* CKPT position and a SYNC in one write(2), then waits as ck_sync does. */
 static inline int ck_checkpoint_sync(const char* position, long timeout_ms) {
-  if (ck_checkpoint(position) != 0) return -1;
-  return ck_sync(timeout_ms);
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
+  if (ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) return -1;
+  if (ck_fd() < 0) return 0;
+  return ck__sync_after(buf, len, timeout_ms);
 }
 
 /* DONE id: item id is finished. */

@@ -86,13 +86,14 @@ def checkpoint(position, sync=False, timeout=None, state=None):
     belongs to are never saved apart, whenever the job is killed.
     sync=True returns only once the commit holding this record is durable
     (see sync())."""
-    if state:
-        data = b"".join(_record("STATE", _state_key(k), v) for k, v in state.items())
-        _write(data + _record("CKPT", position), "CKPT with its STATE records")
-    else:
-        _emit("CKPT", position)
+    data = b"".join(_record("STATE", _state_key(k), v) for k, v in state.items()) if state else b""
+    data += _record("CKPT", position)
+    what = "CKPT with its STATE records" if state else "CKPT record"
     if sync:
-        _wait_durable(timeout)
+        # The SYNC goes in the same write: one wake-up of ckwrap, not two.
+        _wait_durable(timeout, data, what)
+    else:
+        _write(data, what)
 
 
 def output(path):
@@ -113,45 +114,57 @@ def sync(timeout=None):
     _wait_durable(timeout)
 
 
-def _wait_durable(timeout=None):
+def _wait_durable(timeout=None, records=b"", what="SYNC record"):
     """SYNC: wait until every record emitted before is in a durable commit.
 
-    timeout: seconds (default $CKWRAP_SYNC_TIMEOUT, else 60). Raises
-    SyncError on timeout or when ckwrap is gone. One waiter at a time per
-    job (man/ckwrap-protocol.7). Outside ckwrap: returns at once."""
-    import select
-    import time
+    records are sent in the same write as the SYNC. timeout: seconds
+    (default $CKWRAP_SYNC_TIMEOUT, else 60). Raises SyncError on timeout or
+    when ckwrap is gone. One waiter at a time per job
+    (man/ckwrap-protocol.7). Outside ckwrap: sends nothing, returns at once."""
     if _fd() is None:
+        _write(records, what)  # checks the size; writes nothing
         return
     ack = os.environ.get("CKWRAP_ACK_FD", "")
     if not ack:
         raise SyncError("ckwrap: no acknowledgement channel (CKWRAP_ACK_FD unset)")
-    ack_fd = int(ack)
     if timeout is None:
         timeout = float(os.environ.get("CKWRAP_SYNC_TIMEOUT", "60"))
     _sync_seq[0] += 1
     token = "py%d.%d" % (os.getpid(), _sync_seq[0])
+    sync_record = _record("SYNC", token)
     try:
-        _emit("SYNC", token)
+        if len(records) + len(sync_record) <= PIPE_BUF:
+            _write(records + sync_record, what + " with its SYNC")
+        else:
+            _write(records, what)
+            _write(sync_record, "SYNC record")
     except BrokenPipeError:
         raise SyncError("ckwrap: ckwrap is gone: cannot send SYNC %s" % token) from None
+    _await_ack(int(ack), token, timeout)
+
+
+def _await_ack(ack_fd, token, timeout):
+    """Reads acknowledgement lines until token's. Acknowledgements come in
+    commit order and only one waiter waits at a time, so nothing follows our
+    line: a whole read is safe, and one read is one wake-up."""
+    import select
+    import time
     deadline = time.monotonic() + timeout
-    line = b""
+    want = token.encode("utf-8", "surrogateescape")
+    pending = b""
     while True:
         left = deadline - time.monotonic()
         ready = select.select([ack_fd], [], [], max(left, 0))[0] if left > 0 else []
         if not ready:
             raise SyncError("ckwrap: no acknowledgement of SYNC %s within %gs" % (token, timeout))
-        byte = os.read(ack_fd, 1)  # one byte: nothing after our line is consumed
-        if not byte:
+        chunk = os.read(ack_fd, PIPE_BUF)
+        if not chunk:
             raise SyncError("ckwrap: ckwrap is gone: the acknowledgement channel closed "
                             "before SYNC %s" % token)
-        if byte != b"\n":
-            line += byte
-            continue
-        if line.decode("utf-8", "replace") == token:
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        if want in lines:  # older lines are SYNCs that timed out
             return
-        line = b""  # an older SYNC that timed out
 
 
 def done(item_id):

@@ -19,6 +19,8 @@
 
 namespace ckwrap {
 
+struct CommitJob;
+
 // What one commit writes, built on the loop thread by the caller.
 struct CommitRequest {
   uint64_t records = 0;  // protocol records the commit covers
@@ -77,7 +79,14 @@ class CommitWorker {
  private:
   static constexpr uint64_t kRetryMs = 1000;
   static constexpr int kEndingAttempts = 5;
+  // A commit on the loop thread slower than this sends the next ones to the
+  // worker threads for kLoopBackoffMs.
+  static constexpr uint64_t kLoopMaxMs = 20;
+  static constexpr uint64_t kLoopBackoffMs = 10000;
   bool MustWait(bool urgent);
+  static void Write(CommitJob* job);
+  bool RunsOnLoop(bool urgent, const CommitRequest& request) const;
+  void RunOnLoop(CommitJob* job);
   void OnFailed(const Status& status);
   void OnDone(const Status& status, uint64_t records, bool snapshot);
 
@@ -87,13 +96,16 @@ class CommitWorker {
   Client* client_;
   uv_timer_t interval_timer_{};  // the next commit is due
   uv_timer_t retry_timer_{};     // a failed commit is tried again
+  uv_idle_t written_idle_{};     // reports the commit written on the loop
+  CommitJob* written_on_loop_ = nullptr;
   bool in_flight_ = false;
   bool retry_wait_ = false;
   bool snapshot_next_ = true;  // a run's first commit is a snapshot
   bool abandoned_ = false;
   bool fenced_ = false;
   int ending_failures_ = 0;
-  uint64_t last_start_ms_ = 0;  // uv_now() when the last commit started
+  uint64_t last_start_ms_ = 0;     // uv_now() when the last commit started
+  uint64_t on_loop_after_ms_ = 0;  // commits may run on the loop from then on
   // A full disk fails a commit every kRetryMs for as long as it stays full.
   RateLimitedLog failures_{"checkpoint not saved"};
 };

@@ -114,11 +114,13 @@ for sh in bash dash; do
   assert_eq "rc=5" "$(cat gone.out)" "$sh: sync reports ckwrap gone"
 done
 
-# Python: checkpoint(pos, sync=True), and SyncError when ckwrap is gone.
+# Python: checkpoint(pos, sync=True), and SyncError when ckwrap is gone. The
+# CKPT and its SYNC go in one write, or two when together they pass PIPE_BUF.
 export PYTHONPATH="$SHIM_DIR"
 cat > sync.py <<'JOB'
 import os, signal, sys, time
 import ckwrap
+ckwrap.checkpoint("p" * 4080, sync=True)
 ckwrap.checkpoint(1, sync=True)
 ckwrap.done("x")
 ckwrap.sync(timeout=5)
@@ -144,7 +146,12 @@ assert_contains py.out "ckwrap is gone" "python SyncError when ckwrap is gone"
 # C: ck_checkpoint_sync and ck_sync, compiled with -Werror.
 cat > sync.c <<'JOB'
 #include "ckwrap.h"
+#include <string.h>
 int main(void) {
+  char longest[4081];
+  memset(longest, 'p', 4080);
+  longest[4080] = '\0';
+  if (ck_checkpoint_sync(longest, 5000) != 0) { perror("ck_checkpoint_sync (4080)"); return 3; }
   if (ck_checkpoint_sync("1", 5000) != 0) { perror("ck_checkpoint_sync"); return 1; }
   if (ck_done("y") != 0 || ck_sync(-1) != 0) { perror("ck_sync"); return 2; }
   return 0;

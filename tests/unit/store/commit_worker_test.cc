@@ -1,5 +1,6 @@
 // CommitWorker with a real libuv loop and a store in a temp dir: commits run
-// on the pool, the first is a snapshot and the next ones journal appends,
+// on the pool (an urgent journal append on the loop itself, reported on its
+// next turn), the first is a snapshot and the next ones journal appends,
 // --commit-interval spaces non-urgent commits only, and a failed commit is
 // redone as a snapshot. The client is a JobState, as in the supervisor.
 #include "store/commit_worker.h"
@@ -9,8 +10,10 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +22,8 @@
 #include "intake/protocol.h"
 #include "store/checkpoint_store.h"
 #include "store/checkpoint_test_util.h"
+#include "store/file_ops.h"
+#include "store/scoped_file_ops.h"
 #include "supervise/job_state.h"
 
 namespace ckwrap {
@@ -107,6 +112,37 @@ class Harness : public CommitWorker::Client {
   bool urgent_ = true;
   std::vector<Done> done_;
   std::vector<uint64_t> taken_ms_;
+};
+
+// Which thread each fsync or fdatasync ran on; the next ones can be made slow.
+class ThreadRecordingOps : public FileOps {
+ public:
+  int Fsync(int fd) override {
+    Record();
+    return FileOps::Fsync(fd);
+  }
+  int Fdatasync(int fd) override {
+    Record();
+    return FileOps::Fdatasync(fd);
+  }
+  std::thread::id last() {
+    std::lock_guard<std::mutex> lock(mu_);
+    REQUIRE_FALSE(threads_.empty());
+    return threads_.back();
+  }
+  int slow_ = 0;
+
+ private:
+  void Record() {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads_.push_back(std::this_thread::get_id());
+    if (slow_ > 0) {
+      --slow_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+  }
+  std::mutex mu_;
+  std::vector<std::thread::id> threads_;
 };
 
 TEST_SUITE_BEGIN("store/commit_worker");
@@ -232,6 +268,47 @@ TEST_CASE("A failed commit is reported and redone from memory as a snapshot") {
   CHECK(h.done()[1].at_ms - h.done()[0].at_ms >= 1000);  // after the retry pause
   CHECK_FALSE(h.worker().abandoned());
   CHECK(LoadOk(store_dir).checkpoint.position == "1");
+}
+
+TEST_CASE("An urgent journal append is written on the loop thread, a snapshot on the pool") {
+  TempDir dir;
+  Harness h(dir.path(), 0);
+  ThreadRecordingOps ops;
+  ScopedFileOps scoped(&ops);
+  h.Feed("CKPT 1");
+  h.CommitAndRun(true);  // the first commit: a snapshot
+  CHECK(ops.last() != std::this_thread::get_id());
+  h.Feed("CKPT 2");
+  h.worker().Start(true);
+  // Written already, but its end comes on the loop's next turn, as from the
+  // pool: a caller (a relaunch, a stop) never sees it inside Start.
+  CHECK(ops.last() == std::this_thread::get_id());
+  CHECK(h.worker().in_flight());
+  CHECK(h.done().size() == 1);
+  h.Run();
+  REQUIRE(h.done().size() == 2);
+  CHECK_FALSE(h.done()[1].snapshot);
+  CHECK(LoadOk(dir.path()).checkpoint.position == "2");
+  h.Feed("CKPT 3");
+  h.CommitAndRun(false);  // not urgent: the pool
+  CHECK(ops.last() != std::this_thread::get_id());
+}
+
+TEST_CASE("A slow commit on the loop thread sends the next ones to the pool") {
+  TempDir dir;
+  Harness h(dir.path(), 0);
+  ThreadRecordingOps ops;
+  ScopedFileOps scoped(&ops);
+  h.Feed("CKPT 1");
+  h.CommitAndRun(true);
+  ops.slow_ = 1;  // 30 ms, over the 20 ms a commit may hold the loop
+  h.Feed("CKPT 2");
+  h.CommitAndRun(true);
+  CHECK(ops.last() == std::this_thread::get_id());
+  h.Feed("CKPT 3");
+  h.CommitAndRun(true);
+  CHECK(ops.last() != std::this_thread::get_id());
+  CHECK(LoadOk(dir.path()).checkpoint.position == "3");
 }
 
 TEST_SUITE_END();
