@@ -139,4 +139,14 @@ assert_contains ckwrap.err "protocol line 2 (attempt 1): SIZE for /no/such.csv, 
 CKWRAP_OUTPUTS=/parent.csv PYTHONPATH="$SHIM_DIR" run_ckwrap --state-dir env2 -- \
   "$PYTHON" -S env.py > env.out
 assert_eq "None" "$(sed -n 1p env.out)" "CKWRAP_OUTPUTS without outputs"
+# The shell shim's ck_output adds to it too, for the workers a script starts.
+cat > env.sh <<JOB
+. "$("$CKWRAP" --shim sh)"
+ck_output "late sh.csv"
+ck_output "$PWD/late sh.csv"
+printf '%s\n' "\$CKWRAP_OUTPUTS"
+JOB
+run_ckwrap --state-dir env3 --output a.csv -- sh env.sh > env.out
+assert_eq 0 "$rc" "shell env job"
+assert_eq "$PWD/a.csv|$PWD/late sh.csv" "$(paste -sd'|' env.out)" "CKWRAP_OUTPUTS after ck_output"
 pass "$ITEMS items, 20 SIGKILLs without a sync, out.csv exactly once: Python and C shims; CKWRAP_OUTPUTS"
