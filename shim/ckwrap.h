@@ -10,8 +10,15 @@
  *
  * Records are described in man/ckwrap-protocol.7. Each call formats its record
  * in a stack buffer of PIPE_BUF (4096) bytes and writes it with one write(2):
- * no allocation, no shared state, so any thread may call any function, and
- * records from threads or parallel processes sharing the pipe never interleave.
+ * no allocation, no shared state, so any thread may call any function (but
+ * ck_output, which sets an environment variable), and records from threads or
+ * parallel processes sharing the pipe never interleave.
+ *
+ * With declared outputs (ckwrap --output, or ck_output here) every CKPT and
+ * DONE goes with a SIZE record per output, its size now (one stat(2) each),
+ * in the same write: a relaunch cuts each file back to the size it had at the
+ * last committed record, so a row is never written twice. Write (and fflush)
+ * an item's rows before its checkpoint or done.
  *
  * Every record function returns 0 when the record was written, or when not
  * under ckwrap (no CKWRAP_FD: nothing is written and the program runs bare,
@@ -28,12 +35,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CK_PIPE_BUF 4096 /* POSIX minimum and Linux's value of PIPE_BUF */
 
 #ifdef __cplusplus
 extern "C" {
+#else
+/* POSIX.1-2001, hidden by a strict -std=c99 (C++ compilers show it). */
+extern int setenv(const char* name, const char* value, int overwrite);
 #endif
 
 /* The protocol descriptor, or -1 outside ckwrap. */
@@ -106,10 +117,47 @@ static inline int ck__record(const char* verb, const char* a, int a_is_word, con
   return ck__write(buf, len);
 }
 
-/* CKPT position: everything before position is finished. */
-static inline int ck_checkpoint(const char* position) {
-  return ck__record("CKPT", position, 0, NULL);
+/* Appends "SIZE bytes path" for each declared output ($CKWRAP_OUTPUTS,
+ * absolute paths one a line), its size now, to buf: written with the CKPT or
+ * DONE they belong to, the sizes ckwrap commits hold no row written after. */
+static inline int ck__sizes(char* buf, size_t* len) {
+  const char* list = getenv("CKWRAP_OUTPUTS");
+  char path[CK_PIPE_BUF], bytes[24];
+  struct stat st;
+  while (list != NULL && *list != '\0') {
+    const char* end = strchr(list, '\n');
+    size_t n = end != NULL ? (size_t)(end - list) : strlen(list);
+    if (n >= sizeof path) {
+      errno = EMSGSIZE;
+      return -1;
+    }
+    memcpy(path, list, n);
+    path[n] = '\0';
+    list += end != NULL ? n + 1 : n;
+    if (n == 0) continue;
+    if (stat(path, &st) == 0) {
+      snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)st.st_size);
+    } else if (errno == ENOENT) {
+      strcpy(bytes, "0"); /* not created yet: nothing written */
+    } else {
+      continue; /* ckwrap takes the size it sees itself */
+    }
+    if (ck__format(buf, len, "SIZE", bytes, 1, path) != 0) return -1;
+  }
+  return 0;
 }
+
+/* The SIZE records, then "VERB a" (CKPT or DONE), in one write(2). */
+static inline int ck__sized_record(const char* verb, const char* a) {
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
+  if (ck_fd() >= 0 && ck__sizes(buf, &len) != 0) return -1;
+  if (ck__format(buf, &len, verb, a, 0, NULL) != 0) return -1;
+  return ck__write(buf, len);
+}
+
+/* CKPT position: everything before position is finished. */
+static inline int ck_checkpoint(const char* position) { return ck__sized_record("CKPT", position); }
 static inline int ck_checkpoint_u64(unsigned long long position) {
   char text[24];
   snprintf(text, sizeof text, "%llu", position);
@@ -122,14 +170,65 @@ static inline int ck_checkpoint_with_state(const char* position, const char* key
                                            const char* value) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
-  if (ck__format(buf, &len, "STATE", key, 1, value != NULL ? value : "") != 0 ||
+  if ((ck_fd() >= 0 && ck__sizes(buf, &len) != 0) ||
+      ck__format(buf, &len, "STATE", key, 1, value != NULL ? value : "") != 0 ||
       ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
     return -1;
   }
   return ck__write(buf, len);
 }
-/* OUTPUT path: declare a file the job appends to (like ckwrap --output). */
-static inline int ck_output(const char* path) { return ck__record("OUTPUT", path, 0, NULL); }
+/* path made absolute in the current directory, into out[CK_PIPE_BUF]. */
+static inline int ck__absolute(const char* path, char* out) {
+  size_t n = 0;
+  if (*path != '/') {
+    if (getcwd(out, CK_PIPE_BUF) == NULL) return -1;
+    n = strlen(out);
+    if (memchr(out, '\n', n) != NULL) { /* CKWRAP_OUTPUTS could not list it */
+      errno = EINVAL;
+      return -1;
+    }
+    if (ck__append(out, &n, "/", 1) != 0) return -1;
+  }
+  if (ck__append(out, &n, path, 1) != 0) return -1;
+  out[n] = '\0';
+  return 0;
+}
+
+/* Whether the list (paths one a line) holds path as a whole line. */
+static inline int ck__listed(const char* list, const char* path) {
+  size_t n = strlen(path);
+  const char* at = list;
+  while ((at = strstr(at, path)) != NULL) {
+    if ((at == list || at[-1] == '\n') && (at[n] == '\0' || at[n] == '\n')) return 1;
+    at += n;
+  }
+  return 0;
+}
+
+/* OUTPUT path: declare a file the job appends to (like ckwrap --output).
+ * The path is made absolute (in the current directory) and, under ckwrap,
+ * added to $CKWRAP_OUTPUTS with setenv(3), for this process and those it
+ * starts, so that every CKPT and DONE after it carries the file's size: like
+ * any setenv, call it before starting threads. */
+static inline int ck_output(const char* path) {
+  char absolute[CK_PIPE_BUF];
+  const char* old = getenv("CKWRAP_OUTPUTS");
+  char* listed;
+  int rc;
+  if (path == NULL || *path == '\0') {
+    errno = EINVAL;
+    return -1;
+  }
+  if (ck__absolute(path, absolute) != 0 || ck__record("OUTPUT", absolute, 0, NULL) != 0) return -1;
+  if (ck_fd() < 0 || (old != NULL && ck__listed(old, absolute))) return 0;
+  listed = (char*)malloc((old != NULL ? strlen(old) : 0) + strlen(absolute) + 2);
+  if (listed == NULL) return -1;
+  sprintf(listed, "%s%s%s", old != NULL ? old : "", old != NULL && *old != '\0' ? "\n" : "",
+          absolute);
+  rc = setenv("CKWRAP_OUTPUTS", listed, 1);
+  free(listed);
+  return rc;
+}
 
 /* Reads acknowledgement lines from fd until token's. They come in commit
  * order and one waiter waits at a time, so nothing follows our line: whole
@@ -201,17 +300,21 @@ static inline int ck_sync(long timeout_ms) {
   char buf[CK_PIPE_BUF];
   return ck__sync_after(buf, 0, timeout_ms);
 }
-/* CKPT position and a SYNC in one write(2), then waits as ck_sync does. */
+/* The outputs' sizes, CKPT position and a SYNC in one write(2), then waits as
+ * ck_sync does. */
 static inline int ck_checkpoint_sync(const char* position, long timeout_ms) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
-  if (ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) return -1;
+  if ((ck_fd() >= 0 && ck__sizes(buf, &len) != 0) ||
+      ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
+    return -1;
+  }
   if (ck_fd() < 0) return 0;
   return ck__sync_after(buf, len, timeout_ms);
 }
 
 /* DONE id: item id is finished. */
-static inline int ck_done(const char* id) { return ck__record("DONE", id, 0, NULL); }
+static inline int ck_done(const char* id) { return ck__sized_record("DONE", id); }
 /* FAIL id [reason]: item id failed; reason may be NULL. */
 static inline int ck_fail(const char* id, const char* reason) {
   return ck__record("FAIL", id, 1, reason != NULL && *reason != '\0' ? reason : NULL);

@@ -16,6 +16,12 @@ PIPE_BUF (4096) bytes: nothing is buffered (a record is on its way when the
 call returns), and records from threads or from parallel worker processes
 sharing the descriptor never interleave. A record with a newline in it or
 longer than PIPE_BUF raises ValueError, under ckwrap or not.
+
+With declared outputs (ckwrap --output, or output() here) every CKPT and DONE
+goes with a SIZE record per output, its size now (one os.stat each), in the
+same write: a relaunch cuts each file back to the size it had at the last
+committed record, so a row is never written twice. Write and flush an item's
+rows before its checkpoint() or done().
 """
 
 import contextlib
@@ -78,6 +84,41 @@ def _state_key(key):
     return key
 
 
+_outputs_seen = ["", []]  # $CKWRAP_OUTPUTS, and its paths
+
+
+def _outputs():
+    """The declared outputs: $CKWRAP_OUTPUTS, absolute paths one a line."""
+    value = os.environ.get("CKWRAP_OUTPUTS", "")
+    if value != _outputs_seen[0]:
+        _outputs_seen[:] = [value, [p for p in value.split("\n") if p]]
+    return _outputs_seen[1]
+
+
+def _sizes():
+    """SIZE bytes path for each declared output, its size now: written with
+    the CKPT or DONE it belongs to, so the size ckwrap commits with that record
+    holds no row the job writes after it."""
+    if _fd() is None:
+        return b""
+    records = []
+    for path in _outputs():
+        try:
+            size = os.stat(path).st_size
+        except FileNotFoundError:
+            size = 0  # not created yet: nothing written
+        except OSError:
+            continue  # ckwrap takes the size it sees itself
+        records.append(_record("SIZE", size, path))
+    return b"".join(records)
+
+
+def _with_sizes(data, what):
+    """Writes the SIZE records, then data (ending with a CKPT or DONE), in one write."""
+    sizes = _sizes()
+    _write(sizes + data, what + (" (with SIZE records)" if sizes else ""))
+
+
 def checkpoint(position, sync=False, timeout=None, state=None):
     """CKPT: everything before position is finished; handed back on resume.
 
@@ -89,6 +130,9 @@ def checkpoint(position, sync=False, timeout=None, state=None):
     data = b"".join(_record("STATE", _state_key(k), v) for k, v in state.items()) if state else b""
     data += _record("CKPT", position)
     what = "CKPT with its STATE records" if state else "CKPT record"
+    sizes = _sizes()
+    if sizes:
+        data, what = sizes + data, what + " (with SIZE records)"
     if sync:
         # The SYNC goes in the same write: one wake-up of ckwrap, not two.
         _wait_durable(timeout, data, what)
@@ -97,8 +141,16 @@ def checkpoint(position, sync=False, timeout=None, state=None):
 
 
 def output(path):
-    """OUTPUT: declare a file the job appends to (like ckwrap --output)."""
+    """OUTPUT: declare a file the job appends to (like ckwrap --output).
+
+    The path is made absolute here, in the job's directory, and added to
+    $CKWRAP_OUTPUTS (for this process and those it starts), so that every
+    CKPT and DONE after it carries the file's size."""
+    path = os.path.abspath(os.fsdecode(path))
     _emit("OUTPUT", path)
+    if _fd() is not None and path not in _outputs():
+        listed = os.environ.get("CKWRAP_OUTPUTS", "")
+        os.environ["CKWRAP_OUTPUTS"] = listed + "\n" + path if listed else path
 
 
 class SyncError(OSError):
@@ -169,7 +221,7 @@ def _await_ack(ack_fd, token, timeout):
 
 def done(item_id):
     """DONE: item_id is finished (pending() skips it after a relaunch)."""
-    _emit("DONE", item_id)
+    _with_sizes(_record("DONE", item_id), "DONE record")
 
 
 def fail(item_id, reason=""):

@@ -36,6 +36,9 @@ ck_active() {
   [ -n "${CKWRAP_FD:-}" ]
 }
 
+_ck_nl='
+'
+
 # _ck_refuse WHAT: the message for a record the shim will not write.
 _ck_refuse() {
   echo "ckwrap.sh: record refused: $1" >&2
@@ -111,10 +114,26 @@ ck_checkpoint_with_state() {
   _ck_write "${_ck_batch}CKPT $_ck_pos" "${BASH_VERSION:+env printf}"
 }
 
-# OUTPUT path: declare a file the job appends to (like --output).
+# OUTPUT path: declare a file the job appends to (like --output). The path
+# is made absolute (in $PWD) and, under ckwrap, added to $CKWRAP_OUTPUTS
+# (exported), for the Python and C workers the script starts. This shim sends
+# no SIZE records (a stat would be a fork per record, slower than a round
+# trip): for exactly-once output, ck_checkpoint --sync (man/ckwrap.1, --output).
 ck_output() {
   [ -n "${1-}" ] || _ck_refuse "OUTPUT needs a path" || return
-  _ck_emit "OUTPUT $1"
+  case $1 in
+    /*) _ck_out=$1 ;;
+    *) _ck_out=$PWD/$1 ;;
+  esac
+  _ck_emit "OUTPUT $_ck_out" || return
+  [ -n "${CKWRAP_FD:-}" ] || return 0
+  case "$_ck_nl${CKWRAP_OUTPUTS:-}$_ck_nl" in
+    *"$_ck_nl$_ck_out$_ck_nl"*) ;;
+    *)
+      CKWRAP_OUTPUTS=${CKWRAP_OUTPUTS:+$CKWRAP_OUTPUTS$_ck_nl}$_ck_out
+      export CKWRAP_OUTPUTS
+      ;;
+  esac
 }
 
 # SYNC: returns 0 once every record sent before it is in a durable commit;

@@ -66,6 +66,15 @@ Setter AddFilePath(std::vector<std::string> RunOptions::*field) {
   };
 }
 
+// --output: the job learns its outputs one a line (CKWRAP_OUTPUTS).
+Status AddOutputPath(const std::string& flag, const std::string& value, RunOptions* out) {
+  if (!IsFilePath(value) || value.find('\n') != std::string::npos) {
+    return BadValue(flag, value, "a file path without a newline");
+  }
+  out->outputs.push_back(value);
+  return Status::Ok();
+}
+
 Setter AddMatch(MatchVerb verb) {
   return [verb](const std::string& flag, const std::string& value, RunOptions* out) {
     MatchRule rule{verb, value, flag};
@@ -296,7 +305,7 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
       {"--output", "CKWRAP_OUTPUT", "FILE", nullptr,
        "a file the job appends to: its size is recorded with each CKPT/DONE, and a relaunch or "
        "resumed run truncates it back to the last commit; repeatable",
-       AddFilePath(&RunOptions::outputs)},
+       AddOutputPath},
       {"--input", "CKWRAP_INPUT", "FILE", nullptr,
        "fingerprint FILE (size, mtime, hash); a resume against a changed input is refused; "
        "repeatable",

@@ -38,15 +38,15 @@ std::pair<std::string_view, std::string_view> SplitField(std::string_view s) {
 }
 
 // Strict unsigned decimal: digits only, no sign, no space, no overflow.
+// what names the field in messages ("PROGRESS count").
 bool ParseNumber(std::string_view field, const char* what, uint64_t* out, std::string* error) {
   const char* const end = field.data() + field.size();
   const auto [ptr, ec] = std::from_chars(field.data(), end, *out);
   if (ec == std::errc::result_out_of_range) {
-    return Fail(error, std::string("PROGRESS ") + what + " out of range: " + Quoted(field));
+    return Fail(error, std::string(what) + " out of range: " + Quoted(field));
   }
   if (field.empty() || ec != std::errc() || ptr != end) {
-    return Fail(error, std::string("PROGRESS ") + what +
-                           " is not an unsigned decimal integer: " + Quoted(field));
+    return Fail(error, std::string(what) + " is not an unsigned decimal integer: " + Quoted(field));
   }
   return true;
 }
@@ -88,13 +88,13 @@ bool ParseState(std::string_view args, bool, Record* out, std::string* error) {
 bool ParseProgress(std::string_view args, bool, Record* out, std::string* error) {
   if (args.empty()) return Fail(error, "PROGRESS needs a count");
   const size_t space = args.find(' ');
-  if (!ParseNumber(args.substr(0, space), "count", &out->count, error)) return false;
+  if (!ParseNumber(args.substr(0, space), "PROGRESS count", &out->count, error)) return false;
   if (space == std::string_view::npos) return true;
   const std::string_view total = args.substr(space + 1);
   if (total.find(' ') != std::string_view::npos) {
     return Fail(error, "PROGRESS takes at most two numbers");
   }
-  return ParseNumber(total, "total", &out->total, error);
+  return ParseNumber(total, "PROGRESS total", &out->total, error);
 }
 
 bool ParseComplete(std::string_view, bool has_args, Record*, std::string* error) {
@@ -105,6 +105,17 @@ bool ParseComplete(std::string_view, bool has_args, Record*, std::string* error)
 bool ParseOutput(std::string_view args, bool, Record* out, std::string* error) {
   if (args.empty()) return Fail(error, "OUTPUT needs a path");
   out->arg = args;
+  return true;
+}
+
+// "SIZE bytes path": the size an output had when the job wrote the record
+// after it; path is the rest of the line, as OUTPUT's is.
+bool ParseSize(std::string_view args, bool, Record* out, std::string* error) {
+  if (args.empty()) return Fail(error, "SIZE needs a size and a path");
+  const auto [bytes, path] = SplitField(args);
+  if (!ParseNumber(bytes, "SIZE bytes", &out->count, error)) return false;
+  if (path.empty()) return Fail(error, "SIZE needs a path after its size");
+  out->arg = path;
   return true;
 }
 
@@ -127,6 +138,7 @@ const char* ArgName(Verb verb) {
     case Verb::kState:
       return "key";
     case Verb::kOutput:
+    case Verb::kSize:
       return "path";
     case Verb::kSync:
       return "token";
@@ -150,6 +162,7 @@ constexpr VerbEntry kVerbs[] = {
     {"COMPLETE", Verb::kComplete, ParseComplete},
     {"OUTPUT", Verb::kOutput, ParseOutput},
     {"SYNC", Verb::kSync, ParseSync},
+    {"SIZE", Verb::kSize, ParseSize},
 };
 
 }  // namespace

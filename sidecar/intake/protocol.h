@@ -14,13 +14,13 @@ namespace ckwrap {
 // default that man/ckwrap-protocol.7 gives jobs.
 inline constexpr size_t kDefaultMaxLineBytes = 64 * 1024;
 
-enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete, kOutput, kSync };
+enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete, kOutput, kSync, kSize };
 
 struct Record {
   Verb verb;
-  std::string_view arg;     // CKPT position, DONE/FAIL id, STATE key, OUTPUT path, SYNC token
+  std::string_view arg;     // CKPT position, DONE/FAIL id, STATE key, OUTPUT/SIZE path, SYNC token
   std::string_view detail;  // FAIL reason, STATE value (may be empty)
-  uint64_t count = 0;       // PROGRESS n
+  uint64_t count = 0;       // PROGRESS n, SIZE bytes
   uint64_t total = 0;       // PROGRESS total, 0 when absent
 };
 

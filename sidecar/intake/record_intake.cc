@@ -58,7 +58,8 @@ void RecordIntake::OnLine(const char* source, uint64_t line_number, std::string_
   Record record;
   std::string error;
   if (!ParseRecord(line, &record, &error)) return ReportProblem(source, line_number, error);
-  sink_->OnRecord(record);
+  error = sink_->OnRecord(record);
+  if (!error.empty()) ReportProblem(source, line_number, error);
 }
 
 void RecordIntake::ReportProblem(const char* source, uint64_t line_number,

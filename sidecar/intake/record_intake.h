@@ -40,7 +40,9 @@ class RecordIntake {
   class Sink {
    public:
     virtual ~Sink() = default;
-    virtual void OnRecord(const Record& record) = 0;
+    // Returns why the record was refused (reported with its line, like a
+    // malformed one), or "" once applied.
+    virtual std::string OnRecord(const Record& record) = 0;
     // After a read's records were applied: a commit may start, reading may pause.
     virtual void OnRecordsRead() = 0;
     // More waits in memory (a line of a long read of the progress file): reading may pause.

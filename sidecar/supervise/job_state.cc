@@ -11,11 +11,29 @@
 #include "supervise/status_line.h"
 
 namespace ckwrap {
+namespace {
+
+// A size the job sent that is larger than the file (a wrong SIZE, or a file
+// that shrank since) would make every resume refuse the file: the file's own
+// size is recorded instead, which keeps every byte it has. Only for a sent
+// size: a file found shorter than a size ckwrap measured stays refused.
+void KeepWithinFile(OutputFile* f, RateLimitedLog* errors) {
+  uint64_t now = 0;
+  if (!OutputSize(f->path, &now).ok() || now >= f->size) return;
+  errors->Error("declared output " + f->path + ": " + std::to_string(f->size) +
+                " bytes recorded, but the file holds " + std::to_string(now) + "; recording " +
+                std::to_string(now));
+  f->size = now;
+}
+
+}  // namespace
+
 JobState::JobState(Checkpoint checkpoint)
     : checkpoint_(std::move(checkpoint)), reached_(checkpoint_) {}
 
 void JobState::BeginRun() {
   progressed_ = false;
+  sent_sizes_.Clear();
   first_position_due_ = checkpoint_.has_position;
   resumed_at_ = checkpoint_.position;
 }
@@ -40,7 +58,7 @@ void JobState::ApplyPosition(std::string_view position) {
   }
 }
 
-void JobState::Apply(const Record& record) {
+std::string JobState::Apply(const Record& record) {
   const size_t journal_before = journal_pending_.size();
   switch (record.verb) {
     case Verb::kCkpt:
@@ -81,11 +99,15 @@ void JobState::Apply(const Record& record) {
       sync_waiting_.emplace_back(checkpoint_.records + 1, std::string(record.arg));
       Hold(sizeof(sync_waiting_[0]) + record.arg.size());
       break;
+    case Verb::kSize:
+      if (std::string refused = ApplySize(record); !refused.empty()) return refused;
+      break;
   }
   // A FAIL or STATE is held twice until durable: journaled and in the checkpoint.
   Hold(2 * (journal_pending_.size() - journal_before));
   checkpoint_.records++;
   dirty_ = true;
+  return {};
 }
 
 void JobState::FlushDoneBatch() {
@@ -192,18 +214,38 @@ std::vector<std::string> JobState::TakeAcknowledged(uint64_t committed_records) 
   return tokens;
 }
 
-void JobState::ObserveOutputs() {
-  // The size when the record is read: everything the job wrote before it
-  // emitted the record (man/ckwrap.1, --output, for the contract).
-  for (OutputFile& f : checkpoint_.outputs) {
-    uint64_t size = 0;
-    Status status = OutputSize(f.path, &size);
-    if (status.ok()) {
-      f.size = size;
-    } else {
-      output_errors_.Error("declared output: " + status.message());
-    }
+std::string JobState::ApplySize(const Record& record) {
+  // The shims send absolute paths, compared as they are; a relative one is
+  // relative to ckwrap's directory, as OUTPUT's is.
+  const bool absolute = !record.arg.empty() && record.arg[0] == '/';
+  const std::string relative_made_absolute =
+      absolute ? std::string() : AbsolutePath(std::string(record.arg));
+  const std::string_view path = absolute ? record.arg : std::string_view(relative_made_absolute);
+  for (size_t i = 0; i < checkpoint_.outputs.size(); ++i) {
+    if (checkpoint_.outputs[i].path != path) continue;
+    sent_sizes_.Send(i, record.count);
+    return {};
   }
+  return "SIZE for " + std::string(path) +
+         ", which is not a declared output (--output or an OUTPUT record declares one)";
+}
+
+void JobState::ObserveOutputs() {
+  for (size_t i = 0; i < checkpoint_.outputs.size(); ++i) {
+    checkpoint_.outputs[i].size = NextOutputSize(i);
+  }
+}
+
+// The size output i commits with the CKPT or DONE being applied: the one the
+// job sent with it, else the one ckwrap sees now, which also holds whatever
+// the job wrote after the record (man/ckwrap.1, --output, for the contract).
+uint64_t JobState::NextOutputSize(size_t i) {
+  OutputFile& f = checkpoint_.outputs[i];
+  uint64_t size = f.size;
+  if (sent_sizes_.any_waiting() && sent_sizes_.Take(i, &size)) return size;
+  Status status = OutputSize(f.path, &size);
+  if (!status.ok()) output_errors_.Error("declared output: " + status.message());
+  return size;
 }
 
 void JobState::DeclareOutput(const std::string& path) {
@@ -225,6 +267,7 @@ void JobState::HashOutputTails() {
   for (size_t i = 0; i < checkpoint_.outputs.size(); ++i) {
     OutputFile& f = checkpoint_.outputs[i];
     if (hashed_sizes_[i] == f.size) continue;
+    if (sent_sizes_.TakeUnchecked(i)) KeepWithinFile(&f, &output_errors_);
     Status status = OutputTailHash(f.path, f.size, &f.tail_hash);
     if (!status.ok()) {
       output_errors_.Error("declared output: " + status.message());

@@ -14,6 +14,7 @@
 #include "store/checkpoint.h"
 #include "store/commit_worker.h"
 #include "supervise/reached_before.h"
+#include "supervise/sent_sizes.h"
 
 namespace ckwrap {
 
@@ -31,9 +32,12 @@ class JobState {
   // One record from the job. Progress means something new (reached_before.h):
   // a DONE or FAIL id not seen before, a CKPT position not reached before, a
   // STATE value the key has not had; a repeated position, id or value is not.
-  void Apply(const Record& record);
+  // Returns why the record was refused (it is then neither applied nor
+  // counted: a SIZE for a file that is not a declared output), else "".
+  std::string Apply(const Record& record);
   // A file the job appends to (--output, OUTPUT): its size commits with each
-  // CKPT/DONE and a resume truncates it back.
+  // CKPT/DONE and a resume truncates it back. The size is the one the job
+  // sent with the record (SIZE), else the one ckwrap sees when it reads it.
   void DeclareOutput(const std::string& path);
   // DONE ids wait in a batch until this (before every commit, decision and
   // status line): a flood of DONE lines is several times faster that way.
@@ -83,7 +87,9 @@ class JobState {
 
  private:
   void ApplyPosition(std::string_view position);
+  std::string ApplySize(const Record& record);
   void ObserveOutputs();
+  uint64_t NextOutputSize(size_t i);
   void HashOutputTails();
   // Counts bytes held until the next durable commit.
   void Hold(size_t bytes) { uncommitted_bytes_ += bytes; }
@@ -113,6 +119,8 @@ class JobState {
   // The sizes whose tail hashes checkpoint_.outputs holds (hashes are taken
   // at commit time from the bytes below the recorded size).
   std::vector<uint64_t> hashed_sizes_;
+  // Per declared output, the SIZE records of this run (sent_sizes.h).
+  SentSizes sent_sizes_;
   // What records since the last durable commit hold (PendingBytes), and the
   // part of it the commit in flight covers.
   size_t uncommitted_bytes_ = 0;

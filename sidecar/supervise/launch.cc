@@ -85,6 +85,31 @@ std::string WentBackWarning(const RunOptions& options, const std::string& first,
          "ckwrap gave it " + given + "); it is redoing work it had done";
 }
 
+namespace {
+
+// CKWRAP_OUTPUTS: the declared outputs' absolute paths, one a line, for the
+// shims to send each one's size with every CKPT and DONE. Unset without one,
+// so a nested job does not see its parent's.
+Status SetOutputsVariable(const Checkpoint& checkpoint, LaunchSpec* spec) {
+  if (checkpoint.outputs.empty()) {
+    spec->unset_env.push_back("CKWRAP_OUTPUTS");
+    return Status::Ok();
+  }
+  std::string lines;
+  for (const OutputFile& f : checkpoint.outputs) {
+    // Only a working directory with a newline in its name gets here.
+    if (f.path.find('\n') != std::string::npos) {
+      return Status::Error("declared output " + f.path +
+                           ": its path contains a newline, which CKWRAP_OUTPUTS cannot list");
+    }
+    lines += (lines.empty() ? "" : "\n") + f.path;
+  }
+  spec->env.emplace_back("CKWRAP_OUTPUTS", std::move(lines));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
                              const Directory& state_dir, const std::string& state_dir_abs,
                              LaunchSpec* spec) {
@@ -92,6 +117,7 @@ Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkp
                {"CKWRAP_STATE_DIR", state_dir_abs},
                {"CKWRAP_ATTEMPT", std::to_string(checkpoint.attempts)},
                {"CKWRAP_ACK_FD", std::to_string(kChildAckFd)}};
+  if (Status outputs = SetOutputsVariable(checkpoint, spec); !outputs.ok()) return outputs;
   if (checkpoint.has_position) {
     spec->env.emplace_back("CKWRAP_RESUME_FROM", checkpoint.position);
     spec->env.emplace_back("CKWRAP_RESUME_FLAG", options.resume_flag);

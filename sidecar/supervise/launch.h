@@ -27,7 +27,7 @@ std::string WentBackWarning(const RunOptions& options, const std::string& first,
                             const std::string& resumed_at);
 
 // The job's environment (CKWRAP_FD, CKWRAP_STATE_DIR, CKWRAP_ATTEMPT,
-// CKWRAP_ACK_FD, CKWRAP_RESUME_*), and on a resume the done and state files
+// CKWRAP_ACK_FD, CKWRAP_OUTPUTS, CKWRAP_RESUME_*), and on a resume the done and state files
 // it reads. On error nothing must be launched: the Status names the file.
 Status PrepareJobEnvironment(const RunOptions& options, const Checkpoint& checkpoint,
                              const Directory& state_dir, const std::string& state_dir_abs,

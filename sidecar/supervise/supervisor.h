@@ -52,10 +52,12 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void Launch();
   void OnLaunched(const LaunchedAttempt& launched);
   // RecordIntake::Sink: the records flow in.
-  void OnRecord(const Record& record) override {
-    state_.Apply(record);
+  std::string OnRecord(const Record& record) override {
+    std::string refused = state_.Apply(record);
+    if (!refused.empty()) return refused;
     stop_->OnRecord();
     if (state_.went_back()) WarnWentBack();
+    return refused;
   }
   void OnRecordsRead() override {
     Commit();

@@ -23,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!parsed && error.empty()) __builtin_trap();
         // A NUL in a position, id, key, path or token is refused at parse time.
         if (parsed && record.arg.find('\0') != std::string_view::npos) __builtin_trap();
+        // A SIZE has its path, a view inside the line after the bytes.
+        if (parsed && record.verb == ckwrap::Verb::kSize &&
+            (record.arg.empty() || record.arg.data() <= line.data() + 5 ||
+             record.arg.data() + record.arg.size() != line.data() + line.size())) {
+          __builtin_trap();
+        }
       },
       [&](uint64_t number) {
         if (number <= last_line) __builtin_trap();

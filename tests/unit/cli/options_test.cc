@@ -105,6 +105,14 @@ TEST_SUITE("cli/options") {
     CHECK(Parse({"job"}, &o).message().find("'soon' for CKWRAP_GRACE") != std::string::npos);
   }
 
+  TEST_CASE("An --output path with a newline is refused: CKWRAP_OUTPUTS lists one a line") {
+    RunOptions o;
+    CHECK(Parse({"--output", "out\n.csv", "job"}, &o).message() ==
+          "invalid value 'out\n.csv' for --output: expected a file path without a newline");
+    REQUIRE(Parse({"--output", "out 1.csv", "--output=b.csv", "job"}, &o).ok());
+    CHECK(o.outputs == std::vector<std::string>{"out 1.csv", "b.csv"});
+  }
+
   TEST_CASE("An option missing its value is refused, naming it") {
     RunOptions o;
     CHECK(Parse({"--grace"}, &o).message() == "option --grace needs a value");

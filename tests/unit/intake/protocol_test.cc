@@ -81,6 +81,13 @@ TEST_CASE("Every verb parses") {
     CHECK(r.total == std::numeric_limits<uint64_t>::max());
   }
   SUBCASE("COMPLETE") { CHECK(MustParse("COMPLETE").verb == Verb::kComplete); }
+  SUBCASE("SIZE: the bytes, then the path as the rest of the line") {
+    const Record r = MustParse("SIZE 0018446744073709551615 /data/out 1.csv ");
+    CHECK(r.verb == Verb::kSize);
+    CHECK(r.count == std::numeric_limits<uint64_t>::max());
+    CHECK(r.arg == "/data/out 1.csv ");
+    CHECK(MustParse("SIZE 0 rel/out.csv").count == 0);
+  }
 }
 
 TEST_CASE("Record fields are views into the line") {
@@ -125,6 +132,14 @@ TEST_CASE("A malformed line is rejected with a reason") {
       {"PROGRESS 1 2 3", "PROGRESS takes at most two numbers"},
       {"PROGRESS 1  2", "PROGRESS takes at most two numbers"},
       {"PROGRESS 1 2 ", "PROGRESS takes at most two numbers"},
+      {"SIZE", "SIZE needs a size and a path"},
+      {"SIZE ", "SIZE needs a size and a path"},
+      {"SIZE 12", "SIZE needs a path after its size"},
+      {"SIZE 12 ", "SIZE needs a path after its size"},
+      {"SIZE /out.csv", "SIZE bytes is not an unsigned decimal integer: \"/out.csv\""},
+      {"SIZE  /out.csv", "SIZE bytes is not an unsigned decimal integer: \"\""},
+      {"SIZE -1 /out.csv", "SIZE bytes is not an unsigned decimal integer: \"-1\""},
+      {"SIZE 18446744073709551616 /o", "SIZE bytes out of range: \"18446744073709551616\""},
       {"COMPLETE now", "COMPLETE takes no arguments"},
       {"COMPLETE ", "COMPLETE takes no arguments"},
       {"ckpt 1", "unknown verb \"ckpt\""},
@@ -150,6 +165,7 @@ TEST_CASE("A NUL in a position, id, key, path or token is refused, naming the fi
   CHECK(MustReject("STATE k\0 v"sv) == "STATE key contains a NUL byte");
   CHECK(MustReject("OUTPUT /tmp/\0x"sv) == "OUTPUT path contains a NUL byte");
   CHECK(MustReject("SYNC t\0"sv) == "SYNC token contains a NUL byte");
+  CHECK(MustReject("SIZE 3 /tmp/\0x"sv) == "SIZE path contains a NUL byte");
   // Free text may hold one: it is stored with its length, never a C string.
   CHECK(MustParse("FAIL id bad\0reason"sv).detail == "bad\0reason"sv);
   CHECK(MustParse("STATE k v\0w"sv).detail == "v\0w"sv);

@@ -114,6 +114,7 @@ TEST_CASE("A fresh launch gets the protocol variables and no resume variables or
   CHECK(EnvOf(spec, "CKWRAP_RESUME_FLAG") == "<unset>");
   CHECK(EnvOf(spec, "CKWRAP_DONE_FILE") == "<unset>");
   CHECK(EnvOf(spec, "CKWRAP_STATE_FILE") == "<unset>");
+  CHECK(EnvOf(spec, "CKWRAP_OUTPUTS") == "<unset>");  // none declared: not the parent's
   CHECK(testing::ListNames(dir.path()).empty());
 }
 
@@ -123,6 +124,9 @@ TEST_CASE("A resumed launch gets the position, the flag and the resume files") {
   resumed.attempts = 2;
   resumed.done = {"a", "b"};
   resumed.state["cursor"] = "42";
+  resumed.outputs.resize(2);
+  resumed.outputs[0].path = "/data/out 1.csv";
+  resumed.outputs[1].path = "/data/rejects.csv";
   RunOptions options = Command({"job"});
   options.resume_flag = "--skip";
   LaunchSpec spec;
@@ -135,7 +139,19 @@ TEST_CASE("A resumed launch gets the position, the flag and the resume files") {
   CHECK(EnvOf(spec, "CKWRAP_STATE_FILE") == dir / kStateFileName);
   CHECK(ReadFileOrEmpty(dir / kDoneFileName) == DoneFileBytes(resumed));
   CHECK(ReadFileOrEmpty(dir / kStateFileName) == "{\"cursor\":\"42\"}\n");
+  CHECK(EnvOf(spec, "CKWRAP_OUTPUTS") == "/data/out 1.csv\n/data/rejects.csv");
   CHECK(spec.unset_env.empty());
+}
+
+TEST_CASE("An output whose path holds a newline fails the launch: CKWRAP_OUTPUTS cannot list it") {
+  TempDir dir;
+  Checkpoint fresh;
+  fresh.outputs.resize(1);
+  fresh.outputs[0].path = "/data/odd\nname.csv";
+  LaunchSpec spec;
+  Status status = Prepare(Command({"job"}), fresh, dir.path(), &spec);
+  CHECK_FALSE(status.ok());
+  CHECK(status.message().find("contains a newline") != std::string::npos);
 }
 
 TEST_CASE("DONE ids alone resume: the files are written but there is no position to pass") {
