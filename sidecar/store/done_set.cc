@@ -6,12 +6,15 @@
 #include <stdexcept>
 #include <utility>
 
+#include "base/huge_pages.h"
+
 namespace ckwrap {
 namespace {
 
 // A ref is chunk << kChunkShift | offset: offsets within a chunk stay below
 // kChunkBytes (an id longer than that gets a chunk of its own, at offset 0).
-constexpr unsigned kChunkShift = 20;
+// 4 MiB: a chunk holds whole huge pages (base/huge_pages.h).
+constexpr unsigned kChunkShift = 22;
 constexpr size_t kChunkBytes = size_t{1} << kChunkShift;
 constexpr size_t kFirstChunkBytes = 256;  // small sets stay small
 constexpr unsigned kTagShift = 40;        // DoneSet::kRefBits
@@ -72,7 +75,9 @@ uint64_t DoneSet::Append(std::string_view id) {
   if (chunks_.empty() || (!chunks_.back().empty() && chunks_.back().size() + need > kChunkBytes)) {
     if (chunks_.size() >= kMaxChunks) throw std::length_error("done set: over 1 TiB of ids");
     chunks_.emplace_back();
-    chunks_.back().reserve(std::max(need, chunks_.size() == 1 ? kFirstChunkBytes : kChunkBytes));
+    std::string& fresh = chunks_.back();
+    fresh.reserve(std::max(need, chunks_.size() == 1 ? kFirstChunkBytes : kChunkBytes));
+    AdviseHugePages(fresh.data(), fresh.capacity());
   }
   std::string& chunk = chunks_.back();
   const uint64_t ref = (uint64_t{chunks_.size() - 1} << kChunkShift) | chunk.size();
@@ -183,7 +188,12 @@ void DoneSet::reserve(size_t n) {
 void DoneSet::Rehash(size_t slots) {
   // Walks the arena in order (sequential reads) rather than the old table,
   // hashing kPrefetchAhead ids ahead of the one placed.
-  slots_.assign(slots, 0);
+  std::vector<uint64_t> table;
+  table.reserve(slots);
+  AdviseHugePages(table.data(), slots * sizeof(uint64_t));
+  table.resize(slots, 0);
+  slots_.swap(table);
+  table = std::vector<uint64_t>();  // the old table's memory back at once
   const size_t mask = slots - 1;
   uint64_t hashes[kPrefetchAhead];
   uint64_t refs[kPrefetchAhead];

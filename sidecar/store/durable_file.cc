@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "base/huge_pages.h"
 #include "store/file_ops.h"
 #include "store/filenames.h"
 
@@ -70,6 +71,7 @@ Status ReadAll(int fd, const std::string& path, size_t max_bytes, std::string* o
   if (::fstat(fd, &st) != 0) return Status::FromErrno("stat", path, errno);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) return TooLarge(path, max_bytes);
   out->reserve(static_cast<size_t>(st.st_size));
+  AdviseHugePages(out->data(), out->capacity());
   char buffer[64 * 1024];
   for (;;) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -164,6 +166,11 @@ Status DurablePublishPieces(const Directory& dir, const std::string& name,
 Status AtomicReplace(const Directory& dir, const std::string& name, std::string_view bytes,
                      mode_t mode) {
   return Replace(dir, name, Whole(bytes), mode, false);
+}
+
+Status AtomicReplacePieces(const Directory& dir, const std::string& name,
+                           const ProducePieces& produce, mode_t mode) {
+  return Replace(dir, name, produce, mode, false);
 }
 
 namespace {

@@ -43,6 +43,8 @@ Status DurablePublishPieces(const Directory& dir, const std::string& name,
 // checkpoint and rewritten before every use (the resume files).
 Status AtomicReplace(const Directory& dir, const std::string& name, std::string_view bytes,
                      mode_t mode = 0600);
+Status AtomicReplacePieces(const Directory& dir, const std::string& name,
+                           const ProducePieces& produce, mode_t mode = 0600);
 
 // Makes the directory's entries (creates, renames, unlinks) durable: open the
 // directory (openat ".", so a fault can be injected there), fsync it, checked
