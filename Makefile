@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 PREFIX ?= /usr/local
 JOBS ?= 2
 
-.PHONY: all deps build test test-fast test-asan test-sanitize fuzz-smoke demo install clean format bench torture fuzz
+.PHONY: all deps build test test-s3 test-fast test-asan test-sanitize fuzz-smoke demo install clean format bench torture fuzz
 
 all: build
 
@@ -23,6 +23,11 @@ test: test-fast test-asan fuzz-smoke
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs it via make test).
 test-asan: test-sanitize
+
+# The S3 client against a real Ceph gateway alone (root: scripts/engines/ceph-up
+# installs and starts a one-node Ceph; skipped otherwise). Also in test-fast.
+test-s3: build
+	ctest --test-dir $(BUILD) --output-on-failure -L s3
 
 test-fast: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

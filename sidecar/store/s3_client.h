@@ -1,0 +1,63 @@
+// One bucket of an S3-compatible object store, over libcurl, which signs
+// each request itself (AWS SigV4, CURLOPT_AWS_SIGV4 "aws:amz:REGION:s3") with
+// the payload unsigned (x-amz-content-sha256: UNSIGNED-PAYLOAD, which Ceph's
+// gateway requires). The three calls the replica of a state directory needs:
+// a create that fails when the key exists (the remote side of FENCING rule
+// 1, ckwrap-checkpoint(5)), a read and a listing.
+//
+// Blocking; one client per thread (it keeps one libcurl handle, whose
+// connection it reuses). Messages name the method, s3://BUCKET/KEY and the
+// HTTP status or the connection error, never the secret or the token.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "store/s3_config.h"
+
+namespace ckwrap {
+
+class S3Client {
+ public:
+  S3Client(S3Config config, std::string bucket);
+  ~S3Client();
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
+
+  // Creates key with bytes only if no object has that name (If-None-Match: *).
+  // Ok: created. Conflict: the key exists (HTTP 412). Else an IoError.
+  Status PutIfAbsent(std::string_view key, std::string_view bytes);
+
+  // The object's bytes. NotFound: no such key. Else an IoError.
+  Status Get(std::string_view key, std::string* bytes);
+
+  // Every key that starts with prefix, in the server's (lexicographic)
+  // order, following continuation tokens; page_size > 0 asks for pages of
+  // that many keys (the server's default, 1000, otherwise).
+  Status List(std::string_view prefix, std::vector<std::string>* keys, int page_size = 0);
+
+  const std::string& bucket() const { return bucket_; }
+
+ private:
+  struct Response {
+    long http_status = 0;
+    std::string body;
+  };
+  struct Request;
+  Status Perform(const Request& request, Response* response);
+  Status HttpError(const char* method, std::string_view key, const Response& response) const;
+  std::string Names(const char* method, std::string_view key) const;
+
+  S3Config config_;
+  std::string bucket_;
+  std::string sigv4_;  // "aws:amz:REGION:s3"
+  std::unique_ptr<CURL, void (*)(CURL*)> curl_;
+  char error_[CURL_ERROR_SIZE];  // libcurl's text of the last failed transfer
+};
+
+}  // namespace ckwrap

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# store/s3_client (through tests/integration/s3_probe.cc) against a real
+# S3-compatible server: Ceph 16's gateway on one node
+# (scripts/engines/ceph-up; skipped, 77, when the machine cannot run it).
+#  1. A conditional create: the first PUT of a key creates it, the second
+#     is a Conflict (412) naming s3://BUCKET/KEY; the bytes read back are the
+#     bytes written (2 MiB of random bytes: binary, and past libcurl's
+#     100-continue threshold); a missing key is NotFound.
+#  2. Listings follow continuation tokens: 1100 keys in pages of the
+#     server's 1000 and of 100, 30 keys in pages of 7, in key order; a key
+#     with spaces, '+', '&', '=' and UTF-8 round trips and lists as itself.
+#  3. A wrong secret: a clear error naming the key and HTTP 403, with no
+#     secret in it.
+#  4. The gateway stopped: a connection error naming the endpoint.
+# A cluster already running is used, and started anew after step 4 (fresh
+# keys in its env file, no objects); one this test starts it stops.
+TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
+ENGINES=$(cd "$TESTS_DIR/../../scripts/engines" && pwd)
+# shellcheck source=lib.sh
+. "$TESTS_DIR/lib.sh"
+: "${S3_PROBE:?set S3_PROBE to the s3_probe binary}"
+run=$(cd "$TESTS_DIR/../.." && pwd)/build/engines/ceph
+
+was_up=0
+curl -s -o /dev/null --max-time 2 http://127.0.0.1:7480/ && was_up=1
+finish() {
+  [ "$was_up" = 1 ] || "$ENGINES/ceph-down" "$run" 2>/dev/null
+  cleanup
+}
+trap finish EXIT
+up_rc=0
+"$ENGINES/ceph-up" "$run" || up_rc=$?
+[ "$up_rc" = 77 ] && { echo "SKIP: no Ceph gateway on this machine (above)"; exit 77; }
+[ "$up_rc" = 0 ] || fail "ceph-up failed ($up_rc)"
+# shellcheck source=/dev/null
+. "$run/env"
+
+bucket=ckwrap-test-$$-$RANDOM
+code=$(curl -s -o bucket.out -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+  --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+  "$AWS_ENDPOINT_URL/$bucket")
+[ "$code" = 200 ] || { cat bucket.out >&2; fail "cannot create bucket $bucket (HTTP $code)"; }
+
+probe() { # ARGS...: s3_probe, its status in $rc, its stdout in probe.out, stderr in probe.err
+  rc=0
+  "$S3_PROBE" "$@" >probe.out 2>probe.err || rc=$?
+}
+
+# 1. Create once, then a Conflict; read back; a missing key.
+head -c 2097152 /dev/urandom >big.bin
+probe put "$bucket" run/00000001.ckpt <big.bin
+assert_eq 0 "$rc" "first PUT of run/00000001.ckpt (stderr: $(cat probe.err))"
+echo other >other.bin
+probe put "$bucket" run/00000001.ckpt <other.bin
+assert_eq 3 "$rc" "second PUT of the same key (a Conflict)"
+assert_contains probe.err "s3://$bucket/run/00000001.ckpt" "the Conflict names the key"
+assert_contains probe.err "HTTP 412" "the Conflict says the server refused the create"
+probe get "$bucket" run/00000001.ckpt
+assert_eq 0 "$rc" "GET run/00000001.ckpt (stderr: $(cat probe.err))"
+cmp -s big.bin probe.out || fail "the bytes read back differ from the first PUT's"
+probe get "$bucket" run/00000002.ckpt
+assert_eq 4 "$rc" "GET of a missing key (NotFound)"
+assert_contains probe.err "s3://$bucket/run/00000002.ckpt" "NotFound names the key"
+pass "conditional create: created, then Conflict (412); 2 MiB read back; missing key NotFound"
+
+# 2. Listings over several pages.
+probe put-many "$bucket" many/ 1100
+assert_eq 0 "$rc" "1100 PUTs (stderr: $(cat probe.err))"
+cat probe.out
+seq -f 'many/%05g' 0 1099 >many.expected
+for page in 0 100; do
+  probe list "$bucket" many/ "$page"
+  assert_eq 0 "$rc" "list many/ in pages of $page (stderr: $(cat probe.err))"
+  cmp -s many.expected probe.out || fail "list many/ in pages of $page: $(wc -l <probe.out) keys, not the 1100 in order"
+done
+probe put-many "$bucket" few/ 30
+probe list "$bucket" few/ 7
+seq -f 'few/%05g' 0 29 >few.expected
+cmp -s few.expected probe.out || fail "list few/ in pages of 7: $(wc -l <probe.out) keys, not the 30 in order"
+odd='odd/a b+c&d=e é.ckpt'
+printf 'x' >x.bin
+probe put "$bucket" "$odd" <x.bin
+assert_eq 0 "$rc" "PUT of '$odd' (stderr: $(cat probe.err))"
+probe get "$bucket" "$odd"
+assert_eq x "$(cat probe.out)" "GET of '$odd'"
+probe list "$bucket" 'odd/a b+c&' 1
+assert_eq "$odd" "$(cat probe.out)" "list of the odd key's prefix"
+probe list "$bucket" nothing/
+assert_eq "0 0" "$rc $(wc -l <probe.out)" "list of an empty prefix"
+pass "listings: 1100 keys (pages of 1000, 100), 30 keys (pages of 7), an escaped key, an empty prefix"
+
+# 3. A wrong secret.
+wrong=not-the-secret-$RANDOM$RANDOM
+rc=0
+AWS_SECRET_ACCESS_KEY=$wrong "$S3_PROBE" get "$bucket" run/00000001.ckpt >/dev/null 2>probe.err || rc=$?
+assert_eq 1 "$rc" "GET with a wrong secret"
+assert_contains probe.err "s3://$bucket/run/00000001.ckpt" "the error names the key"
+assert_contains probe.err "HTTP 403" "the error gives the HTTP status"
+assert_not_contains probe.err "$wrong" "the error leaks the secret given"
+assert_not_contains probe.err "$AWS_SECRET_ACCESS_KEY" "the error leaks the real secret"
+cat probe.err
+pass "a wrong secret: a clear 403 naming the key, no secret in it"
+
+# 4. The gateway stopped.
+"$ENGINES/ceph-down" "$run" 2>/dev/null
+probe get "$bucket" run/00000001.ckpt
+assert_eq 1 "$rc" "GET with the gateway stopped"
+assert_contains probe.err "s3://$bucket/run/00000001.ckpt at $AWS_ENDPOINT_URL" "the error names key and endpoint"
+assert_contains probe.err "Couldn't connect to server" "the error says the server cannot be reached"
+cat probe.err
+pass "the gateway stopped: a connection error naming the endpoint"
+if [ "$was_up" = 1 ]; then "$ENGINES/ceph-up" "$run" >/dev/null; fi
