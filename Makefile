@@ -24,18 +24,20 @@ test: test-fast test-asan fuzz-smoke
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (CI runs it via make test).
 test-asan: test-sanitize
 
-# The S3 client against a real Ceph gateway alone (root: scripts/engines/ceph-up
-# installs and starts a one-node Ceph; skipped otherwise). Also in test-fast.
+# The S3 client against a real Ceph gateway (root: scripts/engines/ceph-up
+# installs ~300 MB and starts a one-node Ceph; skipped otherwise). Not in
+# `make test` yet: ckwrap does not use the client until --replicate (issue 20)
+# lands, and the default run must stay under 20 minutes on CI.
 test-s3: build
 	ctest --test-dir $(BUILD) --output-on-failure -L s3
 
 test-fast: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE s3
 
 test-sanitize: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DCKWRAP_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -LE s3
 
 # Not part of `make test` (a --quick smoke run is): a few minutes, figures as
 # ratios against baselines measured in the same run; JSON in $(BUILD)/bench.json.
