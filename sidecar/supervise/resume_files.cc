@@ -29,15 +29,6 @@ Status WriteDoneIds(const Checkpoint& checkpoint, const PieceWriter& write) {
 
 }  // namespace
 
-std::string DoneFileBytes(const Checkpoint& checkpoint) {
-  std::string out;
-  (void)WriteDoneIds(checkpoint, [&out](std::string_view piece) {
-    out.append(piece);
-    return Status::Ok();
-  });
-  return out;
-}
-
 Status WriteResumeFiles(const Directory& dir, const std::string& dir_abs,
                         const Checkpoint& checkpoint,
                         std::vector<std::pair<std::string, std::string>>* env) {

@@ -27,7 +27,4 @@ Status WriteResumeFiles(const Directory& dir, const std::string& dir_abs,
                         const Checkpoint& checkpoint,
                         std::vector<std::pair<std::string, std::string>>* env);
 
-// The done file's bytes: each id followed by '\n' (ids are single lines).
-std::string DoneFileBytes(const Checkpoint& checkpoint);
-
 }  // namespace ckwrap
