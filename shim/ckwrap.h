@@ -121,7 +121,7 @@ static inline int ck__record(const char* verb, const char* a, int a_is_word, con
  * absolute paths one a line), its size now, to buf: written with the CKPT or
  * DONE they belong to, the sizes ckwrap commits hold no row written after. */
 static inline int ck__sizes(char* buf, size_t* len) {
-  const char* list = getenv("CKWRAP_OUTPUTS");
+  const char* list = ck_fd() >= 0 ? getenv("CKWRAP_OUTPUTS") : NULL; /* bare: none */
   char path[CK_PIPE_BUF], bytes[24];
   struct stat st;
   while (list != NULL && *list != '\0') {
@@ -151,8 +151,7 @@ static inline int ck__sizes(char* buf, size_t* len) {
 static inline int ck__sized_record(const char* verb, const char* a) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
-  if (ck_fd() >= 0 && ck__sizes(buf, &len) != 0) return -1;
-  if (ck__format(buf, &len, verb, a, 0, NULL) != 0) return -1;
+  if (ck__sizes(buf, &len) != 0 || ck__format(buf, &len, verb, a, 0, NULL) != 0) return -1;
   return ck__write(buf, len);
 }
 
@@ -170,7 +169,7 @@ static inline int ck_checkpoint_with_state(const char* position, const char* key
                                            const char* value) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
-  if ((ck_fd() >= 0 && ck__sizes(buf, &len) != 0) ||
+  if (ck__sizes(buf, &len) != 0 ||
       ck__format(buf, &len, "STATE", key, 1, value != NULL ? value : "") != 0 ||
       ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
     return -1;
@@ -305,11 +304,9 @@ static inline int ck_sync(long timeout_ms) {
 static inline int ck_checkpoint_sync(const char* position, long timeout_ms) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
-  if ((ck_fd() >= 0 && ck__sizes(buf, &len) != 0) ||
-      ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
+  if (ck__sizes(buf, &len) != 0 || ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
     return -1;
   }
-  if (ck_fd() < 0) return 0;
   return ck__sync_after(buf, len, timeout_ms);
 }
 

@@ -115,10 +115,16 @@ def _sizes():
     return b"".join(records)
 
 
-def _with_sizes(data, what):
-    """Writes the SIZE records, then data (ending with a CKPT or DONE), in one write."""
+def _sized(data, what):
+    """The SIZE records put before data (ending with a CKPT or DONE), and
+    what the write is called in an error."""
     sizes = _sizes()
-    _write(sizes + data, what + (" (with SIZE records)" if sizes else ""))
+    return (sizes + data, what + " (with SIZE records)") if sizes else (data, what)
+
+
+def _with_sizes(data, what):
+    """Writes the SIZE records, then data, in one write."""
+    _write(*_sized(data, what))
 
 
 def checkpoint(position, sync=False, timeout=None, state=None):
@@ -131,10 +137,7 @@ def checkpoint(position, sync=False, timeout=None, state=None):
     (see sync())."""
     data = b"".join(_record("STATE", _state_key(k), v) for k, v in state.items()) if state else b""
     data += _record("CKPT", position)
-    what = "CKPT with its STATE records" if state else "CKPT record"
-    sizes = _sizes()
-    if sizes:
-        data, what = sizes + data, what + " (with SIZE records)"
+    data, what = _sized(data, "CKPT with its STATE records" if state else "CKPT record")
     if sync:
         # The SYNC goes in the same write: one wake-up of ckwrap, not two.
         _wait_durable(timeout, data, what)
