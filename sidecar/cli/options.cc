@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/option_values.h"
 #include "cli/shim_path.h"
+#include "store/replica_names.h"
 
 namespace ckwrap {
 namespace {
@@ -145,6 +146,13 @@ Status SetResumeFlag(const std::string& flag, const std::string& value, RunOptio
   if (value.empty()) return BadValue(flag, value, "a non-empty flag");
   out->resume_flag = value;
   return Status::Ok();
+}
+
+Status SetReplicate(const std::string&, const std::string& value, RunOptions* out) {
+  ReplicaLocation location;
+  Status parsed = ParseReplicaUrl(value, &location);
+  if (parsed.ok()) out->replicate = value;
+  return parsed;
 }
 
 Status SetMaxLineBytes(const std::string& flag, const std::string& value, RunOptions* out) {
@@ -310,6 +318,14 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
        "fingerprint FILE (size, mtime, hash); a resume against a changed input is refused; "
        "repeatable",
        AddFilePath(&RunOptions::inputs)},
+      {"--replicate", "CKWRAP_REPLICATE", "s3://BUCKET/PREFIX", nullptr,
+       "also keep the checkpoint in an S3-compatible bucket (credentials and endpoint from the "
+       "AWS_* variables); a run with no local checkpoint resumes from there",
+       SetReplicate},
+      {"--replicate-interval", "CKWRAP_REPLICATE_INTERVAL", "DURATION", "5s",
+       "upload the journal's new commits at most every DURATION (and at every stop and at the "
+       "end)",
+       Duration(&RunOptions::replicate_interval_ms)},
       {"--resume-anyway", "CKWRAP_RESUME_ANYWAY", nullptr, nullptr,
        "resume despite a changed command line or input", Enable(&RunOptions::resume_anyway)},
       {"--incremental", "CKWRAP_INCREMENTAL", nullptr, nullptr,

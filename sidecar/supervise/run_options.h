@@ -61,6 +61,10 @@ struct RunOptions {
   std::vector<std::string> inputs;   // --input: fingerprinted, checked on resume
   bool resume_anyway = false;        // resume despite a changed command or input
   bool incremental = false;          // keep the DONE set after success
+  // --replicate s3://BUCKET/PREFIX: snapshots and journal pieces uploaded
+  // there (store/replica_names.h); empty: none.
+  std::string replicate;
+  uint64_t replicate_interval_ms = 5000;  // journal pieces at most this often
   OnComplete on_complete = OnComplete::kUnset;
   bool help = false;
   bool version = false;
