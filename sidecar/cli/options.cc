@@ -155,6 +155,14 @@ Status SetReplicate(const std::string&, const std::string& value, RunOptions* ou
   return parsed;
 }
 
+Status SetReplicateMaxPending(const std::string& flag, const std::string& value, RunOptions* out) {
+  uint64_t bytes = 0;
+  if (!ParseUnsigned(value, &bytes) || bytes == 0)
+    return BadValue(flag, value, "a byte count above 0");
+  out->replicate_max_pending_bytes = bytes;
+  return Status::Ok();
+}
+
 Status SetMaxLineBytes(const std::string& flag, const std::string& value, RunOptions* out) {
   uint64_t n = 0;
   if (!ParseUnsigned(value, &n) || n < 16 || n > (64u << 20)) {
@@ -326,6 +334,9 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
        "upload the journal's new commits at most every DURATION (and at every stop and at the "
        "end)",
        Duration(&RunOptions::replicate_interval_ms)},
+      {"--replicate-max-pending", "CKWRAP_REPLICATE_MAX_PENDING", "BYTES", "67108864",
+       "pause reading the job while more than BYTES of committed progress wait to be uploaded",
+       SetReplicateMaxPending},
       {"--resume-anyway", "CKWRAP_RESUME_ANYWAY", nullptr, nullptr,
        "resume despite a changed command line or input", Enable(&RunOptions::resume_anyway)},
       {"--incremental", "CKWRAP_INCREMENTAL", nullptr, nullptr,

@@ -178,21 +178,46 @@ namespace {
 // With flags O_NOFOLLOW|O_NONBLOCK (a state directory's file): a FIFO planted
 // at the name must not block the open, and anything but a regular file is
 // refused. A regular file ignores O_NONBLOCK.
+Status OpenForReading(int dir_fd, const char* name, const std::string& path, int flags, int* fd) {
+  do {
+    *fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | flags);
+  } while (*fd < 0 && errno == EINTR);
+  if (*fd < 0) return Status::FromErrno("open", path, errno);
+  struct stat st;
+  if ((flags & O_NOFOLLOW) != 0 && (::fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    ::close(*fd);
+    return Status::IoError("read " + path + ": not a regular file");
+  }
+  return Status::Ok();
+}
+
 Status ReadOpened(int dir_fd, const char* name, const std::string& path, int flags,
                   size_t max_bytes, std::string* out) {
   out->clear();
   int fd;
-  do {
-    fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | flags);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return Status::FromErrno("open", path, errno);
-  struct stat st;
-  Status status = (flags & O_NOFOLLOW) != 0 && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-                      ? Status::IoError("read " + path + ": not a regular file")
-                      : ReadAll(fd, path, max_bytes, out);
+  Status status = OpenForReading(dir_fd, name, path, flags, &fd);
+  if (!status.ok()) return status;
+  status = ReadAll(fd, path, max_bytes, out);
   ::close(fd);  // read-only: close() has nothing to report
   if (!status.ok()) out->clear();
   return status;
+}
+
+Status PreadAll(int fd, uint64_t offset, size_t length, const std::string& path, std::string* out) {
+  out->resize(length);
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, out->data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("read", path, errno);
+    if (n == 0) {
+      return Status::IoError("read " + path + ": " + std::to_string(offset + done) +
+                             " bytes, shorter than the " + std::to_string(offset + length) +
+                             " expected");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -205,6 +230,19 @@ Status ReadWholeFileAt(const Directory& dir, const std::string& name, size_t max
                        std::string* out) {
   return ReadOpened(dir.fd(), name.c_str(), dir.PathOf(name), O_NOFOLLOW | O_NONBLOCK, max_bytes,
                     out);
+}
+
+Status ReadFileRangeAt(const Directory& dir, const std::string& name, uint64_t offset,
+                       size_t length, std::string* out) {
+  out->clear();
+  const std::string path = dir.PathOf(name);
+  int fd;
+  Status status = OpenForReading(dir.fd(), name.c_str(), path, O_NOFOLLOW | O_NONBLOCK, &fd);
+  if (!status.ok()) return status;
+  status = PreadAll(fd, offset, length, path, out);
+  ::close(fd);
+  if (!status.ok()) out->clear();
+  return status;
 }
 
 }  // namespace ckwrap

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -61,5 +62,10 @@ Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out
 // file: a FIFO planted there would block the read forever.
 Status ReadWholeFileAt(const Directory& dir, const std::string& name, size_t max_bytes,
                        std::string* out);
+// The bytes [offset, offset + length) of dir/name, opened the same way; a
+// file shorter than that is an error (the replica's uploader reads what a
+// commit made durable, and a shorter file means it was cut meanwhile).
+Status ReadFileRangeAt(const Directory& dir, const std::string& name, uint64_t offset,
+                       size_t length, std::string* out);
 
 }  // namespace ckwrap

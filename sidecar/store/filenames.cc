@@ -51,6 +51,7 @@ std::string RejectedFileName(const std::string& name) { return name + ".rejected
 
 std::string LockFileName() { return "lock"; }
 std::string LastExitFileName() { return "last_exit"; }
+std::string ReplicaStatusFileName() { return "replica"; }
 
 bool ParseFileName(std::string_view name, FileType* type, uint64_t* generation) {
   if (name.substr(0, kTempPrefix.size()) == kTempPrefix) {

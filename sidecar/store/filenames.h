@@ -25,6 +25,8 @@ std::string RejectedFileName(const std::string& name);
 std::string LockFileName();
 // "last_exit": the last finished supervisor's exit status (store/last_exit.h).
 std::string LastExitFileName();
+// "replica": what --replicate has uploaded, for `status` (store/replica_status.h).
+std::string ReplicaStatusFileName();
 
 // The kinds of name Load and Reset act on; every other name is left alone.
 enum class FileType { kSnapshot, kJournal, kTemp };

@@ -13,7 +13,7 @@ bool MayCutCommit(const CommitMoment& m) {
 
 bool ReadingPaused(const CommitMoment& m) {
   const bool full = m.pending_bytes >= kMaxPendingBytes && MayCutCommit(m);
-  return full || (m.sync_always && m.commit_in_flight);
+  return full || (m.sync_always && m.commit_in_flight) || m.replica_behind;
 }
 
 }  // namespace ckwrap

@@ -17,7 +17,8 @@ struct CommitMoment {
   bool sync_waiting = false;       // a SYNC waits for its acknowledgement
   bool at_write_boundary = false;  // the records read end with a whole write of the job
   bool commit_in_flight = false;
-  size_t pending_bytes = 0;  // JobState::PendingBytes()
+  size_t pending_bytes = 0;     // JobState::PendingBytes()
+  bool replica_behind = false;  // --replicate-max-pending waits to be uploaded
 };
 
 // Nothing that waits for a commit is delayed by --commit-interval: a SYNC,
@@ -30,7 +31,8 @@ bool CommitIsUrgent(const CommitMoment& m);
 // all the same.
 bool MayCutCommit(const CommitMoment& m);
 // Reading pauses when enough waits for a commit, but only where a commit may
-// be cut (else none would come), and under --sync always while one is written.
+// be cut (else none would come), under --sync always while one is written,
+// and while the bucket of --replicate is too far behind.
 bool ReadingPaused(const CommitMoment& m);
 
 }  // namespace ckwrap

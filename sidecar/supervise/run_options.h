@@ -65,6 +65,8 @@ struct RunOptions {
   // there (store/replica_names.h); empty: none.
   std::string replicate;
   uint64_t replicate_interval_ms = 5000;  // journal pieces at most this often
+  // Reading the job pauses while more than this waits to be uploaded.
+  uint64_t replicate_max_pending_bytes = 64 << 20;
   OnComplete on_complete = OnComplete::kUnset;
   bool help = false;
   bool version = false;

@@ -53,7 +53,8 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
 
 Supervisor::~Supervisor() {
   acks_.Close();
-  loop_.Close();  // before the members whose handles it closes go
+  if (replica_) replica_->Close();  // its thread, before the loop it reports to
+  loop_.Close();                    // before the members whose handles it closes go
 }
 
 int Supervisor::Run() {
@@ -62,6 +63,12 @@ int Supervisor::Run() {
     return kExitUsage;
   }
   ForgetLastExit(store_->directory());  // this run's verdict, not an older one's, once it ends
+  Status replicating = ReplicaLink::Make(
+      options_, loop_.get(), &store_->directory(), [this] { OnReplicaChanged(); }, &replica_);
+  if (!replicating.ok()) {
+    LogError(replicating.message());
+    return kExitUsage;
+  }
   Reaper::BecomeSubreaper();
   status_line_ = std::make_unique<StatusLine>(loop_.get(), StatusLine::ChooseMode(options_.quiet),
                                               options_.status_interval_ms,
@@ -85,6 +92,7 @@ int Supervisor::Run() {
     StopWatching(0);
   }
   while (phase_ != Phase::kDone) loop_.RunOnce();
+  if (replica_) replica_->Close();
   status_line_->Stop();
   RecordLastExit(store_->directory(), exit_code_);  // stuck (76) or stopped, for `status`
   // Only a stop with the last checkpoint durable is requeued (--requeue-on).
@@ -286,6 +294,7 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   state_.MarkDirty();           // the last commit carries the final counters and completion
   commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start
   Commit();
+  if (replica_) replica_->BeginFinal();
   descendants_done_ = false;
   reaper_->EndTree(SIGTERM, options_.grace_ms, [this] {
     descendants_done_ = true;
@@ -295,7 +304,7 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
 
 void Supervisor::MaybeDone() {
   if (phase_ == Phase::kFinishing && descendants_done_ && !commits_->in_flight() &&
-      (!state_.dirty() || commits_->abandoned())) {
+      (!state_.dirty() || commits_->abandoned()) && (!replica_ || replica_->settled())) {
     phase_ = Phase::kDone;
   }
 }
@@ -307,7 +316,8 @@ CommitMoment Supervisor::Moment() const {
           state_.sync_waiting(),
           intake_->at_write_boundary(),
           commits_->in_flight(),
-          state_.PendingBytes()};
+          state_.PendingBytes(),
+          replica_ && replica_->holds_back_reading()};
 }
 
 void Supervisor::Commit() {
@@ -332,6 +342,8 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     return MaybeDone();
   }
   EmitCommit(&events_, records, snapshot);
+  if (replica_) replica_->OnCommitted(*store_);
+  if (replica_ && phase_ == Phase::kFinishing) replica_->BeginFinal();
   std::vector<std::string> acked = state_.TakeAcknowledged(records);
   acks_.Send(acked);
   // A job that waited for an acknowledgement writes its next record now.
@@ -343,6 +355,19 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     return OnPendingChanged();
   }
   if (phase_ == Phase::kDraining) return Decide();
+  MaybeDone();
+}
+
+// Fenced in the bucket (another writer has the prefix): the run stops as
+// when fenced locally, and uploads nothing more.
+void Supervisor::OnReplicaChanged() {
+  if (replica_->fenced() && phase_ != Phase::kFinishing && phase_ != Phase::kDone) {
+    stop_requested_ = true;
+    return Finish(kExitUsage, "error: another ckwrap writes " + options_.replicate +
+                                  "; stopped without uploading");
+  }
+  if (replica_->fenced()) exit_code_ = kExitUsage;
+  OnPendingChanged();
   MaybeDone();
 }
 

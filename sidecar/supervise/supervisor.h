@@ -22,6 +22,7 @@
 #include "supervise/event_loop.h"
 #include "supervise/job_state.h"
 #include "supervise/reaper.h"
+#include "supervise/replica_link.h"
 #include "supervise/restart_policy.h"
 #include "supervise/run_options.h"
 #include "supervise/stop_sequence.h"
@@ -77,6 +78,8 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
     return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
   }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
+  // The uploader of --replicate made an attempt (or the run's wait for it ended).
+  void OnReplicaChanged();
 
   // Once per ckwrap run: a job that ignores its resume position does it every time.
   void WarnWentBack();
@@ -113,6 +116,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   std::unique_ptr<Reaper> reaper_;
   std::unique_ptr<StatusLine> status_line_;  // the live or plain status line
   std::unique_ptr<Notifier> notify_;
+  std::unique_ptr<ReplicaLink> replica_;  // --replicate; null without
 
   // What is known of the current attempt; reset at each launch.
   struct Attempt {
