@@ -186,7 +186,7 @@ int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
   // last_exit tells how that progress ended.
   if (status.ok())
     status = CheckpointStore(std::move(opened))
-                 .Reset({kDoneFileName, kStateFileName, LastExitFileName()});
+                 .Reset({kDoneFileName, kStateFileName, LastExitFileName(), ReplicaStatusFileName()});
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;

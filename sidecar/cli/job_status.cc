@@ -1,5 +1,6 @@
 #include "cli/job_status.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "base/clock.h"
@@ -7,6 +8,7 @@
 #include "base/log.h"
 #include "store/checkpoint_json.h"
 #include "store/checkpoint_store.h"
+#include "store/filenames.h"
 #include "store/last_exit.h"
 #include "store/state_lock.h"
 #include "supervise/status_line.h"
@@ -23,7 +25,25 @@ StatusSnapshot SnapshotOf(const Checkpoint& c) {
   return s;
 }
 
+// What the local checkpoint holds past what the uploader said it uploaded:
+// the whole generation if the bucket lacks its snapshot, else the journal's tail.
+uint64_t PendingBytes(const LoadedCheckpoint& loaded, const ReplicaStatus& replica) {
+  FileType type;
+  uint64_t generation = 0;
+  const std::string name = loaded.path.substr(loaded.path.rfind('/') + 1);
+  if (!loaded.found || !ParseFileName(name, &type, &generation)) return 0;
+  if (generation != replica.uploaded_generation) return loaded.snapshot_bytes + loaded.journal_bytes;
+  return loaded.journal_bytes > replica.uploaded_journal_bytes
+             ? loaded.journal_bytes - replica.uploaded_journal_bytes
+             : 0;
+}
+
 }  // namespace
+
+int64_t JobStatus::ReplicaLagMs() const {
+  if (!has_replica || replica_pending_bytes == 0) return 0;
+  return std::max<int64_t>(0, checkpoint.updated_unix_ms - replica.uploaded_commit_unix_ms);
+}
 
 std::string JobStatus::State() const {
   if (!damage.empty()) return "damaged";
@@ -65,6 +85,26 @@ void LoadStatus(const std::string& dir, JobStatus* out) {
   for (const auto& warning : loaded.warnings) LogError("checkpoint rejected: " + warning);
   out->found = loaded.found;
   if (loaded.found) out->checkpoint = loaded.checkpoint;
+  out->has_replica = ReadReplicaStatus(dir, &out->replica);
+  if (out->has_replica) out->replica_pending_bytes = PendingBytes(loaded, out->replica);
+}
+
+void WriteReplicaJson(const JobStatus& s, JsonWriter* out) {
+  JsonWriter& json = *out;
+  if (!s.has_replica) {
+    json.Null();
+    return;
+  }
+  const ReplicaStatus& r = s.replica;
+  json.BeginObject().Key("url").String(r.url);
+  json.Key("uploaded_generation").Number(r.uploaded_generation);
+  json.Key("uploaded_journal_bytes").Number(r.uploaded_journal_bytes);
+  json.Key("last_uploaded_commit_unix_ms").Number(r.uploaded_commit_unix_ms);
+  json.Key("pending_bytes").Number(s.replica_pending_bytes);
+  json.Key("lag_ms").Number(s.ReplicaLagMs());
+  json.Key("fenced").Bool(r.fenced);
+  json.Key("error").StringOrNull(!r.last_error.empty(), r.last_error);
+  json.EndObject();
 }
 
 void WriteJobJson(const JobStatus& s, JsonWriter* out) {
@@ -89,6 +129,8 @@ void WriteJobJson(const JobStatus& s, JsonWriter* out) {
   json.Key("running").Bool(s.supervisor_pid != 0);
   json.Key("supervisor_pid").Number(s.supervisor_pid).Key("job_state");
   WriteStateJson(c.state, &json);
+  json.Key("replica");
+  WriteReplicaJson(s, &json);
   if (!s.damage.empty()) json.Key("error").String(s.damage);
   json.EndObject();
 }

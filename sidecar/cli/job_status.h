@@ -9,6 +9,7 @@
 
 #include "base/json_writer.h"
 #include "store/checkpoint.h"
+#include "store/replica_status.h"
 
 namespace ckwrap {
 
@@ -20,6 +21,12 @@ struct JobStatus {
   int supervisor_pid = 0;
   int last_exit = -1;  // STATE_DIR/last_exit, -1 when none
   int64_t now_ms = 0;
+  // --replicate: what the uploader last wrote (STATE_DIR/replica), and what
+  // the local checkpoint holds that the bucket lacks, measured now.
+  bool has_replica = false;
+  ReplicaStatus replica;
+  uint64_t replica_pending_bytes = 0;
+  int64_t ReplicaLagMs() const;  // local last commit - last commit uploaded; 0 when none pending
 
   // damaged, running, complete, stuck (the last run gave up with 76),
   // stopped or new: man/ckwrap.1, ckwrap status.

@@ -36,6 +36,23 @@ std::string ToJson(const JobStatus& s) {
   return json.Take();
 }
 
+// replica: URL, the last commit uploaded, what waits; and trouble, if any.
+void PrintReplica(const JobStatus& s) {
+  const ReplicaStatus& r = s.replica;
+  std::cout << "replica: " << Printable(r.url) << "\nreplica uploaded: ";
+  if (r.uploaded_commit_unix_ms > 0) {
+    std::cout << "the commit of " << IsoTime(r.uploaded_commit_unix_ms);
+  } else {
+    std::cout << "nothing yet";
+  }
+  std::cout << "\nreplica pending: " << s.replica_pending_bytes << " bytes";
+  if (s.replica_pending_bytes > 0) std::cout << " (" << HumanAge(s.ReplicaLagMs()) << " behind)";
+  std::cout << "\n";
+  if (r.fenced) std::cout << "replica fenced: " << Printable(r.last_error) << "\n";
+  if (!r.fenced && !r.last_error.empty())
+    std::cout << "replica error: " << Printable(r.last_error) << "\n";
+}
+
 void PrintText(const JobStatus& s) {
   const Checkpoint& c = s.checkpoint;
   std::cout << "dir: " << Printable(s.dir) << "\nstate: " << s.State();
@@ -55,6 +72,7 @@ void PrintText(const JobStatus& s) {
     std::cout << "never";
   }
   std::cout << "\n";
+  if (s.has_replica) PrintReplica(s);
 }
 
 // One bare value for scripts; false for an unknown field name.
