@@ -185,8 +185,9 @@ int ResetCommand(const Subcommand& self, const std::vector<std::string>& args) {
   // done.txt and state.json were written from the progress now forgotten, and
   // last_exit tells how that progress ended.
   if (status.ok())
-    status = CheckpointStore(std::move(opened))
-                 .Reset({kDoneFileName, kStateFileName, LastExitFileName(), ReplicaStatusFileName()});
+    status =
+        CheckpointStore(std::move(opened))
+            .Reset({kDoneFileName, kStateFileName, LastExitFileName(), ReplicaStatusFileName()});
   if (!status.ok()) {
     LogError(status.message());
     return kExitUsage;

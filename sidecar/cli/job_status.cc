@@ -32,7 +32,8 @@ uint64_t PendingBytes(const LoadedCheckpoint& loaded, const ReplicaStatus& repli
   uint64_t generation = 0;
   const std::string name = loaded.path.substr(loaded.path.rfind('/') + 1);
   if (!loaded.found || !ParseFileName(name, &type, &generation)) return 0;
-  if (generation != replica.uploaded_generation) return loaded.snapshot_bytes + loaded.journal_bytes;
+  if (generation != replica.uploaded_generation)
+    return loaded.snapshot_bytes + loaded.journal_bytes;
   return loaded.journal_bytes > replica.uploaded_journal_bytes
              ? loaded.journal_bytes - replica.uploaded_journal_bytes
              : 0;

@@ -337,6 +337,10 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
       {"--replicate-max-pending", "CKWRAP_REPLICATE_MAX_PENDING", "BYTES", "67108864",
        "pause reading the job while more than BYTES of committed progress wait to be uploaded",
        SetReplicateMaxPending},
+      {"--replicate-final-wait", "CKWRAP_REPLICATE_FINAL_WAIT", "DURATION", "20s",
+       "at the run's end (a stop, a give-up, completion), wait at most DURATION for the last "
+       "uploads",
+       Duration(&RunOptions::replicate_final_wait_ms)},
       {"--resume-anyway", "CKWRAP_RESUME_ANYWAY", nullptr, nullptr,
        "resume despite a changed command line or input", Enable(&RunOptions::resume_anyway)},
       {"--incremental", "CKWRAP_INCREMENTAL", nullptr, nullptr,

@@ -18,11 +18,12 @@ constexpr size_t kMaxSnapshotBytes = size_t{1} << 40;
 }  // namespace
 
 Replicator::Replicator(uv_loop_t* loop, const Directory* dir, ReplicaLocation at, S3Config config,
-                       uint64_t interval_ms)
+                       uint64_t interval_ms, uint64_t max_pending_bytes)
     : loop_(loop),
       dir_(dir),
       at_(std::move(at)),
       interval_ms_(interval_ms),
+      max_pending_bytes_(max_pending_bytes),
       client_(std::make_unique<S3Client>(std::move(config), at_.bucket)) {
   status_.url = at_.Url();
 }
@@ -71,6 +72,7 @@ void Replicator::Flush() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     flush_ = true;
+    flushed_ = true;
     backoff_ms_ = kMinBackoffMs;
     retry_at_ = SteadyClock::time_point{};
   }
@@ -107,11 +109,16 @@ uint64_t Replicator::PendingLocked() const {
 }
 
 // A snapshot goes at once; journal bytes wait for the interval unless a stop
-// flushes them; nothing is tried before a failure's backoff has passed.
+// flushes them or they near the bound; nothing is tried before a failure's
+// backoff has passed.
 bool Replicator::ReadyLocked(SteadyClock::time_point now) const {
   if (PendingLocked() == 0 || now < retry_at_) return false;
-  const bool snapshot_missing = status_.uploaded_generation != committed_.generation;
-  return flush_ || snapshot_missing || now >= interval_at_;
+  return DueNowLocked() || now >= interval_at_;
+}
+
+bool Replicator::DueNowLocked() const {
+  return flush_ || status_.uploaded_generation != committed_.generation ||
+         PendingLocked() >= max_pending_bytes_ / 2;
 }
 
 bool Replicator::WaitForWork(std::unique_lock<std::mutex>& lock) {
@@ -122,8 +129,7 @@ bool Replicator::WaitForWork(std::unique_lock<std::mutex>& lock) {
       wake_.wait(lock);
       continue;
     }
-    const bool now_due = flush_ || status_.uploaded_generation != committed_.generation;
-    wake_.wait_until(lock, now_due ? retry_at_ : std::max(retry_at_, interval_at_));
+    wake_.wait_until(lock, DueNowLocked() ? retry_at_ : std::max(retry_at_, interval_at_));
   }
   return false;
 }
@@ -162,13 +168,22 @@ void Replicator::AfterAttempt(const LocalCommit& target, const Status& result) {
   status_.last_error = result.message();
   if (result.IsConflict()) status_.fenced = true;
   retry_at_ = now + std::chrono::milliseconds(backoff_ms_);
-  backoff_ms_ = std::min(kMaxBackoffMs, backoff_ms_ * 2);
+  backoff_ms_ = std::min(flushed_ ? kMaxFlushBackoffMs : kMaxBackoffMs, backoff_ms_ * 2);
 }
 
 Status Replicator::Attempt(const LocalCommit& target) {
-  Status status = CheckFence(target.generation);
-  if (!status.ok()) return status;
-  if (status_.uploaded_generation != target.generation) {
+  // A listing before each snapshot and at most once an interval between:
+  // a stale writer learns it is fenced within the interval, and a job
+  // catching up after an outage is not slowed by a listing per piece.
+  const bool new_generation = status_.uploaded_generation != target.generation;
+  const SteadyClock::time_point now = SteadyClock::now();
+  Status status = Status::Ok();
+  if (new_generation || now >= fence_checked_at_ + std::chrono::milliseconds(interval_ms_)) {
+    status = CheckFence(target.generation);
+    if (!status.ok()) return status;
+    fence_checked_at_ = now;
+  }
+  if (new_generation) {
     status = UploadSnapshot(target);
     if (!status.ok()) return status;
     std::lock_guard<std::mutex> lock(mu_);

@@ -44,8 +44,10 @@ struct LocalCommit {
 class Replicator {
  public:
   // dir must outlive this.
+  // More than half of max_pending_bytes waiting is uploaded without waiting
+  // for the interval: reading the job may be held back at max_pending_bytes.
   Replicator(uv_loop_t* loop, const Directory* dir, ReplicaLocation at, S3Config config,
-             uint64_t interval_ms);
+             uint64_t interval_ms, uint64_t max_pending_bytes);
   ~Replicator();  // Stop()
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
@@ -71,10 +73,14 @@ class Replicator {
   using SteadyClock = std::chrono::steady_clock;
   static constexpr uint64_t kMinBackoffMs = 500;
   static constexpr uint64_t kMaxBackoffMs = 30000;
+  // After Flush (the run is ending and waits for its last uploads): a store
+  // that comes back is noticed within this.
+  static constexpr uint64_t kMaxFlushBackoffMs = 2000;
 
   void ThreadMain();
   bool WaitForWork(std::unique_lock<std::mutex>& lock);
   bool ReadyLocked(SteadyClock::time_point now) const;
+  bool DueNowLocked() const;
   uint64_t PendingLocked() const;
   Status Attempt(const LocalCommit& target);
   Status CheckFence(uint64_t generation);
@@ -87,6 +93,7 @@ class Replicator {
   const Directory* dir_;
   const ReplicaLocation at_;
   const uint64_t interval_ms_;
+  const uint64_t max_pending_bytes_;
   std::function<void()> on_progress_;
   uv_async_t progress_async_{};
   bool async_open_ = false;
@@ -99,6 +106,7 @@ class Replicator {
   LocalCommit committed_;
   bool has_commit_ = false;
   bool flush_ = false;
+  bool flushed_ = false;  // Flush was called: the shorter backoff from then on
   bool stop_ = false;
   bool attempt_running_ = false;
   int64_t oldest_pending_ms_ = 0;  // the oldest commit the bucket lacks; 0: none
@@ -108,6 +116,8 @@ class Replicator {
   uint64_t backoff_ms_ = kMinBackoffMs;
   ReplicaStatus status_;
   uint64_t next_piece_ = 1;  // of status_.uploaded_generation's journal
+  // Thread only: when the bucket was last listed for a newer snapshot.
+  SteadyClock::time_point fence_checked_at_{};
 };
 
 }  // namespace ckwrap

@@ -13,7 +13,10 @@ bool MayCutCommit(const CommitMoment& m) {
 
 bool ReadingPaused(const CommitMoment& m) {
   const bool full = m.pending_bytes >= kMaxPendingBytes && MayCutCommit(m);
-  return full || (m.sync_always && m.commit_in_flight) || m.replica_behind;
+  // A stop drains the job's records into the local checkpoint whatever the
+  // bucket's state: a store that stays down must not hold the stop.
+  const bool replica_full = m.replica_behind && m.running && !m.stopping;
+  return full || (m.sync_always && m.commit_in_flight) || replica_full;
 }
 
 }  // namespace ckwrap

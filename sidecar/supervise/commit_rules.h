@@ -32,7 +32,8 @@ bool CommitIsUrgent(const CommitMoment& m);
 bool MayCutCommit(const CommitMoment& m);
 // Reading pauses when enough waits for a commit, but only where a commit may
 // be cut (else none would come), under --sync always while one is written,
-// and while the bucket of --replicate is too far behind.
+// and while the bucket of --replicate is too far behind (but never once the
+// job is stopping or has ended).
 bool ReadingPaused(const CommitMoment& m);
 
 }  // namespace ckwrap

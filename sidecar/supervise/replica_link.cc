@@ -17,16 +17,17 @@ Status ReplicaLink::Make(const RunOptions& options, uv_loop_t* loop, const Direc
   if (status.ok()) status = S3ConfigFromEnvironment(&config);
   if (!status.ok()) return status;
   auto replicator = std::make_unique<Replicator>(loop, dir, std::move(at), std::move(config),
-                                                 options.replicate_interval_ms);
-  *out = std::make_unique<ReplicaLink>(std::move(replicator), loop,
-                                       options.replicate_max_pending_bytes, std::move(on_change));
+                                                 options.replicate_interval_ms,
+                                                 options.replicate_max_pending_bytes);
+  *out = std::make_unique<ReplicaLink>(std::move(replicator), loop, options, std::move(on_change));
   return Status::Ok();
 }
 
 ReplicaLink::ReplicaLink(std::unique_ptr<Replicator> replicator, uv_loop_t* loop,
-                         uint64_t max_pending_bytes, std::function<void()> on_change)
+                         const RunOptions& options, std::function<void()> on_change)
     : replicator_(std::move(replicator)),
-      max_pending_bytes_(max_pending_bytes),
+      max_pending_bytes_(options.replicate_max_pending_bytes),
+      final_wait_ms_(options.replicate_final_wait_ms),
       on_change_(std::move(on_change)) {
   uv_timer_init(loop, &final_timer_);
   final_timer_.data = this;
@@ -48,7 +49,7 @@ void ReplicaLink::BeginFinal() {
         self->final_over_ = true;
         self->on_change_();
       },
-      kFinalWaitMs, 0);
+      final_wait_ms_, 0);
 }
 
 bool ReplicaLink::settled() const {

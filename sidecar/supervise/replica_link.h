@@ -21,20 +21,17 @@ namespace ckwrap {
 
 class ReplicaLink {
  public:
-  // How long the run's end waits for the last uploads before ckwrap exits.
-  static constexpr uint64_t kFinalWaitMs = 20000;
-
   // *out stays null without --replicate. on_change runs on the loop after
   // each upload attempt. An error names the option or the variable.
   static Status Make(const RunOptions& options, uv_loop_t* loop, const Directory* dir,
                      std::function<void()> on_change, std::unique_ptr<ReplicaLink>* out);
-  ReplicaLink(std::unique_ptr<Replicator> replicator, uv_loop_t* loop, uint64_t max_pending_bytes,
+  ReplicaLink(std::unique_ptr<Replicator> replicator, uv_loop_t* loop, const RunOptions& options,
               std::function<void()> on_change);
   ReplicaLink(const ReplicaLink&) = delete;
   ReplicaLink& operator=(const ReplicaLink&) = delete;
 
   void OnCommitted(const CheckpointStore& store);
-  // The run ends: upload what is committed now, and wait kFinalWaitMs at most.
+  // The run ends: upload what is committed now, and wait --replicate-final-wait at most.
   void BeginFinal();
   // The run's end need not wait any longer: all uploaded, fenced, or the wait is over.
   bool settled() const;
@@ -49,6 +46,7 @@ class ReplicaLink {
 
   std::unique_ptr<Replicator> replicator_;
   uint64_t max_pending_bytes_;
+  uint64_t final_wait_ms_;
   std::function<void()> on_change_;
   uv_timer_t final_timer_{};
   bool final_over_ = false;

@@ -67,6 +67,8 @@ struct RunOptions {
   uint64_t replicate_interval_ms = 5000;  // journal pieces at most this often
   // Reading the job pauses while more than this waits to be uploaded.
   uint64_t replicate_max_pending_bytes = 64 << 20;
+  // How long the run's end waits for its last uploads before ckwrap exits.
+  uint64_t replicate_final_wait_ms = 20000;
   OnComplete on_complete = OnComplete::kUnset;
   bool help = false;
   bool version = false;
