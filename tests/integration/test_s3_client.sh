@@ -6,6 +6,9 @@
 #     is a Conflict (412) naming s3://BUCKET/KEY; the bytes read back are the
 #     bytes written (2 MiB of random bytes: binary, and past libcurl's
 #     100-continue threshold); a missing key is NotFound.
+#     A GET past the client's bound fails naming the key, the object's
+#     size and the bound. A DELETE removes a key (then NotFound), and
+#     deleting a missing key is no error.
 #  2. Listings follow continuation tokens: 1100 keys in pages of the
 #     server's 1000 and of 100, 30 keys in pages of 7, in key order; a key
 #     with spaces, '+', '&', '=' and UTF-8 round trips and lists as itself.
@@ -62,6 +65,24 @@ probe get "$bucket" run/00000002.ckpt
 assert_eq 4 "$rc" "GET of a missing key (NotFound)"
 assert_contains probe.err "s3://$bucket/run/00000002.ckpt" "NotFound names the key"
 pass "conditional create: created, then Conflict (412); 2 MiB read back; missing key NotFound"
+
+probe get "$bucket" run/00000001.ckpt 1048576
+assert_eq 1 "$rc" "GET of 2 MiB with a bound of 1 MiB"
+assert_contains probe.err "s3://$bucket/run/00000001.ckpt" "the bound's error names the key"
+assert_contains probe.err "has 2097152 bytes, more than the limit of 1048576 bytes" \
+  "the bound's error gives the size and the limit"
+assert_eq 0 "$(wc -c <probe.out)" "bytes printed past the bound"
+cat probe.err
+probe put "$bucket" run/doomed <other.bin
+probe delete "$bucket" run/doomed
+assert_eq 0 "$rc" "DELETE run/doomed (stderr: $(cat probe.err))"
+probe get "$bucket" run/doomed
+assert_eq 4 "$rc" "GET after DELETE (NotFound)"
+probe delete "$bucket" run/doomed
+assert_eq 0 "$rc" "DELETE of a missing key (stderr: $(cat probe.err))"
+probe get "$bucket" run/00000001.ckpt
+cmp -s big.bin probe.out || fail "a DELETE of another key changed run/00000001.ckpt"
+pass "a GET past its bound fails naming key, size and limit; DELETE removes; a missing key deletes fine"
 
 # 2. Listings over several pages.
 probe put-many "$bucket" many/ 1100
