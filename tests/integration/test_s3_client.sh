@@ -17,32 +17,11 @@
 #  4. The gateway stopped: a connection error naming the endpoint.
 # A cluster already running is used, and started anew after step 4 (fresh
 # keys in its env file, no objects); one this test starts it stops.
-TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
-ENGINES=$(cd "$TESTS_DIR/../../scripts/engines" && pwd)
+TESTS_DIR=$(cd "${TESTS_DIR:-$(dirname "$0")}" && pwd)
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
-: "${S3_PROBE:?set S3_PROBE to the s3_probe binary}"
-run=$(cd "$TESTS_DIR/../.." && pwd)/build/engines/ceph
-
-was_up=0
-curl -s -o /dev/null --max-time 2 http://127.0.0.1:7480/ && was_up=1
-finish() {
-  [ "$was_up" = 1 ] || "$ENGINES/ceph-down" "$run" 2>/dev/null
-  cleanup
-}
-trap finish EXIT
-up_rc=0
-"$ENGINES/ceph-up" "$run" || up_rc=$?
-[ "$up_rc" = 77 ] && { echo "SKIP: no Ceph gateway on this machine (above)"; exit 77; }
-[ "$up_rc" = 0 ] || fail "ceph-up failed ($up_rc)"
-# shellcheck source=/dev/null
-. "$run/env"
-
-bucket=ckwrap-test-$$-$RANDOM
-code=$(curl -s -o bucket.out -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
-  --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
-  "$AWS_ENDPOINT_URL/$bucket")
-[ "$code" = 200 ] || { cat bucket.out >&2; fail "cannot create bucket $bucket (HTTP $code)"; }
+# shellcheck source=s3_lib.sh
+. "$TESTS_DIR/s3_lib.sh"
 
 probe() { # ARGS...: s3_probe, its status in $rc, its stdout in probe.out, stderr in probe.err
   rc=0
