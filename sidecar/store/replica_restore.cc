@@ -1,0 +1,140 @@
+#include "store/replica_restore.h"
+
+#include "store/checkpoint_format.h"
+#include "store/durable_file.h"
+#include "store/file_ops.h"
+#include "store/filenames.h"
+#include "store/replica_plan.h"
+#include "store/snapshot_reader.h"
+
+namespace ckwrap {
+namespace {
+
+std::string ObjectUrl(const ReplicaLocation& at, const std::string& key) {
+  return "s3://" + at.bucket + "/" + key;
+}
+
+// Said of every failure to read the bucket: a run that cannot see its
+// replica must not mistake it for an empty one.
+Status Unreadable(const ReplicaLocation& at, const Status& cause) {
+  return Status::IoError(
+      "the replica " + at.Url() +
+      " could not be read, so the run is not starting from nothing: " + cause.message());
+}
+
+// Pieces newer than every snapshot hold commits that cannot be replayed
+// (a journal holds only the changes since its snapshot): starting without
+// them would silently lose them, as CheckOrphanJournals says of local files.
+Status CheckNoNewerOrphans(const ReplicaLocation& at, const ReplicaPlan& plan) {
+  const uint64_t newest = plan.generations.empty() ? 0 : plan.generations.front().generation;
+  if (plan.orphan_journals.empty() || plan.orphan_journals.front() < newest) return Status::Ok();
+  const uint64_t orphan = plan.orphan_journals.front();
+  return Status::Corruption(
+      "the replica " + at.Url() + " has journal pieces " + at.Url() + JournalFileName(orphan) +
+      ".* but no snapshot " + ObjectUrl(at, ReplicaSnapshotKey(at, orphan)) +
+      " to replay them on; not starting from an older state. Put the snapshot back, or delete "
+      "those pieces from the bucket to accept the loss");
+}
+
+// The pieces, in order, as one file; a failed GET is told from a failed write.
+Status DownloadJournal(S3Client* client, const ReplicaLocation& at, const Directory& dir,
+                       const ReplicaGeneration& generation) {
+  Status get_failed;
+  Status status = DurableReplacePieces(dir, JournalFileName(generation.generation),
+                                       [&](const PieceWriter& write) {
+                                         for (const std::string& key : generation.journal_keys) {
+                                           std::string bytes;
+                                           get_failed = client->Get(key, &bytes);
+                                           if (!get_failed.ok()) return get_failed;
+                                           Status written = write(bytes);
+                                           if (!written.ok()) return written;
+                                         }
+                                         return Status::Ok();
+                                       });
+  return get_failed.ok() ? status : Unreadable(at, get_failed);
+}
+
+// A snapshot that does not verify, kept for a human under a name Load ignores.
+Status SetAside(const ReplicaLocation& at, const Directory& dir,
+                const ReplicaGeneration& generation, const std::string& bytes, const Status& reason,
+                RestoreResult* result) {
+  const std::string name = RejectedFileName(SnapshotFileName(generation.generation));
+  Status status = DurableReplace(dir, name, bytes);
+  if (!status.ok()) return status;
+  result->rejected.push_back(ObjectUrl(at, generation.snapshot_key) + ": " + reason.message() +
+                             " (set aside as " + dir.PathOf(name) + ")");
+  return Status::Ok();
+}
+
+// Downloads one generation; *verified false when its snapshot was refused.
+Status TryGeneration(S3Client* client, const ReplicaLocation& at, const Directory& dir,
+                     const ReplicaGeneration& generation, bool* verified, RestoreResult* result) {
+  *verified = false;
+  std::string bytes;
+  Status status = client->Get(generation.snapshot_key, &bytes);
+  if (!status.ok()) return Unreadable(at, status);
+  Checkpoint decoded;
+  status = DecodeCheckpoint(bytes, &decoded);
+  if (status.IsCorruption()) return SetAside(at, dir, generation, bytes, status, result);
+  if (!status.ok()) return status;
+  // The journal first: its snapshot's name is what makes the pair a generation.
+  status = DownloadJournal(client, at, dir, generation);
+  if (!status.ok()) return status;
+  status = DurableReplace(dir, SnapshotFileName(generation.generation), bytes);
+  // Not left without its snapshot, which Load would refuse at the next run.
+  if (!status.ok())
+    (void)file_ops().Unlink(dir.fd(), JournalFileName(generation.generation).c_str());
+  *verified = status.ok();
+  return status;
+}
+
+// Load, as for a local generation: its torn-tail and damage rules apply.
+Status LoadRestored(CheckpointStore* store, const ReplicaLocation& at,
+                    const ReplicaGeneration& generation, LoadedCheckpoint* loaded,
+                    RestoreResult* result) {
+  Status status = store->Load(loaded);
+  const std::string from =
+      "restored from " + ObjectUrl(at, generation.snapshot_key) + " into " + store->dir();
+  if (!status.ok()) {
+    return status.IsCorruption() ? Status::Corruption(from + ": " + status.message())
+                                 : Status::IoError(from + ": " + status.message());
+  }
+  if (!loaded->found) return Status::IoError(from + ": no checkpoint found there afterwards");
+  result->restored = true;
+  result->generation = generation.generation;
+  result->snapshot_key = generation.snapshot_key;
+  result->journal_pieces = generation.journal_keys.size();
+  result->pieces_after_gap = generation.pieces_after_gap;
+  return Status::Ok();
+}
+
+Status NoneVerifies(const ReplicaLocation& at, const RestoreResult& result) {
+  std::string all;
+  for (const std::string& rejected : result.rejected) all += (all.empty() ? "" : "; ") + rejected;
+  return Status::Corruption("no snapshot in the replica " + at.Url() +
+                            " verifies, so the run is not starting from nothing: " + all);
+}
+
+}  // namespace
+
+Status RestoreFromReplica(S3Client* client, const ReplicaLocation& at, CheckpointStore* store,
+                          LoadedCheckpoint* loaded, RestoreResult* result) {
+  *result = RestoreResult();
+  std::vector<std::string> keys;
+  Status status = client->List(at.prefix, &keys);
+  if (!status.ok()) return Unreadable(at, status);
+  const ReplicaPlan plan = PlanReplicaRestore(at, keys);
+  status = CheckNoNewerOrphans(at, plan);
+  if (!status.ok()) return status;
+  // A snapshot is held whole, as Load holds a local one.
+  client->set_max_get_bytes(static_cast<size_t>(checkpoint_format::kMaxFileBytes));
+  for (const ReplicaGeneration& generation : plan.generations) {
+    bool verified = false;
+    status = TryGeneration(client, at, store->directory(), generation, &verified, result);
+    if (!status.ok()) return status;
+    if (verified) return LoadRestored(store, at, generation, loaded, result);
+  }
+  return result->rejected.empty() ? Status::Ok() : NoneVerifies(at, *result);
+}
+
+}  // namespace ckwrap
