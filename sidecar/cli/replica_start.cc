@@ -24,8 +24,9 @@ std::string Resumed(const RestoreResult& result, const LoadedCheckpoint& loaded,
 
 void LogRestore(const RestoreResult& result, const LoadedCheckpoint& loaded,
                 const ReplicaLocation& at) {
-  for (const std::string& rejected : result.rejected) {
-    LogError("replica snapshot refused: " + rejected + "; trying the previous generation");
+  for (const RefusedSnapshot& refused : result.refused) {
+    LogError("replica snapshot refused: " + refused.object_url + ": " + refused.reason +
+             "; trying the previous generation");
   }
   if (!result.restored) {
     LogInfo("the replica " + at.Url() + " holds no checkpoint: a fresh start");

@@ -1,5 +1,7 @@
 #include "store/replica_restore.h"
 
+#include <errno.h>
+
 #include "store/checkpoint_format.h"
 #include "store/durable_file.h"
 #include "store/file_ops.h"
@@ -54,16 +56,33 @@ Status DownloadJournal(S3Client* client, const ReplicaLocation& at, const Direct
   return get_failed.ok() ? status : Unreadable(at, get_failed);
 }
 
-// A snapshot that does not verify, kept for a human under a name Load ignores.
+// A snapshot that does not verify, kept for a human under a name Load ignores:
+// if nothing is restored, the next run asks the replica again.
 Status SetAside(const ReplicaLocation& at, const Directory& dir,
                 const ReplicaGeneration& generation, const std::string& bytes, const Status& reason,
                 RestoreResult* result) {
-  const std::string name = RejectedFileName(SnapshotFileName(generation.generation));
-  Status status = DurableReplace(dir, name, bytes);
+  Status status =
+      DurableReplace(dir, RejectedFileName(SnapshotFileName(generation.generation)), bytes);
   if (!status.ok()) return status;
-  result->rejected.push_back(ObjectUrl(at, generation.snapshot_key) + ": " + reason.message() +
-                             " (set aside as " + dir.PathOf(name) + ")");
+  result->refused.push_back(
+      {generation.generation, ObjectUrl(at, generation.snapshot_key), reason.message()});
   return Status::Ok();
+}
+
+// Once an older generation is in place, each refused snapshot takes back its
+// name, so that Load reports it and continues numbering past it, as for a
+// corrupt local file: the next generation this run writes, and uploads, is
+// then one the bucket has not taken (its objects are create-only). The
+// run's first commit sets them aside again (the prune of newer generations).
+Status HoldRefusedNumbers(const Directory& dir, const RestoreResult& result) {
+  for (const RefusedSnapshot& refused : result.refused) {
+    const std::string name = SnapshotFileName(refused.generation);
+    const std::string aside = RejectedFileName(name);
+    if (file_ops().RenameNoReplace(dir.fd(), aside.c_str(), name.c_str()) != 0) {
+      return Status::FromErrno("rename to " + dir.PathOf(name) + " from", dir.PathOf(aside), errno);
+    }
+  }
+  return result.refused.empty() ? Status::Ok() : FsyncDir(dir);
 }
 
 // Downloads one generation; *verified false when its snapshot was refused.
@@ -82,10 +101,12 @@ Status TryGeneration(S3Client* client, const ReplicaLocation& at, const Director
   if (!status.ok()) return status;
   status = DurableReplace(dir, SnapshotFileName(generation.generation), bytes);
   // Not left without its snapshot, which Load would refuse at the next run.
-  if (!status.ok())
+  if (!status.ok()) {
     (void)file_ops().Unlink(dir.fd(), JournalFileName(generation.generation).c_str());
-  *verified = status.ok();
-  return status;
+    return status;
+  }
+  *verified = true;
+  return HoldRefusedNumbers(dir, *result);
 }
 
 // Load, as for a local generation: its torn-tail and damage rules apply.
@@ -108,11 +129,14 @@ Status LoadRestored(CheckpointStore* store, const ReplicaLocation& at,
   return Status::Ok();
 }
 
-Status NoneVerifies(const ReplicaLocation& at, const RestoreResult& result) {
+Status NoneVerifies(const ReplicaLocation& at, const Directory& dir, const RestoreResult& result) {
   std::string all;
-  for (const std::string& rejected : result.rejected) all += (all.empty() ? "" : "; ") + rejected;
+  for (const RefusedSnapshot& refused : result.refused) {
+    all += (all.empty() ? "" : "; ") + refused.object_url + ": " + refused.reason;
+  }
   return Status::Corruption("no snapshot in the replica " + at.Url() +
-                            " verifies, so the run is not starting from nothing: " + all);
+                            " verifies, so the run is not starting from nothing: " + all +
+                            " (each set aside in " + dir.path() + " as checkpoint.<G>.rejected)");
 }
 
 }  // namespace
@@ -134,7 +158,7 @@ Status RestoreFromReplica(S3Client* client, const ReplicaLocation& at, Checkpoin
     if (!status.ok()) return status;
     if (verified) return LoadRestored(store, at, generation, loaded, result);
   }
-  return result->rejected.empty() ? Status::Ok() : NoneVerifies(at, *result);
+  return result->refused.empty() ? Status::Ok() : NoneVerifies(at, store->directory(), *result);
 }
 
 }  // namespace ckwrap

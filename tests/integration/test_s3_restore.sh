@@ -10,7 +10,8 @@
 #     gets --resume-from 5, skips the 5 DONE ids, and the output holds every
 #     id once.
 #  b. The newest snapshot corrupt (a flipped byte): refused loudly, naming
-#     the key and the reason, and the previous generation used.
+#     the key and the reason, and the previous generation used; the run
+#     numbers its own generations past the refused one.
 #  c. Every snapshot corrupt: exit 125 naming each key; the job never runs
 #     and the directory holds no checkpoint (no start from nothing).
 #  d. An empty prefix: a fresh start.
@@ -116,7 +117,12 @@ resume b b
 resumed_at_5 b
 assert_contains b/ckwrap.err "replica snapshot refused: s3://$bucket/b/$(snap 2): " "b: the refusal names the key"
 assert_contains b/ckwrap.err "checksum" "b: the refusal gives the reason"
-[ -s "b/st/$(snap 2).rejected" ] || fail "b: the refused snapshot not set aside"
+assert_contains b/ckwrap.err "checkpoint rejected: st/$(snap 2): " "b: Load falls back past it"
+# Numbered past the refused generation, whose name the bucket holds (its
+# objects are create-only): the run's first snapshot is 3, and its prune
+# set the refused one aside.
+[ -s "b/st/$(snap 3)" ] || { ls -l b/st >&2; fail "b: the run's snapshot is not generation 3"; }
+[ -s "b/st/$(snap 2).rejected" ] || { ls -l b/st >&2; fail "b: the refused snapshot not set aside"; }
 grep 'refused' b/ckwrap.err
 pass "b: a corrupt newest snapshot refused loudly, generation 1 used"
 
