@@ -38,21 +38,28 @@ Status CheckNoNewerOrphans(const ReplicaLocation& at, const ReplicaPlan& plan) {
       "those pieces from the bucket to accept the loss");
 }
 
-// The pieces, in order, as one file; a failed GET is told from a failed write.
+// GETs each piece and writes it, in order; *get_failed holds a failed GET,
+// which is the bucket's fault, apart from a failed write, the disk's.
+Status CopyPieces(S3Client* client, const std::vector<std::string>& keys, const PieceWriter& write,
+                  Status* get_failed) {
+  for (const std::string& key : keys) {
+    std::string bytes;
+    *get_failed = client->Get(key, &bytes);
+    if (!get_failed->ok()) return *get_failed;
+    Status written = write(bytes);
+    if (!written.ok()) return written;
+  }
+  return Status::Ok();
+}
+
+// The pieces, in order, as one file: never held whole in memory.
 Status DownloadJournal(S3Client* client, const ReplicaLocation& at, const Directory& dir,
                        const ReplicaGeneration& generation) {
   Status get_failed;
-  Status status = DurableReplacePieces(dir, JournalFileName(generation.generation),
-                                       [&](const PieceWriter& write) {
-                                         for (const std::string& key : generation.journal_keys) {
-                                           std::string bytes;
-                                           get_failed = client->Get(key, &bytes);
-                                           if (!get_failed.ok()) return get_failed;
-                                           Status written = write(bytes);
-                                           if (!written.ok()) return written;
-                                         }
-                                         return Status::Ok();
-                                       });
+  Status status = DurableReplacePieces(
+      dir, JournalFileName(generation.generation), [&](const PieceWriter& write) {
+        return CopyPieces(client, generation.journal_keys, write, &get_failed);
+      });
   return get_failed.ok() ? status : Unreadable(at, get_failed);
 }
 
@@ -97,7 +104,8 @@ Status TryGeneration(S3Client* client, const ReplicaLocation& at, const Director
   if (status.IsCorruption()) return SetAside(at, dir, generation, bytes, status, result);
   if (!status.ok()) return status;
   // The journal first: its snapshot's name is what makes the pair a generation.
-  status = DownloadJournal(client, at, dir, generation);
+  // No pieces: no journal yet, as after a local snapshot.
+  if (!generation.journal_keys.empty()) status = DownloadJournal(client, at, dir, generation);
   if (!status.ok()) return status;
   status = DurableReplace(dir, SnapshotFileName(generation.generation), bytes);
   // Not left without its snapshot, which Load would refuse at the next run.

@@ -8,7 +8,8 @@
 # under the layout of man/ckwrap-checkpoint.5, REPLICATION.
 #  a. The local directory deleted, a run resumes from the bucket: the job
 #     gets --resume-from 5, skips the 5 DONE ids, and the output holds every
-#     id once.
+#     id once; from generation 1's snapshot and pieces, and from generation
+#     2's snapshot alone.
 #  b. The newest snapshot corrupt (a flipped byte): refused loudly, naming
 #     the key and the reason, and the previous generation used; the run
 #     numbers its own generations past the refused one.
@@ -93,12 +94,13 @@ all_once() { # DIR: out.txt holds items 1..8, each once
   seq -f 'item-%g' 1 8 >all.expected
   sort -V "$1/out.txt" | cmp -s all.expected - || { cat "$1/out.txt" >&2; fail "$1: not every item once"; }
 }
-resumed_at_5() { # DIR: the run succeeded, resumed at 5 from generation 1, every item once
+resumed_at_5() { # DIR [GEN PIECES]: the run succeeded, resumed at 5 from generation GEN
+  # (1) and its PIECES (2) journal pieces, every item once
   assert_eq 0 "$rc" "$1: resumed run (stderr: $(cat "$1/ckwrap.err"))"
   assert_eq "launched with: --resume-from 5" "$(cat "$1/launches.txt")" "$1: the job's resume"
   all_once "$1"
   assert_contains "$1/ckwrap.err" \
-    "restored from the replica: s3://$bucket/$1/$(snap 1) (generation 1, 2 journal pieces, " \
+    "restored from the replica: s3://$bucket/$1/$(snap "${2:-1}") (generation ${2:-1}, ${3:-2} journal pieces, " \
     "$1: says what it restored"
   assert_contains "$1/ckwrap.err" "5 done ids, position 5" "$1: says where it resumes"
 }
@@ -108,7 +110,10 @@ put_generation1 a
 resume a a
 resumed_at_5 a
 grep 'restored from' a/ckwrap.err
-pass "a: resumed from the bucket at 5 (2 journal pieces), items 6-8 run, every item once"
+put a2 "$(snap 2)" "$g2"
+resume a2 a2
+resumed_at_5 a2 2 0
+pass "a: resumed from the bucket at 5 (2 journal pieces; or a snapshot alone), items 6-8 run, every item once"
 
 # b. The newest snapshot corrupt.
 put_generation1 b
