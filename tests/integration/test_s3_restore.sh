@@ -17,7 +17,8 @@
 #     and the directory holds no checkpoint (no start from nothing).
 #  d. An empty prefix: a fresh start.
 #  e. A wrong secret: exit 125 naming s3://BUCKET/PREFIX and HTTP 403, no
-#     secret printed, no start.
+#     secret printed, no start; the same for an endpoint that does not
+#     answer, and a missing AWS_ACCESS_KEY_ID named.
 #  f. The last piece torn: Load's torn-tail rule (position 4, a notice);
 #     a byte flipped inside the first piece: Load's damage rule (exit 125,
 #     the truncate hint).
@@ -167,12 +168,18 @@ assert_not_contains e/ckwrap.err "$wrong" "e: leaks the secret given"
 assert_not_contains e/ckwrap.err "$AWS_SECRET_ACCESS_KEY" "e: leaks the real secret"
 [ ! -e e/launches.txt ] || fail "e: the job ran"
 cat e/ckwrap.err
+resume e3 a AWS_ENDPOINT_URL=http://127.0.0.1:9
+assert_eq 125 "$rc" "e: an endpoint that does not answer"
+assert_contains e3/ckwrap.err "the replica s3://$bucket/a/ could not be read" "e: names the replica"
+assert_contains e3/ckwrap.err "Couldn't connect to server" "e: gives the cause"
+[ ! -e e3/launches.txt ] || fail "e: the job ran without its replica"
+cat e3/ckwrap.err
 resume e2 a -u AWS_ACCESS_KEY_ID
 assert_eq 125 "$rc" "e: no access key id"
 assert_contains e2/ckwrap.err "AWS_ACCESS_KEY_ID" "e: names the missing variable"
 [ ! -e e2/launches.txt ] || fail "e: the job ran without credentials"
 cat e2/ckwrap.err
-pass "e: a wrong secret: 125 naming the replica and HTTP 403, no secret, no start; no key id: 125 naming it"
+pass "e: a wrong secret: 125 naming the replica and HTTP 403, no secret, no start; no gateway, no key id: 125 naming them"
 
 # f. A torn last piece, then damage inside the first.
 put f "$(snap 1)" "$g1"
