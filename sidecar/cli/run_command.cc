@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/replica_start.h"
 #include "cli/shim_path.h"
 #include "cli/starting_checkpoint.h"
 #include "store/checkpoint_store.h"
@@ -75,6 +76,8 @@ int RunWithOptions(const RunOptions& options) {
   LoadedCheckpoint loaded;
   if (status.ok()) status = store.Load(&loaded);
   if (status.ok()) store.RemoveTempFiles();
+  // Before the torn-tail repair, which then applies to a restored journal too.
+  if (status.ok()) status = RestoreIfNoCheckpoint(options, &store, &loaded);
   if (status.ok() && loaded.journal_torn_bytes > 0) {
     LogInfo("journal " + loaded.journal_path + ": dropped a torn tail of " +
             std::to_string(loaded.journal_torn_bytes) + " bytes after offset " +

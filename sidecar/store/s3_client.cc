@@ -17,9 +17,23 @@ CURL* NewHandle() {
   return curl_easy_init();
 }
 
-size_t AppendBody(char* data, size_t size, size_t count, void* body) {
-  static_cast<std::string*>(body)->append(data, size * count);
-  return size * count;
+// Where a response body goes, and how much of it may.
+struct BodySink {
+  std::string* body;
+  size_t max_bytes;
+  bool* too_large;
+};
+
+// Returning less than given makes libcurl abort the transfer (CURLE_WRITE_ERROR).
+size_t AppendBody(char* data, size_t size, size_t count, void* sink) {
+  auto* s = static_cast<BodySink*>(sink);
+  const size_t n = size * count;
+  if (n > s->max_bytes - s->body->size()) {
+    *s->too_large = true;
+    return 0;
+  }
+  s->body->append(data, n);
+  return n;
 }
 
 // The upload's bytes, handed to libcurl piece by piece.
@@ -50,7 +64,7 @@ std::unique_ptr<curl_slist, void (*)(curl_slist*)> Headers(const S3Config& confi
 }  // namespace
 
 struct S3Client::Request {
-  const char* method;  // GET or PUT
+  const char* method;  // GET, PUT or DELETE
   std::string url;
   std::string_view key;     // for messages; empty for a listing
   std::string_view upload;  // PUT's body
@@ -78,6 +92,8 @@ Status S3Client::Perform(const Request& request, Response* response) {
   UploadCursor cursor{request.upload};
   error_[0] = '\0';
   response->body.clear();
+  response->body_too_large = false;
+  BodySink sink{&response->body, max_get_bytes_, &response->body_too_large};
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // a key's "./" and "../" are its own
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -89,7 +105,10 @@ Status S3Client::Perform(const Request& request, Response* response) {
   curl_easy_setopt(curl, CURLOPT_PASSWORD, config_.secret_access_key.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response->body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  if (std::strcmp(request.method, "DELETE") == 0) {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");  // signed as DELETE too
+  }
   if (put) {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadUpload);
@@ -98,12 +117,22 @@ Status S3Client::Perform(const Request& request, Response* response) {
                      static_cast<curl_off_t>(request.upload.size()));
   }
   CURLcode rc = curl_easy_perform(curl);
+  if (response->body_too_large) return BodyTooLarge(request);
   if (rc != CURLE_OK) {
     return Status::IoError(Names(request.method, request.key) + ": " +
                            (error_[0] ? error_ : curl_easy_strerror(rc)));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->http_status);
   return Status::Ok();
+}
+
+Status S3Client::BodyTooLarge(const Request& request) const {
+  curl_off_t size = -1;  // the Content-Length, which came before the body
+  curl_easy_getinfo(curl_.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &size);
+  const std::string what =
+      size >= 0 ? "has " + std::to_string(size) + " bytes, more than" : "is larger than";
+  return Status::IoError(Names(request.method, request.key) + ": the object " + what +
+                         " the limit of " + std::to_string(max_get_bytes_) + " bytes; not read");
 }
 
 Status S3Client::HttpError(const char* method, std::string_view key,
@@ -138,6 +167,17 @@ Status S3Client::Get(std::string_view key, std::string* bytes) {
     return Status::NotFound(Names("GET", key) + ": no such key");
   }
   return HttpError("GET", key, response);
+}
+
+Status S3Client::Delete(std::string_view key) {
+  Response response;
+  Status s = Perform({"DELETE", S3ObjectUrl(config_.endpoint, bucket_, key), key, {}}, &response);
+  if (!s.ok()) return s;
+  // 404: already gone (a prune retried after a lost reply); S3 itself answers 204.
+  if (response.http_status == 204 || response.http_status == 200 || response.http_status == 404) {
+    return Status::Ok();
+  }
+  return HttpError("DELETE", key, response);
 }
 
 Status S3Client::List(std::string_view prefix, std::vector<std::string>* keys, int page_size) {

@@ -186,7 +186,10 @@ void Supervisor::OnSignal(int signum) {
     return Finish(kExitInterrupted, "stopped by a signal; resumable at " + state_.Where());
   }
   if (phase_ != Phase::kRunning) return;
-  if (first) return stop_->Begin(signum, state_.checkpoint().records);
+  if (first) {
+    stop_->Begin(signum, state_.checkpoint().records);
+    return OnPendingChanged();  // a stop is never held back by the bucket
+  }
   reaper_->SignalAll(signum);  // asked again: pass it on at once
 }
 
@@ -196,6 +199,7 @@ void Supervisor::OnStalled() {
   events_.Emit("stalled", {{"attempt", std::to_string(state_.checkpoint().attempts)}});
   attempt_.stalled = true;
   stop_->Begin(SIGTERM, state_.checkpoint().records);
+  OnPendingChanged();
 }
 
 void Supervisor::OnJobExit(int wait_status) {
@@ -204,6 +208,7 @@ void Supervisor::OnJobExit(int wait_status) {
   stop_->OnJobExited();
   // The rest of fd 3 now, not after the pause between reads.
   intake_->EndReadPause(false);
+  OnPendingChanged();
   ReclaimTerminal(terminal_fd_);
   EmitExit(&events_, state_.checkpoint().attempts, wait_status);
   // What the job left running must not run on beside the next attempt, but
@@ -310,14 +315,11 @@ void Supervisor::MaybeDone() {
 }
 
 CommitMoment Supervisor::Moment() const {
-  return {phase_ == Phase::kRunning,
-          stop_->stopping() || stop_requested_,
-          options_.sync == SyncMode::kAlways,
-          state_.sync_waiting(),
-          intake_->at_write_boundary(),
-          commits_->in_flight(),
-          state_.PendingBytes(),
-          replica_ && replica_->holds_back_reading()};
+  return {phase_ == Phase::kRunning, stop_->stopping() || stop_requested_,
+          options_.sync == SyncMode::kAlways, state_.sync_waiting(), intake_->at_write_boundary(),
+          commits_->in_flight(), state_.PendingBytes(),
+          // Not once the job has exited: the rest of its records are read now.
+          replica_ && !attempt_.job_exited && replica_->holds_back_reading()};
 }
 
 void Supervisor::Commit() {

@@ -5,7 +5,8 @@
 //   s3_probe put BUCKET KEY < BYTES      created: 0; the key exists: 3
 //   s3_probe put-many BUCKET PREFIX N    N small objects PREFIXnnnnn over one
 //                                        connection; prints the PUT latency
-//   s3_probe get BUCKET KEY > BYTES      no such key: 4
+//   s3_probe get BUCKET KEY [MAX] > BYTES  no such key: 4; MAX: Get's bound
+//   s3_probe delete BUCKET KEY           also 0 when there is no such key
 //   s3_probe list BUCKET PREFIX [PAGE]   the keys, one a line
 // Any other failure: 1, its message on stderr.
 #include <algorithm>
@@ -56,7 +57,8 @@ int PutMany(S3Client* client, const std::string& prefix, int count) {
   return 0;
 }
 
-int Get(S3Client* client, const std::string& key) {
+int Get(S3Client* client, const std::string& key, int max_bytes) {
+  if (max_bytes > 0) client->set_max_get_bytes(static_cast<size_t>(max_bytes));
   std::string bytes;
   Status s = client->Get(key, &bytes);
   if (s.ok()) std::fwrite(bytes.data(), 1, bytes.size(), stdout);
@@ -75,7 +77,7 @@ int List(S3Client* client, const std::string& prefix, int page) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 3) {
-    std::fprintf(stderr, "usage: s3_probe put|put-many|get|list BUCKET KEY|PREFIX [N]\n");
+    std::fprintf(stderr, "usage: s3_probe put|put-many|get|delete|list BUCKET KEY|PREFIX [N]\n");
     return 2;
   }
   ckwrap::S3Config config;
@@ -85,7 +87,8 @@ int main(int argc, char** argv) {
   int n = args.size() > 3 ? std::atoi(args[3].c_str()) : 0;
   if (args[0] == "put") return Put(&client, args[2]);
   if (args[0] == "put-many") return PutMany(&client, args[2], n);
-  if (args[0] == "get") return Get(&client, args[2]);
+  if (args[0] == "get") return Get(&client, args[2], n);
+  if (args[0] == "delete") return Report(client.Delete(args[2]));
   if (args[0] == "list") return List(&client, args[2], n);
   std::fprintf(stderr, "s3_probe: unknown command '%s'\n", args[0].c_str());
   return 2;

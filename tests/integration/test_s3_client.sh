@@ -6,6 +6,9 @@
 #     is a Conflict (412) naming s3://BUCKET/KEY; the bytes read back are the
 #     bytes written (2 MiB of random bytes: binary, and past libcurl's
 #     100-continue threshold); a missing key is NotFound.
+#     A GET past the client's bound fails naming the key, the object's
+#     size and the bound. A DELETE removes a key (then NotFound), and
+#     deleting a missing key is no error.
 #  2. Listings follow continuation tokens: 1100 keys in pages of the
 #     server's 1000 and of 100, 30 keys in pages of 7, in key order; a key
 #     with spaces, '+', '&', '=' and UTF-8 round trips and lists as itself.
@@ -14,32 +17,11 @@
 #  4. The gateway stopped: a connection error naming the endpoint.
 # A cluster already running is used, and started anew after step 4 (fresh
 # keys in its env file, no objects); one this test starts it stops.
-TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
-ENGINES=$(cd "$TESTS_DIR/../../scripts/engines" && pwd)
+TESTS_DIR=$(cd "${TESTS_DIR:-$(dirname "$0")}" && pwd)
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
-: "${S3_PROBE:?set S3_PROBE to the s3_probe binary}"
-run=$(cd "$TESTS_DIR/../.." && pwd)/build/engines/ceph
-
-was_up=0
-curl -s -o /dev/null --max-time 2 http://127.0.0.1:7480/ && was_up=1
-finish() {
-  [ "$was_up" = 1 ] || "$ENGINES/ceph-down" "$run" 2>/dev/null
-  cleanup
-}
-trap finish EXIT
-up_rc=0
-"$ENGINES/ceph-up" "$run" || up_rc=$?
-[ "$up_rc" = 77 ] && { echo "SKIP: no Ceph gateway on this machine (above)"; exit 77; }
-[ "$up_rc" = 0 ] || fail "ceph-up failed ($up_rc)"
-# shellcheck source=/dev/null
-. "$run/env"
-
-bucket=ckwrap-test-$$-$RANDOM
-code=$(curl -s -o bucket.out -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
-  --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
-  "$AWS_ENDPOINT_URL/$bucket")
-[ "$code" = 200 ] || { cat bucket.out >&2; fail "cannot create bucket $bucket (HTTP $code)"; }
+# shellcheck source=s3_lib.sh
+. "$TESTS_DIR/s3_lib.sh"
 
 probe() { # ARGS...: s3_probe, its status in $rc, its stdout in probe.out, stderr in probe.err
   rc=0
@@ -62,6 +44,24 @@ probe get "$bucket" run/00000002.ckpt
 assert_eq 4 "$rc" "GET of a missing key (NotFound)"
 assert_contains probe.err "s3://$bucket/run/00000002.ckpt" "NotFound names the key"
 pass "conditional create: created, then Conflict (412); 2 MiB read back; missing key NotFound"
+
+probe get "$bucket" run/00000001.ckpt 1048576
+assert_eq 1 "$rc" "GET of 2 MiB with a bound of 1 MiB"
+assert_contains probe.err "s3://$bucket/run/00000001.ckpt" "the bound's error names the key"
+assert_contains probe.err "has 2097152 bytes, more than the limit of 1048576 bytes" \
+  "the bound's error gives the size and the limit"
+assert_eq 0 "$(wc -c <probe.out)" "bytes printed past the bound"
+cat probe.err
+probe put "$bucket" run/doomed <other.bin
+probe delete "$bucket" run/doomed
+assert_eq 0 "$rc" "DELETE run/doomed (stderr: $(cat probe.err))"
+probe get "$bucket" run/doomed
+assert_eq 4 "$rc" "GET after DELETE (NotFound)"
+probe delete "$bucket" run/doomed
+assert_eq 0 "$rc" "DELETE of a missing key (stderr: $(cat probe.err))"
+probe get "$bucket" run/00000001.ckpt
+cmp -s big.bin probe.out || fail "a DELETE of another key changed run/00000001.ckpt"
+pass "a GET past its bound fails naming key, size and limit; DELETE removes; a missing key deletes fine"
 
 # 2. Listings over several pages.
 probe put-many "$bucket" many/ 1100

@@ -16,14 +16,12 @@ TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 . "$TESTS_DIR/lib.sh"
 # shellcheck source=s3_lib.sh
 . "$TESTS_DIR/s3_lib.sh"
-s3_up
-bucket=ckwrap-replicate-$$-$RANDOM
-s3_bucket "$bucket"
 
 # job.sh N SLEEP [PAD]: ids id-1PAD..id-NPAD not yet done (CKWRAP_DONE_FILE),
 # each appended to out.txt, then DONE; job.finished at the end. A long PAD
 # makes the records outgrow the protocol pipe (1 MiB), so that a job whose
-# records are not read blocks.
+# records are not read blocks. With GO set, the job waits after its first id
+# until the file $GO exists (a scenario stops the gateway meanwhile).
 cat >job.sh <<'JOB'
 #!/bin/bash
 declare -A done_ids
@@ -35,6 +33,7 @@ for i in $(seq 1 "$1"); do
   [ -n "${done_ids[$id]:-}" ] && continue
   echo "$id" >>out.txt
   echo "DONE $id" >&3
+  if [ "$i" = 1 ] && [ -n "${GO:-}" ]; then until [ -e "$GO" ]; do sleep 0.01; done; fi
   [ "$2" = 0 ] || sleep "$2"
 done
 touch job.finished
@@ -80,11 +79,12 @@ cd ..
 
 # 2. --replicate-max-pending holds back reading while the gateway is down.
 mkdir two && cd two
-gateway_stop
 pad=$(printf '%0100d' 0)
-start_ckwrap --state-dir st --replicate "s3://$bucket/two" --replicate-max-pending 65536 \
+GO=go start_ckwrap --state-dir st --replicate "s3://$bucket/two" --replicate-max-pending 65536 \
   -- ../job.sh 12000 0 "$pad"
-wait_or_fail 20 "ckwrap sees the uploads fail" upload_failing st
+wait_or_fail 20 "the first snapshot is uploaded" uploaded st
+gateway_stop
+touch go
 # Held: the count stops growing short of the end (the pipe fills, the job
 # blocks in its write), polled until two reads a second apart agree.
 held() {
@@ -108,10 +108,11 @@ cd ..
 
 # 3. A stop while held back, the gateway down.
 mkdir three && cd three
-gateway_stop
-start_ckwrap --state-dir st --replicate "s3://$bucket/three" --replicate-max-pending 65536 \
+GO=go start_ckwrap --state-dir st --replicate "s3://$bucket/three" --replicate-max-pending 65536 \
   --replicate-final-wait 2s -- ../job.sh 20000 0 "$pad"
-wait_or_fail 20 "ckwrap sees the uploads fail" upload_failing st
+wait_or_fail 20 "the first snapshot is uploaded" uploaded st
+gateway_stop
+touch go
 wait_or_fail 30 "reading pauses past --replicate-max-pending" held 20000
 kill -TERM "$supervisor"
 wait_ckwrap 20
