@@ -3,6 +3,7 @@
 machine: no cluster can run here (see README, "Recipes").
 
 usage: kube_job_sim.py MANIFEST --ckwrap BIN --root DIR [--disrupt INDEX:EVENT@POS,...]...
+                       [--secret NAME=ENVFILE]...
 
 What it keeps of Kubernetes (batch/v1 Job, as of 1.29-1.31):
 - API validation the recipes depend on: podFailurePolicy requires
@@ -21,21 +22,33 @@ What it keeps of Kubernetes (batch/v1 Job, as of 1.29-1.31):
   failed pod is replaced by a new one on the same volumes.
 - The termination message is the file at terminationMessagePath (default
   /dev/termination-log), of which the kubelet keeps 4096 bytes.
+- Secrets: --secret NAME=ENVFILE is the Secret NAME as `kubectl create secret
+  generic NAME --from-env-file=ENVFILE` makes it (KEY=VALUE lines; # comments
+  and blank lines skipped; any other line refused). envFrom secretRef entries
+  come first (a key that is not a valid variable name is skipped, as the
+  kubelet does), then env, whose valueFrom.secretKeyRef reads one key; a
+  missing Secret or key that is not optional keeps the pod from starting
+  (CreateContainerConfigError): refused.
 Paths: mountPath prefixes of volumeMounts and /dev/termination-log are mapped
-below --root (the state volume survives pods; a pod's message file does not).
+below --root. A persistentVolumeClaim volume survives pods (ROOT/volumes/NAME);
+an emptyDir is made empty (mode 0777, as the kubelet makes it) for each pod
+(ROOT/emptydir/pod-INDEX-NUMBER/NAME) and removed when the pod ends: a new pod
+is a new node, nothing local survives. A pod's message file does not either.
 Time runs --time-scale (10) times faster: terminationGracePeriodSeconds and
 env values that are durations ("20s", "1500ms") are divided by it.
 
 --extra-env NAME=VALUE adds to the container's env (a test's patch).
 --disrupt 0:evict@10,crash@30 evicts index 0's first pod once its checkpoint
 reaches position 10, crashes its second at 30; later pods run undisturbed.
-Prints one JSON object per pod, then the Job's status; exits 0 when the Job
+Prints one JSON object per pod (position_at_end: the committed position in
+the pod's CKWRAP_STATE_DIR when it ended, -1 if none), then the Job's status; exits 0 when the Job
 completes, 1 when it fails, 2 when the manifest is refused.
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +58,25 @@ import time
 import yaml
 
 MESSAGE_LIMIT = 4096
+
+
+ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+
+
+def read_secret(spec):
+    """--secret NAME=ENVFILE: (NAME, its keys) as kubectl --from-env-file reads ENVFILE."""
+    name, path = spec.split("=", 1)
+    data = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n").lstrip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not ENV_NAME.fullmatch(key):
+                refuse(f"--secret {name}: {path}:{number}: not KEY=VALUE with a valid key: {key!r}")
+            data[key] = value
+    return name, data
 
 
 def refuse(message):
@@ -105,42 +137,73 @@ class Pod:
         for mount in self.container.get("volumeMounts", []):
             prefix = mount["mountPath"].rstrip("/")
             if path == prefix or path.startswith(prefix + "/"):
-                return os.path.join(self.sim.root, "volumes", mount["name"]) + path[len(prefix):]
+                return self.volume_dir(mount["name"]) + path[len(prefix):]
         return self.sim.app_path(path)
 
+    def volume_dir(self, name):
+        """Where volume NAME is on this machine: an emptyDir is the pod's own."""
+        if name in self.sim.empty_dirs:
+            return os.path.join(self.sim.root, "emptydir", f"pod-{self.index}-{self.number}", name)
+        return os.path.join(self.sim.root, "volumes", name)
+
+    def make_volumes(self):
+        for mount in self.container.get("volumeMounts", []):
+            path = self.volume_dir(mount["name"])
+            os.makedirs(path, exist_ok=True)
+            if mount["name"] in self.sim.empty_dirs:
+                os.chmod(path, 0o777)  # the kubelet's mode for an emptyDir
+
+    def remove_empty_dirs(self):
+        """The pod is gone, and its emptyDirs with it (a new node for the next)."""
+        shutil.rmtree(os.path.join(self.sim.root, "emptydir", f"pod-{self.index}-{self.number}"),
+                      ignore_errors=True)
+
     def environment(self, container):
-        defined = {}
+        defined, secret_names = {}, set()
+        for source in container.get("envFrom", []):
+            for name, value in self.sim.env_from(source).items():
+                defined[name] = value
+                secret_names.add(name)
         entries = list(container.get("env", []))
         if not any(e["name"] == "JOB_COMPLETION_INDEX" for e in entries):
             entries.append({"name": "JOB_COMPLETION_INDEX", "fieldIndex": True})
         for e in entries:
-            field = e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath", "")
+            value_from = e.get("valueFrom", {})
+            field = value_from.get("fieldRef", {}).get("fieldPath", "")
+            secret_names.discard(e["name"])
             if "value" in e:
                 value = expand(str(e["value"]), defined)
             elif e.get("fieldIndex") or "job-completion-index" in field:
                 value = str(self.index)  # the downward API's completion index
+            elif "secretKeyRef" in value_from:
+                value = self.sim.secret_key(e["name"], value_from["secretKeyRef"])
+                if value is None:
+                    continue
+                secret_names.add(e["name"])
             else:
-                refuse(f"env {e['name']}: this simulation knows only the completion index")
+                refuse(f"env {e['name']}: this simulation knows only the completion index and Secrets")
             defined[e["name"]] = value
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/root"}
         for extra in self.sim.extra_env:
             name, value = extra.split("=", 1)
             defined[name] = value
         for name, value in defined.items():
-            value = scale_duration(value, self.sim.scale)
-            env[name] = self.host_path(value) if value.startswith("/") else value
+            if name not in secret_names:  # a Secret's value is passed as it is
+                value = scale_duration(value, self.sim.scale)
+                value = self.host_path(value) if value.startswith("/") else value
+            env[name] = value
         return env
 
     def position(self):
         state_dir = self.env.get("CKWRAP_STATE_DIR")
+        if state_dir is None:
+            return -1
         out = subprocess.run([self.sim.ckwrap, "inspect", "--field", "position", state_dir],
                              capture_output=True, text=True)
         return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip().isdigit() else -1
 
     def run(self, disruption):
-        os.makedirs(os.path.join(self.sim.root, "volumes"), exist_ok=True)
-        for mount in self.container.get("volumeMounts", []):
-            os.makedirs(os.path.join(self.sim.root, "volumes", mount["name"]), exist_ok=True)
+        self.make_volumes()
         with open(os.path.join(self.sim.root, f"pod-{self.index}-{self.number}.log"), "w") as log:
             proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc"] + self.argv,
                                     env=self.env, cwd=self.sim.app_dir, stdout=log, stderr=log)
@@ -164,9 +227,12 @@ class Pod:
             self.message_bytes = len(raw)
         else:
             self.message_bytes = 0
+        position_at_end = self.position()
+        self.remove_empty_dirs()
         return dict(index=self.index, pod=self.number, disruption=disruption and disruption[0],
                     exit=code, killed_after_grace=killed, conditions=self.conditions,
-                    message=message, message_bytes=self.message_bytes)
+                    message=message, message_bytes=self.message_bytes,
+                    position_at_end=position_at_end)
 
     def init_pid(self, proc):
         deadline = time.monotonic() + 5
@@ -212,6 +278,8 @@ class JobSim:
         self.app_dir = os.path.abspath(args.app)
         self.scale = args.time_scale
         self.extra_env = args.extra_env
+        self.secrets = dict(read_secret(s) for s in args.secret)
+        self.empty_dirs = {v["name"] for v in self.pod_spec.get("volumes", []) if "emptyDir" in v}
         self.disruptions = {}
         for d in args.disrupt:
             index, events = d.split(":", 1)
@@ -220,6 +288,28 @@ class JobSim:
         self.lock = threading.Lock()
         self.failed = None
         self.counted = 0
+
+    def env_from(self, source):
+        """The variables of one envFrom entry (secretRef only)."""
+        if "secretRef" not in source:
+            refuse(f"envFrom {source}: this simulation knows only secretRef")
+        ref = source["secretRef"]
+        secret = self.secrets.get(ref["name"])
+        if secret is None:
+            if ref.get("optional"):
+                return {}
+            refuse(f'CreateContainerConfigError: secret "{ref["name"]}" not found')
+        prefix = source.get("prefix", "")
+        # Keys that are not valid variable names are skipped (an event, no error).
+        return {prefix + k: v for k, v in secret.items() if ENV_NAME.fullmatch(prefix + k)}
+
+    def secret_key(self, name, ref):
+        """env NAME's valueFrom.secretKeyRef; None when optional and absent."""
+        value = self.secrets.get(ref["name"], {}).get(ref["key"])
+        if value is None and not ref.get("optional"):
+            refuse(f'CreateContainerConfigError: env {name}: couldn\'t find key {ref["key"]} '
+                   f'in Secret {ref["name"]}')
+        return value
 
     def app_path(self, path):
         # The image's files (e.g. /app/shard.sh) are the test's --app directory.
@@ -303,6 +393,8 @@ def main():
     parser.add_argument("--app", required=True, help="the image's /app directory")
     parser.add_argument("--time-scale", type=float, default=10)
     parser.add_argument("--disrupt", action="append", default=[])
+    parser.add_argument("--secret", action="append", default=[],
+                        help="NAME=ENVFILE: the Secret NAME (kubectl --from-env-file)")
     parser.add_argument("--extra-env", action="append", default=[],
                         help="NAME=VALUE added to the container's env (a test's patch)")
     args = parser.parse_args()
