@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Each recipe file the engine tests run (examples/recipes/*) is printed in
 # README.md verbatim, as an indented block after a line naming the file, so
-# that what the README shows and what the tests run cannot drift apart.
+# that what the README shows and what the tests run cannot drift apart; the
+# text from that line to the block names the test (tests/integration/test_*.sh)
+# that runs the file, and that test names the file.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 ROOT=$(cd "$TESTS_DIR/../.." && pwd)
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
 
 python3 - "$ROOT" <<'PY' || fail "README.md and examples/recipes/ differ (above)"
-import glob, os, sys
+import glob, os, re, sys
 root = sys.argv[1]
 lines = open(os.path.join(root, "README.md")).read().splitlines()
 files = sorted(glob.glob(os.path.join(root, "examples/recipes/*")))
@@ -28,6 +30,13 @@ for path in files:
     while j < len(lines) and (lines[j].startswith("    ") or
                               (lines[j] == "" and j + 1 < len(lines) and lines[j + 1].startswith("    "))):
         j += 1
+    tests = re.findall(r"tests/integration/test_\w+\.sh", " ".join(lines[heads[0]:i]))
+    if not tests:
+        print(f"README.md's text before the block of {rel} names no test", file=sys.stderr); bad += 1
+    for test in tests:
+        if not os.path.exists(os.path.join(root, test)) or \
+                os.path.basename(rel) not in open(os.path.join(root, test)).read():
+            print(f"README.md: {test}, named for {rel}, does not run it", file=sys.stderr); bad += 1
     if lines[i:j] != want:
         print(f"README.md's block after `{rel}` is not the file:", file=sys.stderr)
         import difflib
