@@ -285,6 +285,10 @@ class JobSim:
             index, events = d.split(":", 1)
             self.disruptions[int(index)] = [(e.split("@")[0], int(e.split("@")[1]))
                                             for e in events.split(",")]
+        # A pod the API or the kubelet would not start (its env: a missing
+        # Secret, an unknown source) is refused here, before any pod runs: a
+        # refusal inside a pod's thread would end that thread alone.
+        Pod(self, 0, 0)
         self.lock = threading.Lock()
         self.failed = None
         self.counted = 0

@@ -95,6 +95,21 @@ python3 "$SIM" noindex.yaml --ckwrap "$CKWRAP" --root k3 --app app > k3.jsonl 2>
 [ -d 'k3/volumes/state/shard-$(JOB_COMPLETION_INDEX)' ] ||
   fail "the simulation expands env as the kubelet does: $(ls k3/volumes/state)"
 
+# The no-volume recipe's Secret: missing, the pod cannot start
+# (CreateContainerConfigError); an env file kubectl would refuse is refused.
+S3_RECIPE=$(dirname "$RECIPE")/k8s-job-s3.yaml
+rc=0
+python3 "$SIM" "$S3_RECIPE" --ckwrap "$CKWRAP" --root k5 --app app > k5.jsonl 2>&1 || rc=$?
+assert_eq 2 "$rc" "a pod whose Secret is missing is refused"
+assert_contains k5.jsonl 'secret \"import-s3\" not found' "the kubelet's reason"
+[ ! -e k5/pod-0-1.log ] || fail "a pod ran without its Secret"
+printf 'export AWS_ACCESS_KEY_ID=x\n' > exported.env
+rc=0
+python3 "$SIM" "$S3_RECIPE" --ckwrap "$CKWRAP" --root k6 --app app --secret import-s3=exported.env \
+  > k6.jsonl 2>&1 || rc=$?
+assert_eq 2 "$rc" "an env file with export lines is refused, as kubectl --from-env-file does"
+assert_contains k6.jsonl "exported.env:1: not KEY=VALUE" "names the file and the line"
+
 # ---- 3. A poison shard: 76 fails its index at once, the other completes. ----
 cat > app/shard.sh <<'JOB'
 #!/bin/bash
