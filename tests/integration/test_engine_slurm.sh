@@ -22,25 +22,11 @@
 #     resubmitted alone resumes its shard, and the four shards together did
 #     every id.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
-ENGINES=$(cd "$TESTS_DIR/../../scripts/engines" && pwd)
 RECIPES=$(cd "$TESTS_DIR/../../examples/recipes" && pwd)
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
-
-started_slurm=0
-scontrol ping 2>/dev/null | grep -q UP || started_slurm=1
-rc=0
-"$ENGINES/slurm-up" || rc=$?
-[ "$rc" = 77 ] && { echo "SKIP: no Slurm on this machine (above)"; exit 77; }
-[ "$rc" = 0 ] || fail "slurm-up failed ($rc)"
-jobs_submitted=""
-finish() {
-  local job
-  for job in $jobs_submitted; do scancel "$job" 2>/dev/null || true; done
-  [ "$started_slurm" = 1 ] && "$ENGINES/slurm-down"
-  cleanup
-}
-trap finish EXIT
+# shellcheck source=slurm_lib.sh
+. "$TESTS_DIR/slurm_lib.sh"
 
 mkdir bin
 ln -s "$CKWRAP" bin/ckwrap
@@ -63,12 +49,6 @@ done
 JOB
 chmod +x job.sh
 
-field() { # JOBID FIELD: a field of `scontrol show job`
-  scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
-}
-state_is() { [ "$(field "$1" JobState)" = "$2" ]; }
-ended() { case "$(field "$1" JobState)" in COMPLETED | FAILED | TIMEOUT | CANCELLED) ;; *) return 1 ;; esac; }
-restarts_are() { [ "$(field "$1" Restarts)" = "$2" ]; }
 # at_least DIR N: the committed position in DIR is N or more.
 at_least() {
   local p
@@ -173,11 +153,6 @@ done
 JOB
 chmod +x process.sh
 for task in 0 1 2 3; do "$CKWRAP" pending --shard "$task/4" < ids.txt | sort > "shard.$task"; done
-done_at_least() { # DIR N: DIR's checkpoint holds N DONE ids or more
-  local n
-  n=$("$CKWRAP" status --json "$1" 2> /dev/null | grep -o '"done":[0-9]*' | cut -d: -f2)
-  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge "$2" ]
-}
 warn() { # TASK-ID DIR DONE: once DIR holds DONE ids, the time-limit warning
   wait_until 60 done_at_least "$2" "$3"
   wait_until 30 state_is "$1" RUNNING
