@@ -11,6 +11,13 @@
 #  3. A stop while held back with the gateway down: reading resumes, every
 #     record the job sent is committed locally, and after
 #     --replicate-final-wait ckwrap exits 75 saying what the bucket lacks.
+#  4. kill -9 of ckwrap and the job, and the state directory deleted (a new
+#     node): the rerun restores from the bucket and loses nothing that was
+#     committed and uploaded before the kill.
+#  5. Two supervisors on one prefix: the second (another node, an empty
+#     state directory) restores and publishes a newer snapshot; the first,
+#     now stale, is fenced at its next upload: it exits 125 naming the other
+#     writer and uploads nothing more, and the second completes.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
@@ -21,7 +28,8 @@ TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 # each appended to out.txt, then DONE; job.finished at the end. A long PAD
 # makes the records outgrow the protocol pipe (1 MiB), so that a job whose
 # records are not read blocks. With GO set, the job waits after its first id
-# until the file $GO exists (a scenario stops the gateway meanwhile).
+# until the file $GO exists (a scenario stops the gateway meanwhile). With
+# PACE set, it sleeps between ids only while the file $PACE exists.
 cat >job.sh <<'JOB'
 #!/bin/bash
 declare -A done_ids
@@ -34,7 +42,7 @@ for i in $(seq 1 "$1"); do
   echo "$id" >>out.txt
   echo "DONE $id" >&3
   if [ "$i" = 1 ] && [ -n "${GO:-}" ]; then until [ -e "$GO" ]; do sleep 0.01; done; fi
-  [ "$2" = 0 ] || sleep "$2"
+  if [ "$2" != 0 ] && { [ -z "${PACE:-}" ] || [ -e "$PACE" ]; }; then sleep "$2"; fi
 done
 touch job.finished
 JOB
@@ -126,3 +134,59 @@ pending=$(json_field st "d['replica']['pending_bytes']")
 [ "$pending" -gt 0 ] || fail "status shows nothing pending after the stop"
 gateway_start
 pass "stopped while held back: $committed of $sent ids committed locally, $pending bytes left for the next run to upload, exit 75"
+cd ..
+
+# 4. kill -9 of ckwrap and the job, then a new node.
+mkdir four && cd four
+touch pace
+PACE=pace start_ckwrap --state-dir node1 --replicate "s3://$bucket/four" \
+  --replicate-interval 200ms -- ../job.sh 300 0.05
+# Uploaded: an upload attempt that found nothing pending, with ids done.
+settled_at() { # the ids done when the bucket had all of them, else fails
+  local d p
+  d=$(json_field node1 "d['done'] if d['replica'] and d['replica']['pending_bytes'] == 0 else -1")
+  [ "$d" -ge 40 ] && echo "$d"
+}
+wait_or_fail 30 "40 ids done and uploaded" settled_at >/dev/null
+uploaded_ids=$(settled_at) || uploaded_ids=40
+kill -9 "$supervisor"
+pkill -9 -f "job.sh 300" || true
+wait "$waited" 2>/dev/null || true
+killed_at=$(lines out.txt)
+rm -rf node1 pace
+PACE=pace run_ckwrap --state-dir node2 --replicate "s3://$bucket/four" -- ../job.sh 300 0.05
+assert_eq 0 "$rc" "the rerun on a new node (stderr: $(cat ckwrap.err))"
+assert_contains ckwrap.err "restored from the replica" "the rerun says where it resumed from"
+restored=$(sed -n 's/.*: \([0-9]*\) done ids.*/\1/p' ckwrap.err | head -1)
+[ -n "$restored" ] && [ "$restored" -ge "$uploaded_ids" ] ||
+  fail "restored ${restored:-no} ids; $uploaded_ids were committed and uploaded before the kill"
+assert_eq 300 "$(sort -u out.txt | wc -l)" "every id done"
+redone=$(($(lines out.txt) - 300))
+pass "kill -9 at $killed_at ids written ($uploaded_ids known uploaded), local state deleted: restored $restored ids from the bucket, $redone redone, all 300 done"
+cd ..
+
+# 5. Two supervisors on one prefix.
+mkdir -p five/a five/b && cd five
+cd a
+start_ckwrap --state-dir st --replicate "s3://$bucket/five" --replicate-interval 200ms \
+  -- ../../job.sh 250 0.02
+first=$waited
+cd ..
+wait_or_fail 30 "the first supervisor uploads" uploaded a/st
+cd b
+start_ckwrap --state-dir st --replicate "s3://$bucket/five" --replicate-interval 200ms \
+  -- ../../job.sh 250 0.02
+cd ..
+wait_or_fail 30 "the stale supervisor is fenced" gone "$first"
+rc=0
+wait "$first" || rc=$?
+assert_eq 125 "$rc" "the stale supervisor's exit status (stderr: $(cat a/ckwrap.err))"
+assert_contains a/ckwrap.err "another ckwrap writes s3://$bucket/five/" "the stale one names the prefix"
+assert_eq True "$(json_field a/st "d['replica']['fenced']")" "status of the stale one: fenced"
+cd b
+wait_ckwrap 60
+assert_eq 0 "$rc" "the second supervisor completes (stderr: $(cat ckwrap.err))"
+assert_contains ckwrap.err "restored from the replica" "the second one resumed from the bucket"
+assert_eq 250 "$(done_count st)" "ids done in the second one's checkpoint"
+assert_eq 250 "$(sort -u ../a/out.txt out.txt | wc -l)" "every id done by one or the other"
+pass "two supervisors on one prefix: the stale one exited 125 ($(grep -o 'another ckwrap writes [^ ]*' ../a/ckwrap.err | head -1)), the other completed"
