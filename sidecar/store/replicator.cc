@@ -26,6 +26,7 @@ Replicator::Replicator(uv_loop_t* loop, const Directory* dir, ReplicaLocation at
       max_pending_bytes_(max_pending_bytes),
       client_(std::make_unique<S3Client>(std::move(config), at_.bucket)) {
   status_.url = at_.Url();
+  client_->set_abort_flag(&abort_);
 }
 
 Replicator::~Replicator() {
@@ -51,6 +52,7 @@ void Replicator::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
+  abort_ = true;
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&progress_async_), nullptr);

@@ -16,6 +16,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -98,6 +99,7 @@ class Replicator {
   uv_async_t progress_async_{};
   bool async_open_ = false;
   std::unique_ptr<S3Client> client_;  // used on the thread only
+  std::atomic<bool> abort_{false};    // Stop: the request in progress ends now
   std::thread thread_;
 
   mutable std::mutex mu_;

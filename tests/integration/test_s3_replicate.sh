@@ -18,6 +18,9 @@
 #     state directory) restores and publishes a newer snapshot; the first,
 #     now stale, is fenced at its next upload: it exits 125 naming the other
 #     writer and uploads nothing more, and the second completes.
+#  6. A gateway that hangs (SIGSTOP: connections open, no answer): the run's
+#     end waits --replicate-final-wait and no longer; the request in
+#     progress is abandoned rather than waited for.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
@@ -190,3 +193,22 @@ assert_contains ckwrap.err "restored from the replica" "the second one resumed f
 assert_eq 250 "$(done_count st)" "ids done in the second one's checkpoint"
 assert_eq 250 "$(sort -u ../a/out.txt out.txt | wc -l)" "every id done by one or the other"
 pass "two supervisors on one prefix: the stale one exited 125 ($(grep -o 'another ckwrap writes [^ ]*' ../a/ckwrap.err | head -1)), the other completed"
+cd ../..
+
+# 6. A gateway that hangs.
+mkdir six && cd six
+GO=go start_ckwrap --state-dir st --replicate "s3://$bucket/six" --replicate-final-wait 1s \
+  -- ../job.sh 50 0
+wait_or_fail 20 "the first snapshot is uploaded" uploaded st
+rgw=$(cat "$run/run/client.rgw.a.pid")
+kill -STOP "$rgw"
+touch go
+wait_or_fail 20 "the job finishes" test -e job.finished
+finished_ms=$(now_ms)
+wait_ckwrap 20
+took_ms=$(($(now_ms) - finished_ms))
+kill -CONT "$rgw"
+assert_eq 0 "$rc" "exit status with the gateway hanging (stderr: $(cat ckwrap.err))"
+assert_contains ckwrap.err "lacks the last" "what the bucket lacks is said"
+[ "$took_ms" -lt 4000 ] || fail "ckwrap exited $took_ms ms after the job; --replicate-final-wait is 1s"
+pass "a hanging gateway: ckwrap exited $took_ms ms after the job (--replicate-final-wait 1s)"
