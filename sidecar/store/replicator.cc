@@ -188,6 +188,7 @@ Status Replicator::Attempt(const LocalCommit& target) {
   if (new_generation) {
     status = UploadSnapshot(target);
     if (!status.ok()) return status;
+    PruneBelow(target.generation);
     std::lock_guard<std::mutex> lock(mu_);
     status_.uploaded_generation = target.generation;
     status_.uploaded_journal_bytes = 0;
@@ -228,6 +229,30 @@ Status Replicator::UploadSnapshot(const LocalCommit& target) {
       ReadWholeFileAt(*dir_, SnapshotFileName(target.generation), kMaxSnapshotBytes, &bytes);
   if (!read.ok()) return read;  // a newer commit replaced it: the next attempt takes that one
   return CreateOnce(ReplicaSnapshotKey(at_, target.generation), bytes);
+}
+
+// Keeps generation and the newest one below it (the fallback a corrupt
+// object leaves restore); deletes the older ones, each snapshot before its
+// pieces, so that an interrupted prune never leaves pieces that restore would
+// take for a newer writer's. Best effort: what is left is deleted after the
+// next snapshot.
+void Replicator::PruneBelow(uint64_t generation) {
+  std::vector<std::string> keys;
+  if (!client_->List(at_.prefix, &keys).ok()) return;
+  uint64_t fallback = 0;
+  std::vector<std::pair<uint64_t, std::string>> snapshots, pieces;
+  for (const std::string& key : keys) {
+    ReplicaObject type;
+    uint64_t found = 0, sequence = 0;
+    if (!ParseReplicaKey(at_, key, &type, &found, &sequence) || found >= generation) continue;
+    if (type == ReplicaObject::kSnapshot) fallback = std::max(fallback, found);
+    (type == ReplicaObject::kSnapshot ? snapshots : pieces).emplace_back(found, key);
+  }
+  for (const auto* objects : {&snapshots, &pieces}) {
+    for (const auto& [found, key] : *objects) {
+      if (found < fallback && !client_->Delete(key).ok()) return;
+    }
+  }
 }
 
 Status Replicator::UploadJournalPiece(const LocalCommit& target) {

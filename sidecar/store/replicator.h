@@ -9,6 +9,8 @@
 // Each attempt: check that no newer snapshot is in the bucket (another
 // writer's), upload the newest local snapshot if the bucket lacks it, then
 // the journal's durable bytes past what was uploaded, as one new piece.
+// After a snapshot, the generations below the previous one are deleted: the
+// bucket keeps the newest and one to fall back to, as the directory does.
 // Every object is created only if absent; a name found taken by other bytes,
 // or a newer snapshot, means another writer has the prefix (FENCING): fenced,
 // nothing more is uploaded. Other failures are retried with backoff.
@@ -86,6 +88,7 @@ class Replicator {
   Status Attempt(const LocalCommit& target);
   Status CheckFence(uint64_t generation);
   Status UploadSnapshot(const LocalCommit& target);
+  void PruneBelow(uint64_t generation);
   Status UploadJournalPiece(const LocalCommit& target);
   Status CreateOnce(const std::string& key, const std::string& bytes);
   void AfterAttempt(const LocalCommit& target, const Status& result);

@@ -165,7 +165,15 @@ restored=$(sed -n 's/.*: \([0-9]*\) done ids.*/\1/p' ckwrap.err | head -1)
   fail "restored ${restored:-no} ids; $uploaded_ids were committed and uploaded before the kill"
 assert_eq 300 "$(sort -u out.txt | wc -l)" "every id done"
 redone=$(($(lines out.txt) - 300))
-pass "kill -9 at $killed_at ids written ($uploaded_ids known uploaded), local state deleted: restored $restored ids from the bucket, $redone redone, all 300 done"
+# Pruned: the newest snapshot and one to fall back to, and only their pieces.
+"$S3_PROBE" list "$bucket" four/ >keys.txt
+snapshots=$(grep -c '/checkpoint\.' keys.txt || true)
+assert_eq 2 "$snapshots" "snapshots left in the bucket after two runs (keys: $(tr '\n' ' ' <keys.txt))"
+kept=$(sed -n 's|.*/checkpoint\.||p' keys.txt | tr '\n' '|')
+if grep '/journal\.' keys.txt | grep -vE "/journal\.(${kept%|})\." >/dev/null; then
+  fail "journal pieces of a pruned generation are left: $(tr '\n' ' ' <keys.txt)"
+fi
+pass "kill -9 at $killed_at ids written ($uploaded_ids known uploaded), local state deleted: restored $restored ids from the bucket, $redone redone, all 300 done; $(wc -l <keys.txt) objects left, of 2 generations"
 cd ..
 
 # 5. Two supervisors on one prefix.
