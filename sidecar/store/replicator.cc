@@ -217,7 +217,10 @@ Status Replicator::CheckFence(uint64_t generation) {
         found > generation) {
       return Status::Conflict("s3://" + at_.bucket + "/" + key +
                               " is newer than this run's generation " + std::to_string(generation) +
-                              ": another ckwrap writes " + at_.Url());
+                              ": another ckwrap writes " + at_.Url() +
+                              " (or this state directory is older than the bucket: if no "
+                              "other supervisor runs, remove it, and the next run resumes "
+                              "from the bucket)");
     }
   }
   return Status::Ok();
