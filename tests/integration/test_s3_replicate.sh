@@ -30,7 +30,7 @@ TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 # job.sh N SLEEP [PAD]: ids id-1PAD..id-NPAD not yet done (CKWRAP_DONE_FILE),
 # each appended to out.txt, then DONE; job.finished at the end. A long PAD
 # makes the records outgrow the protocol pipe (1 MiB), so that a job whose
-# records are not read blocks. With GO set, the job waits after its first id
+# records are not read blocks. With GO set, the job waits after id GO_AT (1)
 # until the file $GO exists (a scenario stops the gateway meanwhile). With
 # PACE set, it sleeps between ids only while the file $PACE exists.
 cat >job.sh <<'JOB'
@@ -44,7 +44,7 @@ for i in $(seq 1 "$1"); do
   [ -n "${done_ids[$id]:-}" ] && continue
   echo "$id" >>out.txt
   echo "DONE $id" >&3
-  if [ "$i" = 1 ] && [ -n "${GO:-}" ]; then until [ -e "$GO" ]; do sleep 0.01; done; fi
+  if [ "$i" = "${GO_AT:-1}" ] && [ -n "${GO:-}" ]; then until [ -e "$GO" ]; do sleep 0.01; done; fi
   if [ "$2" != 0 ] && { [ -z "${PACE:-}" ] || [ -e "$PACE" ]; }; then sleep "$2"; fi
 done
 touch job.finished
@@ -139,25 +139,26 @@ gateway_start
 pass "stopped while held back: $committed of $sent ids committed locally, $pending bytes left for the next run to upload, exit 75"
 cd ..
 
-# 4. kill -9 of ckwrap and the job, then a new node.
+# 4. kill -9 of ckwrap and the job, then a new node. The job pauses after
+# id 40 until the bucket holds everything committed (pending 0), so that
+# what "committed and uploaded" means is known when the kill comes.
 mkdir four && cd four
 touch pace
-PACE=pace start_ckwrap --state-dir node1 --replicate "s3://$bucket/four" \
-  --replicate-interval 200ms -- ../job.sh 300 0.05
-# Uploaded: an upload attempt that found nothing pending, with ids done.
-settled_at() { # the ids done when the bucket had all of them, else fails
-  local d p
-  d=$(json_field node1 "d['done'] if d['replica'] and d['replica']['pending_bytes'] == 0 else -1")
-  [ "$d" -ge 40 ] && echo "$d"
+GO=go GO_AT=40 PACE=pace start_ckwrap --state-dir node1 --replicate "s3://$bucket/four" \
+  --replicate-interval 200ms -- ../job.sh 300 0.02
+settled() {
+  [ "$(json_field node1 "d['done'] if d['replica'] and d['replica']['pending_bytes'] == 0 else -1")" = 40 ]
 }
-wait_or_fail 30 "40 ids done and uploaded" settled_at >/dev/null
-uploaded_ids=$(settled_at) || uploaded_ids=40
+wait_or_fail 30 "40 ids done and uploaded" settled
+uploaded_ids=40
 kill -9 "$supervisor"
 pkill -9 -f "job.sh 300" || true
 wait "$waited" 2>/dev/null || true
 killed_at=$(lines out.txt)
 rm -rf node1 pace
-PACE=pace run_ckwrap --state-dir node2 --replicate "s3://$bucket/four" -- ../job.sh 300 0.05
+touch go
+GO=go GO_AT=40 PACE=pace run_ckwrap --state-dir node2 --replicate "s3://$bucket/four" \
+  -- ../job.sh 300 0.02
 assert_eq 0 "$rc" "the rerun on a new node (stderr: $(cat ckwrap.err))"
 assert_contains ckwrap.err "restored from the replica" "the rerun says where it resumed from"
 restored=$(sed -n 's/.*: \([0-9]*\) done ids.*/\1/p' ckwrap.err | head -1)
