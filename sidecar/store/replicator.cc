@@ -26,6 +26,7 @@ Replicator::Replicator(uv_loop_t* loop, const Directory* dir, ReplicaLocation at
       max_pending_bytes_(max_pending_bytes),
       client_(std::make_unique<S3Client>(std::move(config), at_.bucket)) {
   status_.url = at_.Url();
+  client_->set_abort_flag(&abort_);
 }
 
 Replicator::~Replicator() {
@@ -51,6 +52,7 @@ void Replicator::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
   }
+  abort_ = true;
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&progress_async_), nullptr);
@@ -186,6 +188,7 @@ Status Replicator::Attempt(const LocalCommit& target) {
   if (new_generation) {
     status = UploadSnapshot(target);
     if (!status.ok()) return status;
+    PruneBelow(target.generation);
     std::lock_guard<std::mutex> lock(mu_);
     status_.uploaded_generation = target.generation;
     status_.uploaded_journal_bytes = 0;
@@ -214,7 +217,10 @@ Status Replicator::CheckFence(uint64_t generation) {
         found > generation) {
       return Status::Conflict("s3://" + at_.bucket + "/" + key +
                               " is newer than this run's generation " + std::to_string(generation) +
-                              ": another ckwrap writes " + at_.Url());
+                              ": another ckwrap writes " + at_.Url() +
+                              " (or this state directory is older than the bucket: if no "
+                              "other supervisor runs, remove it, and the next run resumes "
+                              "from the bucket)");
     }
   }
   return Status::Ok();
@@ -226,6 +232,30 @@ Status Replicator::UploadSnapshot(const LocalCommit& target) {
       ReadWholeFileAt(*dir_, SnapshotFileName(target.generation), kMaxSnapshotBytes, &bytes);
   if (!read.ok()) return read;  // a newer commit replaced it: the next attempt takes that one
   return CreateOnce(ReplicaSnapshotKey(at_, target.generation), bytes);
+}
+
+// Keeps generation and the newest one below it (the fallback a corrupt
+// object leaves restore); deletes the older ones, each snapshot before its
+// pieces, so that an interrupted prune never leaves pieces that restore would
+// take for a newer writer's. Best effort: what is left is deleted after the
+// next snapshot.
+void Replicator::PruneBelow(uint64_t generation) {
+  std::vector<std::string> keys;
+  if (!client_->List(at_.prefix, &keys).ok()) return;
+  uint64_t fallback = 0;
+  std::vector<std::pair<uint64_t, std::string>> snapshots, pieces;
+  for (const std::string& key : keys) {
+    ReplicaObject type;
+    uint64_t found = 0, sequence = 0;
+    if (!ParseReplicaKey(at_, key, &type, &found, &sequence) || found >= generation) continue;
+    if (type == ReplicaObject::kSnapshot) fallback = std::max(fallback, found);
+    (type == ReplicaObject::kSnapshot ? snapshots : pieces).emplace_back(found, key);
+  }
+  for (const auto* objects : {&snapshots, &pieces}) {
+    for (const auto& [found, key] : *objects) {
+      if (found < fallback && !client_->Delete(key).ok()) return;
+    }
+  }
 }
 
 Status Replicator::UploadJournalPiece(const LocalCommit& target) {

@@ -9,6 +9,8 @@
 // Each attempt: check that no newer snapshot is in the bucket (another
 // writer's), upload the newest local snapshot if the bucket lacks it, then
 // the journal's durable bytes past what was uploaded, as one new piece.
+// After a snapshot, the generations below the previous one are deleted: the
+// bucket keeps the newest and one to fall back to, as the directory does.
 // Every object is created only if absent; a name found taken by other bytes,
 // or a newer snapshot, means another writer has the prefix (FENCING): fenced,
 // nothing more is uploaded. Other failures are retried with backoff.
@@ -16,6 +18,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -85,6 +88,7 @@ class Replicator {
   Status Attempt(const LocalCommit& target);
   Status CheckFence(uint64_t generation);
   Status UploadSnapshot(const LocalCommit& target);
+  void PruneBelow(uint64_t generation);
   Status UploadJournalPiece(const LocalCommit& target);
   Status CreateOnce(const std::string& key, const std::string& bytes);
   void AfterAttempt(const LocalCommit& target, const Status& result);
@@ -98,6 +102,7 @@ class Replicator {
   uv_async_t progress_async_{};
   bool async_open_ = false;
   std::unique_ptr<S3Client> client_;  // used on the thread only
+  std::atomic<bool> abort_{false};    // Stop: the request in progress ends now
   std::thread thread_;
 
   mutable std::mutex mu_;

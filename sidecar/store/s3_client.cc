@@ -1,5 +1,6 @@
 #include "store/s3_client.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -61,6 +62,11 @@ std::unique_ptr<curl_slist, void (*)(curl_slist*)> Headers(const S3Config& confi
   return {list, &curl_slist_free_all};
 }
 
+// libcurl's progress callback: non-zero ends the transfer.
+int AbortIfAsked(void* abort, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return abort != nullptr && static_cast<const std::atomic<bool>*>(abort)->load() ? 1 : 0;
+}
+
 }  // namespace
 
 struct S3Client::Request {
@@ -100,6 +106,11 @@ Status S3Client::Perform(const Request& request, Response* response) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, config_.request_timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, config_.stall_timeout_ms / 1000));
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortIfAsked);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(abort_));
   curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4_.c_str());
   curl_easy_setopt(curl, CURLOPT_USERNAME, config_.access_key_id.c_str());
   curl_easy_setopt(curl, CURLOPT_PASSWORD, config_.secret_access_key.c_str());

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ class S3Client {
   Status List(std::string_view prefix, std::vector<std::string>* keys, int page_size = 0);
 
   const std::string& bucket() const { return bucket_; }
+
+  // While *abort is true, a request in progress ends at once (an IoError
+  // saying so): a supervisor that exits does not wait for a slow store.
+  void set_abort_flag(const std::atomic<bool>* abort) { abort_ = abort; }
   // Get's bound on a body held in memory; 1 GiB by default (a restore raises
   // it to a snapshot's own limit, as Load reads a local file whole).
   size_t max_get_bytes() const { return max_get_bytes_; }
@@ -70,6 +75,7 @@ class S3Client {
   std::string sigv4_;  // "aws:amz:REGION:s3"
   size_t max_get_bytes_ = size_t{1} << 30;
   std::unique_ptr<CURL, void (*)(CURL*)> curl_;
+  const std::atomic<bool>* abort_ = nullptr;
   char error_[CURL_ERROR_SIZE];  // libcurl's text of the last failed transfer
 };
 

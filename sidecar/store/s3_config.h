@@ -20,7 +20,10 @@ struct S3Config {
   std::string secret_access_key;  // never printed
   std::string session_token;      // never printed; empty: none
   long connect_timeout_ms = 5000;
-  long request_timeout_ms = 60000;
+  long request_timeout_ms = 60000;  // a whole request; 0: no limit
+  // A transfer that moves no byte for this long fails (a gateway that hangs
+  // with its connection open), however long the whole may take.
+  long stall_timeout_ms = 10000;
 };
 
 // An environment variable's value, or nullptr when unset (getenv's shape).

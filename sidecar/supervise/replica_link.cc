@@ -16,6 +16,9 @@ Status ReplicaLink::Make(const RunOptions& options, uv_loop_t* loop, const Direc
   S3Config config;
   if (status.ok()) status = S3ConfigFromEnvironment(&config);
   if (!status.ok()) return status;
+  // A large snapshot may take long; a transfer that stalls fails after
+  // S3Config's stall_timeout_ms and is retried.
+  config.request_timeout_ms = 0;
   auto replicator = std::make_unique<Replicator>(loop, dir, std::move(at), std::move(config),
                                                  options.replicate_interval_ms,
                                                  options.replicate_max_pending_bytes);

@@ -365,6 +365,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
 void Supervisor::OnReplicaChanged() {
   if (replica_->fenced() && phase_ != Phase::kFinishing && phase_ != Phase::kDone) {
     stop_requested_ = true;
+    uv_timer_stop(&backoff_timer_);  // no relaunch after this
     return Finish(kExitUsage, "error: another ckwrap writes " + options_.replicate +
                                   "; stopped without uploading");
   }

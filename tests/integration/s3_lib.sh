@@ -28,7 +28,9 @@ gateway_stop() {
 
 # gateway_start: the gateway runs again over the same cluster and answers.
 gateway_start() {
-  radosgw -c "$run/ceph.conf" -n client.rgw.a
+  # From /, as ceph-up starts it: lib.sh's cleanup kills whatever runs in
+  # the test's scratch directory.
+  (cd / && radosgw -c "$run/ceph.conf" -n client.rgw.a)
   wait_until 60 gateway_answers
 }
 

@@ -11,6 +11,16 @@
 #  3. A stop while held back with the gateway down: reading resumes, every
 #     record the job sent is committed locally, and after
 #     --replicate-final-wait ckwrap exits 75 saying what the bucket lacks.
+#  4. kill -9 of ckwrap and the job, and the state directory deleted (a new
+#     node): the rerun restores from the bucket and loses nothing that was
+#     committed and uploaded before the kill.
+#  5. Two supervisors on one prefix: the second (another node, an empty
+#     state directory) restores and publishes a newer snapshot; the first,
+#     now stale, is fenced at its next upload: it exits 125 naming the other
+#     writer and uploads nothing more, and the second completes.
+#  6. A gateway that hangs (SIGSTOP: connections open, no answer): the run's
+#     end waits --replicate-final-wait and no longer; the request in
+#     progress is abandoned rather than waited for.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 # shellcheck source=lib.sh
 . "$TESTS_DIR/lib.sh"
@@ -20,8 +30,9 @@ TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 # job.sh N SLEEP [PAD]: ids id-1PAD..id-NPAD not yet done (CKWRAP_DONE_FILE),
 # each appended to out.txt, then DONE; job.finished at the end. A long PAD
 # makes the records outgrow the protocol pipe (1 MiB), so that a job whose
-# records are not read blocks. With GO set, the job waits after its first id
-# until the file $GO exists (a scenario stops the gateway meanwhile).
+# records are not read blocks. With GO set, the job waits after id GO_AT (1)
+# until the file $GO exists (a scenario stops the gateway meanwhile). With
+# PACE set, it sleeps between ids only while the file $PACE exists.
 cat >job.sh <<'JOB'
 #!/bin/bash
 declare -A done_ids
@@ -33,8 +44,8 @@ for i in $(seq 1 "$1"); do
   [ -n "${done_ids[$id]:-}" ] && continue
   echo "$id" >>out.txt
   echo "DONE $id" >&3
-  if [ "$i" = 1 ] && [ -n "${GO:-}" ]; then until [ -e "$GO" ]; do sleep 0.01; done; fi
-  [ "$2" = 0 ] || sleep "$2"
+  if [ "$i" = "${GO_AT:-1}" ] && [ -n "${GO:-}" ]; then until [ -e "$GO" ]; do sleep 0.01; done; fi
+  if [ "$2" != 0 ] && { [ -z "${PACE:-}" ] || [ -e "$PACE" ]; }; then sleep "$2"; fi
 done
 touch job.finished
 JOB
@@ -126,3 +137,87 @@ pending=$(json_field st "d['replica']['pending_bytes']")
 [ "$pending" -gt 0 ] || fail "status shows nothing pending after the stop"
 gateway_start
 pass "stopped while held back: $committed of $sent ids committed locally, $pending bytes left for the next run to upload, exit 75"
+cd ..
+
+# 4. kill -9 of ckwrap and the job, then a new node. The job pauses after
+# id 40 until the bucket holds everything committed (pending 0), so that
+# what "committed and uploaded" means is known when the kill comes.
+mkdir four && cd four
+touch pace
+GO=go GO_AT=40 PACE=pace start_ckwrap --state-dir node1 --replicate "s3://$bucket/four" \
+  --replicate-interval 200ms -- ../job.sh 300 0.02
+settled() {
+  [ "$(json_field node1 "d['done'] if d['replica'] and d['replica']['pending_bytes'] == 0 else -1")" = 40 ]
+}
+wait_or_fail 30 "40 ids done and uploaded" settled
+uploaded_ids=40
+kill -9 "$supervisor"
+pkill -9 -f "job.sh 300" || true
+wait "$waited" 2>/dev/null || true
+killed_at=$(lines out.txt)
+rm -rf node1 pace
+touch go
+GO=go GO_AT=40 PACE=pace run_ckwrap --state-dir node2 --replicate "s3://$bucket/four" \
+  -- ../job.sh 300 0.02
+assert_eq 0 "$rc" "the rerun on a new node (stderr: $(cat ckwrap.err))"
+assert_contains ckwrap.err "restored from the replica" "the rerun says where it resumed from"
+restored=$(sed -n 's/.*: \([0-9]*\) done ids.*/\1/p' ckwrap.err | head -1)
+[ -n "$restored" ] && [ "$restored" -ge "$uploaded_ids" ] ||
+  fail "restored ${restored:-no} ids; $uploaded_ids were committed and uploaded before the kill"
+assert_eq 300 "$(sort -u out.txt | wc -l)" "every id done"
+redone=$(($(lines out.txt) - 300))
+# Pruned: the newest snapshot and one to fall back to, and only their pieces.
+"$S3_PROBE" list "$bucket" four/ >keys.txt
+snapshots=$(grep -c '/checkpoint\.' keys.txt || true)
+assert_eq 2 "$snapshots" "snapshots left in the bucket after two runs (keys: $(tr '\n' ' ' <keys.txt))"
+kept=$(sed -n 's|.*/checkpoint\.||p' keys.txt | tr '\n' '|')
+if grep '/journal\.' keys.txt | grep -vE "/journal\.(${kept%|})\." >/dev/null; then
+  fail "journal pieces of a pruned generation are left: $(tr '\n' ' ' <keys.txt)"
+fi
+pass "kill -9 at $killed_at ids written ($uploaded_ids known uploaded), local state deleted: restored $restored ids from the bucket, $redone redone, all 300 done; $(wc -l <keys.txt) objects left, of 2 generations"
+cd ..
+
+# 5. Two supervisors on one prefix.
+mkdir -p five/a five/b && cd five
+cd a
+start_ckwrap --state-dir st --replicate "s3://$bucket/five" --replicate-interval 200ms \
+  -- ../../job.sh 250 0.02
+first=$waited
+cd ..
+wait_or_fail 30 "the first supervisor uploads" uploaded a/st
+cd b
+start_ckwrap --state-dir st --replicate "s3://$bucket/five" --replicate-interval 200ms \
+  -- ../../job.sh 250 0.02
+cd ..
+wait_or_fail 30 "the stale supervisor is fenced" gone "$first"
+rc=0
+wait "$first" || rc=$?
+assert_eq 125 "$rc" "the stale supervisor's exit status (stderr: $(cat a/ckwrap.err))"
+assert_contains a/ckwrap.err "another ckwrap writes s3://$bucket/five/" "the stale one names the prefix"
+assert_eq True "$(json_field a/st "d['replica']['fenced']")" "status of the stale one: fenced"
+cd b
+wait_ckwrap 60
+assert_eq 0 "$rc" "the second supervisor completes (stderr: $(cat ckwrap.err))"
+assert_contains ckwrap.err "restored from the replica" "the second one resumed from the bucket"
+assert_eq 250 "$(done_count st)" "ids done in the second one's checkpoint"
+assert_eq 250 "$(sort -u ../a/out.txt out.txt | wc -l)" "every id done by one or the other"
+pass "two supervisors on one prefix: the stale one exited 125 ($(grep -o 'another ckwrap writes [^ ]*' ../a/ckwrap.err | head -1)), the other completed"
+cd ../..
+
+# 6. A gateway that hangs.
+mkdir six && cd six
+GO=go start_ckwrap --state-dir st --replicate "s3://$bucket/six" --replicate-final-wait 1s \
+  -- ../job.sh 50 0
+wait_or_fail 20 "the first snapshot is uploaded" uploaded st
+rgw=$(cat "$run/run/client.rgw.a.pid")
+kill -STOP "$rgw"
+touch go
+wait_or_fail 20 "the job finishes" test -e job.finished
+finished_ms=$(now_ms)
+wait_ckwrap 20
+took_ms=$(($(now_ms) - finished_ms))
+kill -CONT "$rgw"
+assert_eq 0 "$rc" "exit status with the gateway hanging (stderr: $(cat ckwrap.err))"
+assert_contains ckwrap.err "lacks the last" "what the bucket lacks is said"
+[ "$took_ms" -lt 4000 ] || fail "ckwrap exited $took_ms ms after the job; --replicate-final-wait is 1s"
+pass "a hanging gateway: ckwrap exited $took_ms ms after the job (--replicate-final-wait 1s)"
