@@ -8,8 +8,8 @@
 
 #include "cli/commands.h"
 #include "cli/option_values.h"
+#include "cli/replicate_flags.h"
 #include "cli/shim_path.h"
-#include "store/replica_names.h"
 
 namespace ckwrap {
 namespace {
@@ -33,6 +33,8 @@ Setter Enable(bool RunOptions::*field) {
   };
 }
 
+}  // namespace
+
 Setter Duration(uint64_t RunOptions::*field) {
   return [field](const std::string& flag, const std::string& value, RunOptions* out) {
     return ParseDurationMs(value, &(out->*field))
@@ -40,6 +42,8 @@ Setter Duration(uint64_t RunOptions::*field) {
                : BadValue(flag, value, "a duration like 500ms, 10s, 2m or 1h");
   };
 }
+
+namespace {
 
 Setter RestartCount(uint64_t RestartPolicy::*field, const char* want) {
   return [field, want](const std::string& flag, const std::string& value, RunOptions* out) {
@@ -148,21 +152,6 @@ Status SetResumeFlag(const std::string& flag, const std::string& value, RunOptio
   return Status::Ok();
 }
 
-Status SetReplicate(const std::string&, const std::string& value, RunOptions* out) {
-  ReplicaLocation location;
-  Status parsed = ParseReplicaUrl(value, &location);
-  if (parsed.ok()) out->replicate = value;
-  return parsed;
-}
-
-Status SetReplicateMaxPending(const std::string& flag, const std::string& value, RunOptions* out) {
-  uint64_t bytes = 0;
-  if (!ParseUnsigned(value, &bytes) || bytes == 0)
-    return BadValue(flag, value, "a byte count above 0");
-  out->replicate_max_pending_bytes = bytes;
-  return Status::Ok();
-}
-
 Status SetMaxLineBytes(const std::string& flag, const std::string& value, RunOptions* out) {
   uint64_t n = 0;
   if (!ParseUnsigned(value, &n) || n < 16 || n > (64u << 20)) {
@@ -229,7 +218,7 @@ Status SetShim(const std::string& flag, const std::string& value, RunOptions* ou
 // read in). The columns: flag, variable, metavar (nullptr: no value), the
 // default --help shows, the help text, the setter.
 const std::vector<Flag<RunOptions>>& RunFlags() {
-  static const std::vector<RunFlag> flags = {
+  static const std::vector<RunFlag> flags = WithReplicateFlags({
       {"--state-dir", "CKWRAP_STATE_DIR", "DIR", ".ckwrap/NAME", "where checkpoints live",
        Text(&RunOptions::state_dir)},
       {"--name", "CKWRAP_NAME", "NAME", nullptr, "name the job's state directory .ckwrap/NAME",
@@ -326,21 +315,6 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
        "fingerprint FILE (size, mtime, hash); a resume against a changed input is refused; "
        "repeatable",
        AddFilePath(&RunOptions::inputs)},
-      {"--replicate", "CKWRAP_REPLICATE", "s3://BUCKET/PREFIX", nullptr,
-       "also keep the checkpoint in an S3-compatible bucket (credentials and endpoint from the "
-       "AWS_* variables); a run with no local checkpoint resumes from there",
-       SetReplicate},
-      {"--replicate-interval", "CKWRAP_REPLICATE_INTERVAL", "DURATION", "5s",
-       "upload the journal's new commits at most every DURATION (and at every stop and at the "
-       "end)",
-       Duration(&RunOptions::replicate_interval_ms)},
-      {"--replicate-max-pending", "CKWRAP_REPLICATE_MAX_PENDING", "BYTES", "67108864",
-       "pause reading the job while more than BYTES of committed progress wait to be uploaded",
-       SetReplicateMaxPending},
-      {"--replicate-final-wait", "CKWRAP_REPLICATE_FINAL_WAIT", "DURATION", "20s",
-       "at the run's end (a stop, a give-up, completion), wait at most DURATION for the last "
-       "uploads",
-       Duration(&RunOptions::replicate_final_wait_ms)},
       {"--resume-anyway", "CKWRAP_RESUME_ANYWAY", nullptr, nullptr,
        "resume despite a changed command line or input", Enable(&RunOptions::resume_anyway)},
       {"--incremental", "CKWRAP_INCREMENTAL", nullptr, nullptr,
@@ -366,7 +340,7 @@ const std::vector<Flag<RunOptions>>& RunFlags() {
        SetShim},
       {"--version", nullptr, nullptr, nullptr, "print ckwrap's version and exit",
        Enable(&RunOptions::version)},
-  };
+  });
   return flags;
 }
 

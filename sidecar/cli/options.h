@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ namespace ckwrap {
 // ckwrap's options: one row each (flag, CKWRAP_* variable, metavar, default,
 // help, setter), from which both the parser and `ckwrap --help` work.
 const std::vector<Flag<RunOptions>>& RunFlags();
+// A setter of a duration field (500ms, 10s, 2m, 1h), for RunFlags' rows.
+std::function<Status(const std::string&, const std::string&, RunOptions*)> Duration(
+    uint64_t RunOptions::*field);
 
 // Options come from CKWRAP_* environment variables first, then argv[first..].
 // allow_no_command: for `ckwrap watch`, whose trailing words are not a command.
