@@ -19,20 +19,23 @@ std::string WithGeneration(std::string_view prefix, uint64_t generation) {
 // True for prefix followed by exactly 20 digits that fit in a u64.
 bool ParseGeneration(std::string_view name, std::string_view prefix, uint64_t* generation) {
   if (name.substr(0, prefix.size()) != prefix) return false;
-  std::string_view digits = name.substr(prefix.size());
-  if (digits.size() != kGenerationDigits) return false;
-  uint64_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    unsigned digit = static_cast<unsigned>(c - '0');
-    if (value > (UINT64_MAX - digit) / 10) return false;
-    value = value * 10 + digit;
-  }
-  *generation = value;
-  return true;
+  return ParseFixedDigits(name.substr(prefix.size()), kGenerationDigits, generation);
 }
 
 }  // namespace
+
+bool ParseFixedDigits(std::string_view text, size_t digits, uint64_t* value) {
+  if (text.size() != digits) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    unsigned digit = static_cast<unsigned>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *value = v;
+  return true;
+}
 
 std::string SnapshotFileName(uint64_t generation) {
   return WithGeneration(kSnapshotPrefix, generation);

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ std::string LockFileName();
 std::string LastExitFileName();
 // "replica": what --replicate has uploaded, for `status` (store/replica_status.h).
 std::string ReplicaStatusFileName();
+
+// Exactly digits decimal digits whose value fits in a u64 (the numbers in
+// file and object names).
+bool ParseFixedDigits(std::string_view text, size_t digits, uint64_t* value);
 
 // The kinds of name Load and Reset act on; every other name is left alone.
 enum class FileType { kSnapshot, kJournal, kTemp };

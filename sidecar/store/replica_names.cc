@@ -19,20 +19,6 @@ bool IsBucketName(std::string_view name) {
   return true;
 }
 
-// Exactly digits decimal digits, the value fitting in a u64.
-bool ParseDigits(std::string_view text, size_t digits, uint64_t* value) {
-  if (text.size() != digits) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    unsigned d = static_cast<unsigned>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *value = v;
-  return true;
-}
-
 }  // namespace
 
 Status ParseReplicaUrl(std::string_view url, ReplicaLocation* out) {
@@ -79,7 +65,8 @@ bool ParseReplicaKey(const ReplicaLocation& at, std::string_view key, ReplicaObj
   if (!ParseFileName(name.substr(0, dot), &file_type, generation) ||
       file_type != FileType::kJournal)
     return false;
-  if (!ParseDigits(name.substr(dot + 1), kSequenceDigits, sequence) || *sequence == 0) return false;
+  if (!ParseFixedDigits(name.substr(dot + 1), kSequenceDigits, sequence) || *sequence == 0)
+    return false;
   *type = ReplicaObject::kJournalPiece;
   return true;
 }
