@@ -69,7 +69,7 @@ void CommitWorker::Start(bool urgent) {
       loop_, &job->work, [](uv_work_t* work) { Write(static_cast<CommitJob*>(work->data)); },
       [](uv_work_t* work, int) {
         std::unique_ptr<CommitJob> job(static_cast<CommitJob*>(work->data));
-        job->worker->OnDone(job->status, job->request.records, job->request.snapshot);
+        job->worker->OnDone(job.get());
       });
 }
 
@@ -105,11 +105,13 @@ void CommitWorker::RunOnLoop(CommitJob* job) {
     uv_idle_stop(idle);
     std::unique_ptr<CommitJob> job(self->written_on_loop_);
     self->written_on_loop_ = nullptr;
-    self->OnDone(job->status, job->request.records, job->request.snapshot);
+    self->OnDone(job.get());
   });
 }
 
-void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot) {
+void CommitWorker::OnDone(CommitJob* job) {
+  const Status& status = job->status;
+  const bool snapshot = job->request.snapshot;
   in_flight_ = false;
   if (!status.ok()) {
     OnFailed(status);
@@ -120,7 +122,8 @@ void CommitWorker::OnDone(const Status& status, uint64_t records, bool snapshot)
       snapshot_next_ = true;
     }
   }
-  client_->OnCommitDone(status, records, snapshot);
+  client_->ReuseJournalBuffer(std::move(job->request.journal_bytes));
+  client_->OnCommitDone(status, job->request.records, snapshot);
 }
 
 // A failed commit is a lost commit: redone from memory, never assumed to have

@@ -51,6 +51,10 @@ class CommitWorker {
     // When the commit is durable or has failed. After a failure the owner
     // marks its state dirty again: it is redone from memory.
     virtual void OnCommitDone(const Status& status, uint64_t records, bool snapshot) = 0;
+    // The journal bytes of a commit that ended, for the owner to build a later
+    // commit in: a flood of records then reuses warm memory instead of
+    // growing a fresh buffer (and faulting its pages in) every commit.
+    virtual void ReuseJournalBuffer(std::string /*buffer*/) {}
   };
 
   CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms, Client* client);
@@ -88,7 +92,7 @@ class CommitWorker {
   bool RunsOnLoop(bool urgent, const CommitRequest& request) const;
   void RunOnLoop(CommitJob* job);
   void OnFailed(const Status& status);
-  void OnDone(const Status& status, uint64_t records, bool snapshot);
+  void OnDone(CommitJob* job);
 
   uv_loop_t* loop_;
   CheckpointStore* store_;

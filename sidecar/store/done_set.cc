@@ -43,20 +43,6 @@ size_t VarintBytes(size_t value) {
   return n;
 }
 
-// The id stored at chunk[at]; *next is the offset after it.
-std::string_view IdIn(const std::string& chunk, size_t at, size_t* next) {
-  size_t length = 0;
-  unsigned shift = 0;
-  for (;;) {
-    auto byte = static_cast<unsigned char>(chunk[at++]);
-    length |= size_t{byte & 0x7fu} << shift;
-    if ((byte & 0x80) == 0) break;
-    shift += 7;
-  }
-  *next = at + length;
-  return std::string_view(chunk).substr(at, length);
-}
-
 // Slots for n ids at a load factor of at most 3/4.
 size_t SlotsFor(size_t n) {
   size_t slots = kMinSlots;
@@ -83,6 +69,7 @@ uint64_t DoneSet::Append(std::string_view id) {
   const uint64_t ref = (uint64_t{chunks_.size() - 1} << kChunkShift) | chunk.size();
   PutVarint(&chunk, id.size());
   chunk.append(id);
+  id_bytes_ += id.size();
   return ref;
 }
 
@@ -223,6 +210,7 @@ void DoneSet::clear() {
   slots_.clear();
   slots_.shrink_to_fit();
   size_ = 0;
+  id_bytes_ = 0;
 }
 
 DoneSet& DoneSet::operator=(DoneSet&& other) noexcept {
@@ -230,6 +218,7 @@ DoneSet& DoneSet::operator=(DoneSet&& other) noexcept {
     chunks_ = std::move(other.chunks_);
     slots_ = std::move(other.slots_);
     size_ = std::exchange(other.size_, 0);
+    id_bytes_ = std::exchange(other.id_bytes_, 0);
     other.chunks_.clear();
     other.slots_.clear();
   }
@@ -264,17 +253,6 @@ void DoneSet::const_iterator::SkipEmptyChunks() {
     ++chunk_;
     at_ = 0;
   }
-}
-
-std::string_view DoneSet::const_iterator::operator*() const {
-  size_t next = 0;
-  return IdIn((*chunks_)[chunk_], at_, &next);
-}
-
-DoneSet::const_iterator& DoneSet::const_iterator::operator++() {
-  IdIn((*chunks_)[chunk_], at_, &at_);
-  SkipEmptyChunks();
-  return *this;
 }
 
 }  // namespace ckwrap

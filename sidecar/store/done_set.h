@@ -45,6 +45,8 @@ class DoneSet {
   size_t count(std::string_view id) const { return contains(id) ? 1 : 0; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // The ids' bytes summed (a snapshot's size without walking the ids).
+  uint64_t id_bytes() const { return id_bytes_; }
   // Room for n ids without growing the table.
   void reserve(size_t n);
   void clear();
@@ -70,12 +72,27 @@ class DoneSet {
     slots_[slot] = hash >> kRefBits << kRefBits | (ref + 1);
   }
   void Rehash(size_t slots);
+  // The id stored at chunk[at]; *next is the offset after it. Inline: a
+  // snapshot walks millions of ids through the iterator.
+  static std::string_view IdIn(const std::string& chunk, size_t at, size_t* next) {
+    size_t length = 0;
+    unsigned shift = 0;
+    for (;;) {
+      auto byte = static_cast<unsigned char>(chunk[at++]);
+      length |= size_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) break;
+      shift += 7;
+    }
+    *next = at + length;
+    return std::string_view(chunk.data() + at, length);
+  }
 
   static constexpr unsigned kRefBits = 40;  // a slot: 24 bits of hash, then ref + 1
 
   std::vector<std::string> chunks_;  // each reserved once, never reallocated
   std::vector<uint64_t> slots_;      // 0: empty; else tag << 40 | (ref + 1)
   size_t size_ = 0;
+  uint64_t id_bytes_ = 0;
 };
 
 class DoneSet::const_iterator {
@@ -87,8 +104,15 @@ class DoneSet::const_iterator {
   using reference = std::string_view;
 
   const_iterator() = default;
-  std::string_view operator*() const;
-  const_iterator& operator++();
+  std::string_view operator*() const {
+    size_t next = 0;
+    return IdIn((*chunks_)[chunk_], at_, &next);
+  }
+  const_iterator& operator++() {
+    IdIn((*chunks_)[chunk_], at_, &at_);
+    if (at_ >= (*chunks_)[chunk_].size()) SkipEmptyChunks();
+    return *this;
+  }
   const_iterator operator++(int) {
     const_iterator old = *this;
     ++*this;

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 
 #include "store/coding.h"
@@ -98,23 +99,26 @@ void AppendJournalHeader(std::string* out, uint64_t generation) {
 }
 
 void AppendJournalDones(std::string* out, const std::vector<std::string_view>& ids) {
-  bool open = false;
-  size_t start = 0;  // of the open record
-  for (std::string_view id : ids) {
-    if (open &&
-        out->size() - start - fmt::kRecordHeaderBytes + fmt::kStringLengthBytes + id.size() >
-            fmt::kDonesPayloadTarget) {
-      SealRecord(out, start);
-      open = false;
+  // Each record is sized first and written through a pointer: a flood of DONE
+  // lines spends its time here, and an append per field grew the buffer piece
+  // by piece.
+  for (size_t i = 0; i < ids.size();) {
+    size_t payload = fmt::kStringLengthBytes + ids[i].size();
+    size_t end = i + 1;
+    while (end < ids.size() &&
+           payload + fmt::kStringLengthBytes + ids[end].size() <= fmt::kDonesPayloadTarget) {
+      payload += fmt::kStringLengthBytes + ids[end++].size();
     }
-    if (!open) {
-      start = OpenRecord(out, fmt::RecordType::kDones);
-      open = true;
+    const size_t start = OpenRecord(out, fmt::RecordType::kDones);
+    out->resize(out->size() + payload);
+    char* at = out->data() + start + fmt::kRecordHeaderBytes;
+    for (; i < end; ++i) {
+      EncodeFixed32(at, static_cast<uint32_t>(ids[i].size()));
+      std::memcpy(at + fmt::kStringLengthBytes, ids[i].data(), ids[i].size());
+      at += fmt::kStringLengthBytes + ids[i].size();
     }
-    PutFixed32(out, static_cast<uint32_t>(id.size()));
-    out->append(id);
+    SealRecord(out, start);
   }
-  if (open) SealRecord(out, start);
 }
 
 void AppendJournalFail(std::string* out, const Failure& failure) {

@@ -182,6 +182,7 @@ CommitRequest JobState::TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms
     journal_pending_.clear();  // the snapshot holds those records
   } else {
     request.journal_bytes.swap(journal_pending_);
+    journal_pending_.swap(journal_spare_);
     AppendJournalCommit(&request.journal_bytes, checkpoint_);
   }
   dirty_ = false;
@@ -194,6 +195,14 @@ void JobState::OnSnapshotDone() {
   snapshot_in_flight_ = false;
   checkpoint_.done.merge(done_overflow_);  // O(ids that came meanwhile)
   done_overflow_.clear();
+}
+
+void JobState::ReuseJournalBuffer(std::string buffer) {
+  // A commit holds at most what backpressure lets wait (commit_rules.h), so
+  // the two buffers are bounded by that; the larger one is kept.
+  if (buffer.capacity() <= journal_spare_.capacity()) return;
+  buffer.clear();
+  journal_spare_ = std::move(buffer);
 }
 
 void JobState::OnCommitEnded(bool durable) {

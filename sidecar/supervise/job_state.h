@@ -76,6 +76,8 @@ class JobState {
   // until OnSnapshotDone(); ids that come meanwhile wait aside.
   CommitRequest TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms);
   void OnSnapshotDone();
+  // A commit's journal bytes, written: the next commit is built in them.
+  void ReuseJournalBuffer(std::string buffer);
   // After every commit taken: a durable one releases what it covered.
   void OnCommitEnded(bool durable);
 
@@ -107,6 +109,8 @@ class JobState {
   // Journal records (DONES/FAIL/STATE) not yet handed to a commit: each
   // commit writes only these plus a COMMIT record, O(new records).
   std::string journal_pending_;
+  // The buffer of a commit written, empty, kept for the next (bounded).
+  std::string journal_spare_;
   // DONE ids read but not yet looked up: (offset, size) in done_batch_bytes_.
   std::vector<std::pair<size_t, size_t>> done_batch_;
   std::string done_batch_bytes_;

@@ -296,8 +296,11 @@ void Supervisor::Finish(int exit_code, const std::string& summary) {
   EmitFinish(&events_, exit_code, summary);
   if (notify_) notify_->Stopping(summary);
   WriteTerminationLog(options_.termination_log, summary);
-  state_.MarkDirty();           // the last commit carries the final counters and completion
-  commits_->RequestSnapshot();  // and leaves one compact snapshot for the next start
+  // The last commit carries the final counters and completion. A journal
+  // commit like any other: a snapshot of millions of ids here would hold a
+  // stop (within its grace period) for seconds, and the journal is bounded by
+  // compaction already.
+  state_.MarkDirty();
   Commit();
   if (replica_) replica_->BeginFinal();
   descendants_done_ = false;
@@ -351,7 +354,6 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
   // A job that waited for an acknowledgement writes its next record now.
   if (!acked.empty()) intake_->EndReadPause(true);
   stop_->OnCommitted(records);
-  if (phase_ == Phase::kFinishing) commits_->RequestSnapshot();
   if (state_.dirty()) {
     Commit();
     return OnPendingChanged();

@@ -78,6 +78,9 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
     return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
   }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
+  void ReuseJournalBuffer(std::string buffer) override {
+    state_.ReuseJournalBuffer(std::move(buffer));
+  }
   // The uploader of --replicate made an attempt (or the run's wait for it ended).
   void OnReplicaChanged();
 

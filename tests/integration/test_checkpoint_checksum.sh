@@ -40,6 +40,10 @@ PY
 
 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
 assert_eq 1 "$rc" "first run fails"
+# A run's first commit is a snapshot of what it loaded: after a second run the
+# newest snapshot holds the position, the previous generation's journal too.
+AGAIN=1 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
+assert_eq 1 "$rc" "second run fails"
 mapfile -t gens < <(ls st/checkpoint.* | sort)
 assert_eq 2 "${#gens[@]}" "generations kept"
 newest=${gens[1]}
@@ -65,14 +69,16 @@ assert_eq "launched with: --resume-from pos-3-MARKER" "$(tail -n 1 launches.txt)
   "resumed from the previous generation's true position"
 
 # Every generation damaged inside a string: refused, the job not launched.
-# (A resumed run that fails again leaves two snapshots holding the position.)
+# (Two resumed runs that fail again leave two snapshots holding the position:
+# each run's first commit snapshots what it loaded.)
 rm -rf st launches.txt
 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
+AGAIN=1 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
 AGAIN=1 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
 assert_eq 1 "$rc" "the resumed run fails again"
 for f in st/checkpoint.*; do flip "$f" pos-3-MARKER; done
 run_ckwrap --state-dir st -- ./job.sh
 assert_eq 125 "$rc" "no generation verifies"
 for f in st/checkpoint.*; do assert_contains ckwrap.err "$f: checksum mismatch" "error names $f and its fault"; done
-assert_eq 2 "$(wc -l < launches.txt)" "job not launched over damaged checkpoints"
+assert_eq 3 "$(wc -l < launches.txt)" "job not launched over damaged checkpoints"
 pass "a flipped payload byte fails the checksum: previous generation used, all-bad refused"

@@ -21,12 +21,16 @@ export CKWRAP
 
 run_ckwrap --state-dir st --max-restarts 0 -- ./job.sh
 assert_eq 1 "$rc" "first run fails"
+# A run's first commit is a snapshot of what it loaded: a second run makes
+# the second generation.
+run_ckwrap --state-dir st -- ./job.sh
+assert_eq 0 "$rc" "second run"
 mapfile -t gens < <(ls st/checkpoint.* | sort)
 assert_eq 2 "${#gens[@]}" "generations kept"
 newest=${gens[1]}
 # The previous generation is its snapshot plus its journal: what a load without
 # the newest snapshot finds.
-cp -r st prev && rm "prev/$(basename "$newest")"
+cp -r st prev && rm "prev/$(basename "$newest")" "prev/journal.${newest##*.}"
 previous_position=$("$CKWRAP" inspect prev | sed -n 's/^position: //p')
 [ -n "$previous_position" ] || fail "previous generation has no position"
 

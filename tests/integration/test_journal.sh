@@ -48,13 +48,13 @@ chmod +x job2.sh
 export CKWRAP
 run_ckwrap --state-dir torn --max-restarts 0 -- ./job2.sh
 assert_eq 1 "$rc" "first run"
-# The run ends with a snapshot whose journal is empty; the previous
-# generation's journal holds the CKPT 1 commit: tear that one and load it.
+# The run's own generation: a snapshot from its first commit, and a journal
+# holding the CKPT 1 commit and the run's last one. Tear it and load it.
+[ "$(ls torn/checkpoint.* | wc -l)" -eq 1 ] || fail "the run's end wrote a snapshot"
 journal=$(ls torn/journal.* | sort | tail -n 1)
 [ -s "$journal" ] || fail "no journal written"
 size=$(stat -c %s "$journal")
 printf 'partial commit' >> "$journal"
-rm "$(ls torn/checkpoint.* | sort | tail -n 1)"  # load the generation of that journal
 run_ckwrap --state-dir torn -- ./job2.sh
 assert_eq 0 "$rc" "resumed run"
 assert_contains ckwrap.err "torn tail of 14 bytes" "torn tail notice"

@@ -72,6 +72,21 @@ TEST_CASE("A snapshot of several MiB of ids, written in pieces, is the encoded c
   CHECK(LoadOk(dir.path()).checkpoint == expected);
 }
 
+TEST_CASE("Ids longer than a snapshot piece round-trip between ordinary ones") {
+  TempDir dir;
+  Checkpoint c = WithRecords(3);
+  c.done.insert("before");
+  c.done.insert(std::string((256 << 10) - 8, 'x'));  // fills one piece exactly
+  c.done.insert(std::string((300 << 10), 'y'));      // longer than a piece
+  for (int i = 0; i < 50000; ++i) c.done.insert("after-" + std::to_string(i));
+  c.done.insert(std::string((1 << 20) + 3, 'z'));
+  CheckpointStore store(dir.path());
+  Status status = store.Commit(c);
+  REQUIRE_MESSAGE(status.ok(), status.message());
+  CHECK(ReadFileOrEmpty(dir.path() + "/" + Name(1)).size() == store.snapshot_bytes());
+  CHECK(LoadOk(dir.path()).checkpoint == c);
+}
+
 TEST_CASE("Load of a fresh directory finds nothing") {
   TempDir dir;
   LoadedCheckpoint loaded = LoadOk(dir.path());

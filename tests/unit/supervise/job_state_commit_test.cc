@@ -49,6 +49,25 @@ TEST_CASE("PendingBytes grows with pending DONE ids and journal records and drop
   CHECK(state.PendingBytes() < after_snapshot);
 }
 
+TEST_CASE("A commit built in an earlier commit's buffer holds only its own records") {
+  JobState state{Checkpoint{}};
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 2000; ++i)
+      lines.push_back("DONE r" + std::to_string(round) + "-" + std::to_string(i));
+    for (const std::string& line : lines) Feed(state, line);
+    CommitRequest request = state.TakeCommit(false, true, round + 1);
+    state.OnCommitEnded(true);
+    const Checkpoint replayed = Replayed(request);
+    CHECK(replayed.done.size() == 2000);
+    CHECK(replayed.done.contains("r" + std::to_string(round) + "-1999"));
+    // Written: the next commit is built in this buffer (its bytes reused).
+    const size_t capacity = request.journal_bytes.capacity();
+    state.ReuseJournalBuffer(std::move(request.journal_bytes));
+    CHECK(capacity > 2000 * 8);
+  }
+}
+
 TEST_CASE("While commits fail, PendingBytes keeps everything they covered") {
   // issue 17: a failed snapshot retry emptied the pending bytes, so reading
   // resumed every second and memory grew without bound on a full disk.
