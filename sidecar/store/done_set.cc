@@ -23,7 +23,7 @@ constexpr size_t kMaxChunks = (size_t{1} << (kTagShift - kChunkShift)) - 1;  // 
 constexpr size_t kMinSlots = 16;
 // How many ids ahead a batch computes hashes and prefetches slots: enough to
 // cover a memory latency with the work of placing the ids in between.
-constexpr size_t kPrefetchAhead = 8;
+constexpr size_t kPrefetchAhead = 16;
 
 uint64_t Hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
 uint64_t Tag(uint64_t hash) { return hash >> kTagShift; }

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "store/journal_writer.h"
+#include "supervise/commit_rules.h"
 #include "supervise/declared_outputs.h"
 #include "supervise/status_line.h"
 
@@ -138,6 +139,7 @@ void JobState::FlushDoneBatch() {
   }
   ids.resize(kept);
   if (kept > 0) progressed_ = true;
+  ReserveJournalForFlood();
   const size_t journal_before = journal_pending_.size();
   AppendJournalDones(&journal_pending_, ids);
   // A new id is held twice until durable: journaled and in the set (or aside).
@@ -195,6 +197,17 @@ void JobState::OnSnapshotDone() {
   snapshot_in_flight_ = false;
   checkpoint_.done.merge(done_overflow_);  // O(ids that came meanwhile)
   done_overflow_.clear();
+}
+
+void JobState::ReserveJournalForFlood() {
+  // A flood fills about half the pending bound (ids count twice) between
+  // commits: the buffer grows to that once instead of doubling its way there,
+  // each doubling a copy of everything in it. Reused by later commits.
+  constexpr size_t kFloodBytes = 1 << 20;
+  constexpr size_t kFloodCommitBytes = kMaxPendingBytes + (1 << 20);
+  if (journal_pending_.size() >= kFloodBytes && journal_pending_.capacity() < kFloodCommitBytes) {
+    journal_pending_.reserve(kFloodCommitBytes);
+  }
 }
 
 void JobState::ReuseJournalBuffer(std::string buffer) {

@@ -93,6 +93,7 @@ class JobState {
   void ObserveOutputs();
   uint64_t NextOutputSize(size_t i);
   void HashOutputTails();
+  void ReserveJournalForFlood();
   // Counts bytes held until the next durable commit.
   void Hold(size_t bytes) { uncommitted_bytes_ += bytes; }
 
