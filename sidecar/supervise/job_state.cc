@@ -211,9 +211,11 @@ void JobState::ReserveJournalForFlood() {
 }
 
 void JobState::ReuseJournalBuffer(std::string buffer) {
-  // A commit holds at most what backpressure lets wait (commit_rules.h), so
-  // the two buffers are bounded by that; the larger one is kept.
-  if (buffer.capacity() <= journal_spare_.capacity()) return;
+  // Only a small one is kept: a flood's buffers (ReserveJournalForFlood) go
+  // back to the allocator, so memory holds no third one beside the commit in
+  // flight and the one filling.
+  constexpr size_t kMaxKeptBytes = 4 << 20;
+  if (buffer.capacity() > kMaxKeptBytes || buffer.capacity() <= journal_spare_.capacity()) return;
   buffer.clear();
   journal_spare_ = std::move(buffer);
 }
