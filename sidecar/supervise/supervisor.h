@@ -74,8 +74,10 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   CommitRequest TakeCommit(bool snapshot) override {
     return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
   }
+  // Once the job has exited: its last records wait for a disk that keeps
+  // failing, and retrying forever would hang the run (nothing else moves it).
   bool CommitsEnding() const override {
-    return phase_ == Phase::kFinishing || (phase_ == Phase::kDraining && stop_requested_);
+    return phase_ == Phase::kFinishing || phase_ == Phase::kDraining;
   }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
   void ReuseJournalBuffer(std::string buffer) override {

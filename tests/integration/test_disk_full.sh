@@ -38,6 +38,8 @@ read -r _ < "${STEP}1"
 printf 'DONE %08000d\n' 7 >&3
 echo "CKPT 2" >&3
 read -r _ < "${STEP}2"
+# Another new id larger than a page: the run's last commit needs new blocks too.
+printf 'DONE %s%08000d\n' "$STEP" 8 >&3
 exit 0
 JOB
 chmod +x job.sh
