@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,12 +28,22 @@ constexpr size_t kMaxJournalBytes = size_t{1} << 40;
 // that fail to verify; NotFound if the file is gone; any other error means it
 // could not be read at all (EIO, EMFILE, too large...), which says nothing
 // about its content.
-Status LoadFile(const Directory& dir, const std::string& name, Checkpoint* out, uint64_t* size) {
+Status LoadFile(const Directory& dir, uint64_t generation, Checkpoint* out, uint64_t* size) {
   std::string bytes;
-  Status status = ReadWholeFileAt(dir, name, checkpoint_format::kMaxFileBytes, &bytes);
+  Status status =
+      ReadWholeFileAt(dir, SnapshotFileName(generation), checkpoint_format::kMaxFileBytes, &bytes);
   if (!status.ok()) return status;
   *size = bytes.size();
-  return DecodeCheckpoint(bytes, out);
+  // The journal's size (a stat, nothing opened) sizes the done set for both;
+  // at most what compaction lets a journal grow to, so a file planted or
+  // grown past it costs no memory before it is read and verified.
+  struct stat journal {};
+  const bool has_journal = ::fstatat(dir.fd(), JournalFileName(generation).c_str(), &journal,
+                                     AT_SYMLINK_NOFOLLOW) == 0 &&
+                           S_ISREG(journal.st_mode);
+  const uint64_t bound = 2 * std::max<uint64_t>(bytes.size(), 8 << 20);
+  const uint64_t journal_bytes = has_journal ? static_cast<uint64_t>(journal.st_size) : 0;
+  return DecodeCheckpoint(bytes, out, std::min(journal_bytes, bound));
 }
 
 // Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.
@@ -196,7 +207,7 @@ Status CheckpointStore::LoadListing(LoadedCheckpoint* out, bool* pruned) {
   for (uint64_t generation : listing.generations) {
     const std::string name = SnapshotFileName(generation);
     const std::string path = dir_.PathOf(name);
-    status = LoadFile(dir_, name, &out->checkpoint, &out->snapshot_bytes);
+    status = LoadFile(dir_, generation, &out->checkpoint, &out->snapshot_bytes);
     if (status.IsNotFound()) {
       *pruned = true;  // removed since the listing: not corrupt
       return status;

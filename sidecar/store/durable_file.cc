@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <new>
 
 #include "base/huge_pages.h"
 #include "store/file_ops.h"
@@ -70,7 +71,12 @@ Status ReadAll(int fd, const std::string& path, size_t max_bytes, std::string* o
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno("stat", path, errno);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) return TooLarge(path, max_bytes);
-  out->reserve(static_cast<size_t>(st.st_size));
+  try {
+    out->reserve(static_cast<size_t>(st.st_size));
+  } catch (const std::bad_alloc&) {  // a huge (sparse?) file: an error naming it, not a crash
+    return Status::Error("read " + path + ": its " + std::to_string(st.st_size) +
+                         " bytes do not fit in memory");
+  }
   AdviseHugePages(out->data(), out->capacity());
   char buffer[64 * 1024];
   for (;;) {

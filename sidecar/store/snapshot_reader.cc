@@ -1,5 +1,6 @@
 #include "store/snapshot_reader.h"
 
+#include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cstring>
 #include <istream>
@@ -9,6 +10,7 @@
 
 #include "store/checkpoint_format.h"
 #include "store/coding.h"
+#include "store/journal_format.h"
 #include "store/snapshot_checksum.h"
 
 namespace ckwrap {
@@ -102,9 +104,15 @@ class PayloadReader {
   cereal::PortableBinaryInputArchive* ar_;
 };
 
-void ReadDoneIds(PayloadReader& in, DoneSet* done) {
+// journal_bytes: the size of the journal replayed next, whose DONES records
+// (4 bytes and the id each) will join these ids: their room is reserved now,
+// estimated from these ids' average length, so the table is not rehashed then.
+void ReadDoneIds(PayloadReader& in, uint64_t journal_bytes, DoneSet* done) {
   uint64_t count = in.Count("done", fmt::kMinStringBytes);
-  done->reserve(count);
+  const uint64_t average = count == 0 ? 0 : in.remaining() / count - fmt::kStringLengthBytes;
+  const uint64_t journal_ids =
+      journal_bytes / (journal_format::kStringLengthBytes + std::max<uint64_t>(average, 1));
+  done->reserve(count + journal_ids);
   std::string_view batch[1024];
   for (uint64_t i = 0; i < count;) {
     size_t n = 0;
@@ -182,10 +190,10 @@ void ReadInputs(PayloadReader& in, std::vector<InputFile>* inputs) {
 }
 
 // The order here and in snapshot_writer.cc is the format.
-void ReadPayload(PayloadReader& in, uint32_t version, Checkpoint* c) {
+void ReadPayload(PayloadReader& in, uint32_t version, uint64_t journal_bytes, Checkpoint* c) {
   c->has_position = in.Flag("has_position");
   c->position = in.String("position");
-  ReadDoneIds(in, &c->done);
+  ReadDoneIds(in, journal_bytes, &c->done);
   ReadFailuresAndState(in, version, c);
   ReadCounters(in, c);
   // Anything else after the fixed fields is reported as trailing bytes.
@@ -254,7 +262,8 @@ Status CheckHeader(std::string_view bytes) {
 }
 
 // Runs cereal over a verified payload. Throws (cereal::Exception, DecodeError).
-Status DecodePayload(std::string_view payload, uint32_t version, Checkpoint* out) {
+Status DecodePayload(std::string_view payload, uint32_t version, uint64_t journal_bytes,
+                     Checkpoint* out) {
   // cereal's first byte says the byte order it was written in; we only write little-endian.
   if (payload.empty() || payload[0] != fmt::kLittleEndianMark) {
     return Status::Corruption("payload is not little-endian");
@@ -263,7 +272,7 @@ Status DecodePayload(std::string_view payload, uint32_t version, Checkpoint* out
   std::istream stream(&buf);
   cereal::PortableBinaryInputArchive archive(stream);
   PayloadReader reader(&buf, &archive);
-  ReadPayload(reader, version, out);
+  ReadPayload(reader, version, journal_bytes, out);
   if (reader.remaining() != 0) {
     return Status::Corruption(std::to_string(reader.remaining()) + " trailing bytes after payload");
   }
@@ -272,13 +281,13 @@ Status DecodePayload(std::string_view payload, uint32_t version, Checkpoint* out
 
 }  // namespace
 
-Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out) {
+Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out, uint64_t journal_bytes) {
   try {  // cereal's exceptions, and bad_alloc from anywhere, stop here
     Status status = CheckHeader(bytes);
     if (!status.ok()) return status;
     Checkpoint decoded;  // *out changes only on success
     status = DecodePayload(bytes.substr(fmt::kHeaderBytes),
-                           DecodeFixed32(&bytes[fmt::kVersionOffset]), &decoded);
+                           DecodeFixed32(&bytes[fmt::kVersionOffset]), journal_bytes, &decoded);
     if (status.ok()) *out = std::move(decoded);
     return status;
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 // written by snapshot_writer.h.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "base/status.h"
@@ -13,7 +14,8 @@ namespace ckwrap {
 // then decodes with every size prefix bounded by the bytes left, so hostile
 // input is rejected without large allocations. Never throws. Bytes that do
 // not verify are Status::Corruption, naming the fault but no path; *out
-// changes only on success.
-Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out);
+// changes only on success. journal_bytes, the size of the journal to replay
+// on top, only sizes the done set ahead (fewer rehashes on loading).
+Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out, uint64_t journal_bytes = 0);
 
 }  // namespace ckwrap
