@@ -88,6 +88,9 @@ TEST_CASE("Ids longer than a snapshot piece round-trip between ordinary ones") {
   CHECK(LoadOk(dir.path()).checkpoint == c);
 }
 
+// AddressSanitizer aborts on an allocation it cannot make instead of throwing
+// std::bad_alloc, which is what this test needs: it runs in the normal build.
+#ifndef __SANITIZE_ADDRESS__
 TEST_CASE("A huge journal beside a good snapshot is refused by name, the snapshot not rejected") {
   // The journal's size sizes the done set before the snapshot is decoded:
   // a sparse 1 TiB file must neither allocate for it nor make the snapshot
@@ -109,6 +112,7 @@ TEST_CASE("A huge journal beside a good snapshot is refused by name, the snapsho
   CHECK(status.message().find("rejected") == std::string::npos);
   CHECK(status.message().find("bad_alloc") == std::string::npos);
 }
+#endif
 
 TEST_CASE("Load of a fresh directory finds nothing") {
   TempDir dir;
