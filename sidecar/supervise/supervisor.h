@@ -71,8 +71,11 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   void OnInputEnded() override { MaybeRunOver(); }
   // CommitWorker::Client: the commits flow out.
   bool CommitDirty() const override;
+  // The run's last commits are synced whatever --sync says: the state ckwrap
+  // exits with is durable, as when the run ended with a snapshot.
   CommitRequest TakeCommit(bool snapshot) override {
-    return state_.TakeCommit(snapshot, options_.sync != SyncMode::kNone, NowUnixMs());
+    const bool sync = options_.sync != SyncMode::kNone || phase_ == Phase::kFinishing;
+    return state_.TakeCommit(snapshot, sync, NowUnixMs());
   }
   // Once the job has exited: its last records wait for a disk that keeps
   // failing, and retrying forever would hang the run (nothing else moves it).
