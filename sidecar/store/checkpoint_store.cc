@@ -41,7 +41,7 @@ Status LoadFile(const Directory& dir, uint64_t generation, Checkpoint* out, uint
   const bool has_journal = ::fstatat(dir.fd(), JournalFileName(generation).c_str(), &journal,
                                      AT_SYMLINK_NOFOLLOW) == 0 &&
                            S_ISREG(journal.st_mode);
-  const uint64_t bound = 2 * std::max<uint64_t>(bytes.size(), 8 << 20);
+  const uint64_t bound = 2 * std::max<uint64_t>(bytes.size(), kCompactMinJournalBytes);
   const uint64_t journal_bytes = has_journal ? static_cast<uint64_t>(journal.st_size) : 0;
   return DecodeCheckpoint(bytes, out, std::min(journal_bytes, bound));
 }

@@ -26,6 +26,10 @@
 
 namespace ckwrap {
 
+// A journal longer than max(this, its snapshot) is compacted into a new
+// snapshot (commit_worker.cc); so loading can size the done set from it.
+constexpr uint64_t kCompactMinJournalBytes = 8 << 20;
+
 struct LoadedCheckpoint {
   bool found = false;  // false: no checkpoint file exists (a fresh start)
   Checkpoint checkpoint;

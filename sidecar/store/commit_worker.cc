@@ -6,13 +6,6 @@
 #include "base/log.h"
 
 namespace ckwrap {
-namespace {
-
-// A journal longer than max(this, the snapshot) is compacted into a new snapshot.
-constexpr uint64_t kCompactMinJournalBytes = 8 << 20;
-
-}  // namespace
-
 struct CommitJob {
   uv_work_t work{};
   CheckpointStore* store = nullptr;

@@ -65,8 +65,8 @@ class CommitWorker {
   // (a SYNC waits, the run ends, a buffer is full), else once the interval
   // since the last commit's start has passed (a timer then starts it).
   void Start(bool urgent);
-  // The next commit writes a whole snapshot (the run's end: one compact file
-  // for the next start).
+  // The next commit writes a whole snapshot, as after a failure or at
+  // compaction.
   void RequestSnapshot() { snapshot_next_ = true; }
   bool in_flight() const { return in_flight_; }
   // Gave up saving after kEndingAttempts failures while ending: nothing more

@@ -61,24 +61,23 @@ template <typename Emit>
 Status EmitDoneIds(const DoneSet& done, const Emit& emit) {
   std::string piece(kDonePieceBytes, '\0');
   size_t used = 0;
-  Status status;
   for (std::string_view id : done) {  // insertion order
-    const size_t need = fmt::kStringLengthBytes + id.size();
+    char length[fmt::kStringLengthBytes];
+    EncodeFixed64(length, id.size());
+    const size_t need = sizeof length + id.size();
     if (used + need > piece.size() && used > 0) {
-      status = emit(std::string_view(piece.data(), used));
+      Status status = emit(std::string_view(piece.data(), used));
+      if (!status.ok()) return status;
       used = 0;
     }
-    if (!status.ok()) return status;
     if (need > piece.size()) {  // an id longer than a piece: its own pieces
-      char length[fmt::kStringLengthBytes];
-      EncodeFixed64(length, id.size());
-      status = emit(std::string_view(length, sizeof length));
+      Status status = emit(std::string_view(length, sizeof length));
       if (status.ok()) status = emit(id);
       if (!status.ok()) return status;
       continue;
     }
-    EncodeFixed64(piece.data() + used, id.size());
-    std::memcpy(piece.data() + used + fmt::kStringLengthBytes, id.data(), id.size());
+    std::memcpy(piece.data() + used, length, sizeof length);
+    std::memcpy(piece.data() + used + sizeof length, id.data(), id.size());
     used += need;
   }
   return used == 0 ? Status::Ok() : emit(std::string_view(piece.data(), used));
