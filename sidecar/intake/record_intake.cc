@@ -225,11 +225,19 @@ void RecordIntake::OnProtocolEof() {
   splitter_.Finish();
   protocol_eof_ = true;
   at_write_boundary_ = true;
+  CloseProtocolPipe();
+  sink_->OnRecordsRead();
+  sink_->OnInputEnded();
+}
+
+void RecordIntake::Close() {
+  if (protocol_pipe_ != nullptr) CloseProtocolPipe();
+}
+
+void RecordIntake::CloseProtocolPipe() {
   uv_close(reinterpret_cast<uv_handle_t*>(protocol_pipe_),
            [](uv_handle_t* handle) { delete reinterpret_cast<uv_pipe_t*>(handle); });
   protocol_pipe_ = nullptr;
-  sink_->OnRecordsRead();
-  sink_->OnInputEnded();
 }
 
 void RecordIntake::SetPaused(bool paused) {

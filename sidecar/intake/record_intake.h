@@ -68,6 +68,10 @@ class RecordIntake {
   bool OpenOutputChannels(bool pipe_stdout, bool pipe_stderr, int* stdout_fd, int* stderr_fd);
   // Reads fd 3 of a new launch from read_fd (taken over).
   void StartProtocol(int read_fd);
+  // Releases fd 3's pipe if its EOF never came (a run that ends first, as a
+  // fenced one does while an outsider holds the pipe). Before the loop closes:
+  // its generic close would leave the pipe unfreed.
+  void Close();
   // Follows --progress-file from saved (nothing without one).
   Status StartProgressFile(const FileCursor& saved);
   void StopProgressFile();
@@ -96,6 +100,7 @@ class RecordIntake {
   void OnProtocolBytes(const char* data, size_t size);
   bool PipeDrained(size_t read_size) const;
   void OnProtocolEof();
+  void CloseProtocolPipe();
   void OnLine(const char* source, uint64_t line_number, std::string_view line, bool is_record);
   void ReportProblem(const char* source, uint64_t line_number, const std::string& what);
   void ReportOverlong(const char* source, uint64_t line_number);

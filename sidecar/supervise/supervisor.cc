@@ -54,7 +54,8 @@ Supervisor::Supervisor(const RunOptions& options, CheckpointStore* store, Checkp
 Supervisor::~Supervisor() {
   acks_.Close();
   if (replica_) replica_->Close();  // its thread, before the loop it reports to
-  loop_.Close();                    // before the members whose handles it closes go
+  if (intake_) intake_->Close();
+  loop_.Close();  // before the members whose handles it closes go
 }
 
 int Supervisor::Run() {

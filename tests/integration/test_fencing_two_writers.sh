@@ -4,7 +4,10 @@
 # job mid-way, its lock is broken by removing the lock file, a second one
 # resumes and completes the job; woken (SIGCONT), the first must stop with
 # 125, naming the second's pid and host, without writing: every id the second
-# committed survives and the position never goes back.
+# committed survives and the position never goes back. The test holds the
+# first job's fd 3 open as an outsider would, so the first ends before its
+# pipe's EOF: it must not wait for it, and must release it (under ASan the
+# leaked pipe turned 125 into 1).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +22,7 @@ while [ "$i" -lt "$last" ]; do
   echo "DONE $name-$i" >&3
   echo "CKPT $i" >&3
   if [ "$name" = a ] && [ "$i" = 3 ]; then
-    echo 3 > a_at3
+    echo $$ > a_at3
     while [ ! -e a_more ]; do sleep 0.01; done
   fi
 done
@@ -37,6 +40,7 @@ waited=$first
 await a_at3
 wait_until 10 position_is st 3
 kill -STOP "$first"
+exec 9>"/proc/$(cat a_at3)/fd/3"
 rm st/lock  # the lock no longer keeps anyone out (as on storage without working flock)
 
 "$CKWRAP" --state-dir st -- ./job.sh b 8 2>second.err &
@@ -55,6 +59,7 @@ kill -CONT "$first"
 waited=$first
 wait_ckwrap 10
 assert_eq 125 "$rc" "the woken first supervisor"
+exec 9>&-
 assert_contains first.err "another ckwrap (pid $second on host $(hostname))" "names the other writer"
 assert_contains first.err "stops without writing" "says it writes nothing"
 
