@@ -73,7 +73,7 @@ fuzz-smoke: deps
 	for t in protocol checkpoint journal; do \
 	  case $$t in protocol) runs=$(FUZZ_SMOKE_RUNS_protocol) ;; checkpoint) runs=$(FUZZ_SMOKE_RUNS_checkpoint) ;; \
 	    journal) runs=$(FUZZ_SMOKE_RUNS_journal) ;; esac; \
-	  rm -rf $(BUILD_FUZZ)/smoke/$$t && mkdir -p $(BUILD_FUZZ)/smoke/$$t && \
+	  rm -rf $(BUILD_FUZZ)/smoke/$$t $(BUILD_FUZZ)/smoke-$$t.status && mkdir -p $(BUILD_FUZZ)/smoke/$$t && \
 	  { $(BUILD_FUZZ)/fuzz_$$t -seed=1 -runs=$$runs -max_len=65536 -rss_limit_mb=1024 \
 	    -print_final_stats=1 -artifact_prefix=$(BUILD_FUZZ)/crash-$$t- \
 	    $(BUILD_FUZZ)/smoke/$$t tests/fuzz/corpus/$$t > $(BUILD_FUZZ)/smoke-$$t.log 2>&1; \
