@@ -20,6 +20,16 @@
  * last committed record, so a row is never written twice. Write (and fflush)
  * an item's rows before its checkpoint or done.
  *
+ * Under ckwrap, ck_checkpoint and ck_checkpoint_sync write the position into
+ * the checkpoint slot ($CKWRAP_SLOT_FD: memory shared with ckwrap) instead of
+ * fd 3: no system call, where a write(2) per item costs a job of 100 k items/s
+ * 13% of its time, and nothing lost if the job is killed right after (the
+ * memory is ckwrap's). Not with declared outputs (the sizes go with the record
+ * through fd 3). Once it has been written, any other record but PROGRESS and
+ * SYNC closes the slot for the whole job first, sending its last position
+ * through fd 3 ahead of the record: records reach ckwrap in the order they
+ * were written.
+ *
  * Every record function returns 0 when the record was written, or when not
  * under ckwrap (no CKWRAP_FD: nothing is written and the program runs bare,
  * unchanged); -1 with errno set otherwise: EMSGSIZE (longer than PIPE_BUF),
@@ -35,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,7 +105,8 @@ static inline int ck__format(char* buf, size_t* len, const char* verb, const cha
   return 0;
 }
 
-/* Writes buf[0, len) with one write(2). */
+/* Writes buf[0, len) with one write(2). Through ck__send, but for SYNC and
+ * PROGRESS, which do not close the checkpoint slot. */
 static inline int ck__write(const char* buf, size_t len) {
   int fd = ck_fd();
   ssize_t written;
@@ -110,11 +122,151 @@ static inline int ck__write(const char* buf, size_t len) {
   return 0;
 }
 
+/* The checkpoint slot (ckwrap's sidecar/intake/checkpoint_slot.h has the
+ * layout): 64-bit words magic, published ticket, tickets handed out (bit 63:
+ * closed), then 16 entries of 4096 bytes: seq (2 * ticket - 1 while written,
+ * 2 * ticket once whole), a 4-byte length, the position. */
+#define CK__SLOT_MAGIC 0x31544f4c53574b43ULL /* "CKWSLOT1" */
+#define CK__SLOT_ENTRIES 16
+#define CK__SLOT_ENTRY 4096
+#define CK__SLOT_HEADER 64
+#define CK__SLOT_POSITION (CK__SLOT_ENTRY - 16)
+#define CK__SLOT_BYTES (CK__SLOT_HEADER + CK__SLOT_ENTRIES * CK__SLOT_ENTRY)
+#define CK__SLOT_CLOSED (1ULL << 63)
+
+typedef unsigned long long ck__u64;
+
+/* Maps $CKWRAP_SLOT_FD if it is ckwrap's slot; NULL otherwise. */
+static inline unsigned char* ck__map_slot(void) {
+  const char* value = ck_fd() >= 0 ? getenv("CKWRAP_SLOT_FD") : NULL;
+  struct stat st;
+  void* memory;
+  int fd;
+  if (value == NULL || *value < '0' || *value > '9') return NULL;
+  fd = atoi(value);
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)CK__SLOT_BYTES)
+    return NULL;
+  memory = mmap(NULL, CK__SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (memory == MAP_FAILED) return NULL;
+  if (__atomic_load_n((ck__u64*)memory, __ATOMIC_ACQUIRE) != CK__SLOT_MAGIC) {
+    munmap(memory, CK__SLOT_BYTES);
+    return NULL;
+  }
+  return (unsigned char*)memory;
+}
+
+/* The slot, mapped on first use (once per process and source file: a forked
+ * child shares its parent's), or NULL. */
+static inline unsigned char* ck__slot(void) {
+  static unsigned char none;
+  static unsigned char* slot = NULL;
+  unsigned char* s = __atomic_load_n(&slot, __ATOMIC_ACQUIRE);
+  unsigned char* expected = NULL;
+  if (s == NULL) {
+    s = ck__map_slot();
+    if (s == NULL) s = &none;
+    if (!__atomic_compare_exchange_n(&slot, &expected, s, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      if (s != &none) munmap(s, CK__SLOT_BYTES); /* another thread mapped it first */
+      s = expected;
+    }
+  }
+  return s == &none ? NULL : s;
+}
+
+/* Writes position[0, n) as the slot's newest entry: 1, or 0 when the slot is
+ * closed or it does not fit (the caller then uses fd 3). Lock-free: a ticket
+ * picks the entry; a writer killed half way never published its ticket. */
+static inline int ck__slot_write(unsigned char* s, const char* position, size_t n) {
+  ck__u64* published = (ck__u64*)(s + 8);
+  ck__u64* tickets = (ck__u64*)(s + 16);
+  ck__u64 ticket, seen;
+  unsigned char* entry;
+  unsigned int length = (unsigned int)n;
+  if (n > CK__SLOT_POSITION || (__atomic_load_n(tickets, __ATOMIC_RELAXED) & CK__SLOT_CLOSED)) {
+    return 0;
+  }
+  ticket = __atomic_add_fetch(tickets, 1, __ATOMIC_ACQ_REL);
+  if (ticket & CK__SLOT_CLOSED) return 0;
+  entry = s + CK__SLOT_HEADER + CK__SLOT_ENTRY * (ticket % CK__SLOT_ENTRIES);
+  __atomic_store_n((ck__u64*)entry, 2 * ticket - 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+  memcpy(entry + 8, &length, sizeof length);
+  memcpy(entry + 16, position, n);
+  __atomic_store_n((ck__u64*)entry, 2 * ticket, __ATOMIC_RELEASE);
+  seen = __atomic_load_n(published, __ATOMIC_RELAXED);
+  while (seen < ticket && !__atomic_compare_exchange_n(published, &seen, ticket, 1,
+                                                       __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+  }
+  return 1;
+}
+
+/* The slot's newest position into out[CK__SLOT_POSITION + 1]: 1, or 0 if none. */
+static inline int ck__slot_read(unsigned char* s, char* out) {
+  int tries;
+  for (tries = 0; tries < 8; tries++) {
+    ck__u64 ticket = __atomic_load_n((ck__u64*)(s + 8), __ATOMIC_ACQUIRE);
+    unsigned char* entry = s + CK__SLOT_HEADER + CK__SLOT_ENTRY * (ticket % CK__SLOT_ENTRIES);
+    unsigned int length;
+    if (ticket == 0) return 0;
+    if (__atomic_load_n((ck__u64*)entry, __ATOMIC_ACQUIRE) != 2 * ticket) continue;
+    memcpy(&length, entry + 8, sizeof length);
+    if (length > CK__SLOT_POSITION) continue;
+    memcpy(out, entry + 16, length);
+    out[length] = '\0';
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n((ck__u64*)entry, __ATOMIC_RELAXED) == 2 * ticket) return 1;
+  }
+  return 0;
+}
+
+/* Once the slot has been written, closes it for the whole job and sends its
+ * last position through fd 3 (ckwrap no longer reads a closed slot): what
+ * follows goes through fd 3 after it, in order. A slot never written stays
+ * open: ckwrap reads it only after the SLOT record that follows its first
+ * write, so it cannot be read ahead of records sent before. */
+static inline int ck__close_slot(void) {
+  unsigned char* s = ck__slot();
+  char position[CK__SLOT_POSITION + 1];
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
+  if (s == NULL || __atomic_load_n((ck__u64*)(s + 16), __ATOMIC_ACQUIRE) == 0) return 0;
+  if (__atomic_fetch_or((ck__u64*)(s + 16), CK__SLOT_CLOSED, __ATOMIC_ACQ_REL) & CK__SLOT_CLOSED) {
+    return 0; /* closed before */
+  }
+  if (!ck__slot_read(s, position)) return 0;
+  if (ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) return -1;
+  return ck__write(buf, len);
+}
+
+/* Writes buf[0, len) after closing the slot. */
+static inline int ck__send(const char* buf, size_t len) {
+  if (ck__close_slot() != 0) return -1;
+  return ck__write(buf, len);
+}
+
+/* CKPT position into the slot: 1 when written there, 0 when it goes through
+ * fd 3 instead (no slot, declared outputs, closed, too long, or invalid: fd
+ * 3's path reports why). The first slot write of a process sends SLOT, which
+ * tells ckwrap to read the slot. */
+static inline int ck__slot_checkpoint(const char* position) {
+  static int announced = 0;
+  unsigned char* s = ck__slot();
+  const char* outputs;
+  size_t n;
+  if (s == NULL) return 0;
+  outputs = getenv("CKWRAP_OUTPUTS");
+  if (outputs != NULL && *outputs != '\0') return 0;
+  n = strlen(position);
+  if (n == 0 || memchr(position, '\n', n) != NULL || !ck__slot_write(s, position, n)) return 0;
+  if (!__atomic_exchange_n(&announced, 1, __ATOMIC_RELAXED)) ck__write("SLOT\n", 5);
+  return 1;
+}
+
 static inline int ck__record(const char* verb, const char* a, int a_is_word, const char* b) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
   if (ck__format(buf, &len, verb, a, a_is_word, b) != 0) return -1;
-  return ck__write(buf, len);
+  return ck__send(buf, len);
 }
 
 /* Appends "SIZE bytes path" for each declared output ($CKWRAP_OUTPUTS,
@@ -152,11 +304,14 @@ static inline int ck__sized_record(const char* verb, const char* a) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
   if (ck__sizes(buf, &len) != 0 || ck__format(buf, &len, verb, a, 0, NULL) != 0) return -1;
-  return ck__write(buf, len);
+  return ck__send(buf, len);
 }
 
 /* CKPT position: everything before position is finished. */
-static inline int ck_checkpoint(const char* position) { return ck__sized_record("CKPT", position); }
+static inline int ck_checkpoint(const char* position) {
+  if (position != NULL && ck__slot_checkpoint(position)) return 0;
+  return ck__sized_record("CKPT", position);
+}
 static inline int ck_checkpoint_u64(unsigned long long position) {
   char text[24];
   snprintf(text, sizeof text, "%llu", position);
@@ -174,7 +329,7 @@ static inline int ck_checkpoint_with_state(const char* position, const char* key
       ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
     return -1;
   }
-  return ck__write(buf, len);
+  return ck__send(buf, len);
 }
 /* path made absolute in the current directory, into out[CK_PIPE_BUF]. */
 static inline int ck__absolute(const char* path, char* out) {
@@ -283,6 +438,7 @@ static inline int ck__sync_after(char* buf, size_t len, long timeout_ms) {
     timeout_ms = (t != NULL && *t != '\0' ? atol(t) : 60) * 1000;
   }
   snprintf(token, sizeof token, "c%ld.%lu", (long)getpid(), ++seq);
+  if (len > 0 && ck__close_slot() != 0) return -1; /* records besides the SYNC */
   if (len + strlen(token) + 6 > CK_PIPE_BUF) {
     if (ck__write(buf, len) != 0) return -1;
     len = 0;
@@ -304,6 +460,7 @@ static inline int ck_sync(long timeout_ms) {
 static inline int ck_checkpoint_sync(const char* position, long timeout_ms) {
   char buf[CK_PIPE_BUF];
   size_t len = 0;
+  if (position != NULL && ck__slot_checkpoint(position)) return ck__sync_after(buf, 0, timeout_ms);
   if (ck__sizes(buf, &len) != 0 || ck__format(buf, &len, "CKPT", position, 0, NULL) != 0) {
     return -1;
   }
@@ -323,9 +480,12 @@ static inline int ck_state(const char* key, const char* value) {
 /* PROGRESS n [total]: for display only; total 0 means unknown. */
 static inline int ck_progress(unsigned long long n, unsigned long long total) {
   char count[24], all[24];
+  char buf[CK_PIPE_BUF];
+  size_t len = 0;
   snprintf(count, sizeof count, "%llu", n);
   snprintf(all, sizeof all, "%llu", total);
-  return ck__record("PROGRESS", count, 1, total != 0 ? all : NULL);
+  if (ck__format(buf, &len, "PROGRESS", count, 1, total != 0 ? all : NULL) != 0) return -1;
+  return ck__write(buf, len); /* for display only: the slot stays open */
 }
 /* COMPLETE: the job declares all work finished. */
 static inline int ck_complete(void) { return ck__record("COMPLETE", NULL, 0, NULL); }

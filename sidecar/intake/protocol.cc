@@ -102,6 +102,11 @@ bool ParseComplete(std::string_view, bool has_args, Record*, std::string* error)
   return true;
 }
 
+bool ParseSlot(std::string_view, bool has_args, Record*, std::string* error) {
+  if (has_args) return Fail(error, "SLOT takes no arguments");
+  return true;
+}
+
 bool ParseOutput(std::string_view args, bool, Record* out, std::string* error) {
   if (args.empty()) return Fail(error, "OUTPUT needs a path");
   out->arg = args;
@@ -163,6 +168,7 @@ constexpr VerbEntry kVerbs[] = {
     {"OUTPUT", Verb::kOutput, ParseOutput},
     {"SYNC", Verb::kSync, ParseSync},
     {"SIZE", Verb::kSize, ParseSize},
+    {"SLOT", Verb::kSlot, ParseSlot},
 };
 
 }  // namespace

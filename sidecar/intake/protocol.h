@@ -14,7 +14,7 @@ namespace ckwrap {
 // default that man/ckwrap-protocol.7 gives jobs.
 inline constexpr size_t kDefaultMaxLineBytes = 64 * 1024;
 
-enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete, kOutput, kSync, kSize };
+enum class Verb { kCkpt, kDone, kFail, kState, kProgress, kComplete, kOutput, kSync, kSize, kSlot };
 
 struct Record {
   Verb verb;

@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -40,7 +41,7 @@ RecordIntake::RecordIntake(uv_loop_t* loop, IntakeOptions options, Sink* sink)
     Status compiled = LineMatcher::Compile(options_.matches, &matcher_);
     if (!compiled.ok()) LogError(compiled.message());
   }
-  for (uv_timer_t* timer : {&read_coalesce_timer_, &eof_timer_}) {
+  for (uv_timer_t* timer : {&read_coalesce_timer_, &eof_timer_, &slot_poll_timer_}) {
     uv_timer_init(loop_, timer);
     timer->data = this;
   }
@@ -58,6 +59,19 @@ void RecordIntake::OnLine(const char* source, uint64_t line_number, std::string_
   Record record;
   std::string error;
   if (!ParseRecord(line, &record, &error)) return ReportProblem(source, line_number, error);
+  if (record.verb == Verb::kSlot) {
+    // The C shim's first slot write: read the slot from now on (not before:
+    // what the job sent to fd 3 ahead of this record comes first).
+    slot_announced_ = true;
+    ApplySlot();  // SLOT is a write of its own: this is between two
+    if (slot_ && !uv_is_active(reinterpret_cast<uv_handle_t*>(&slot_poll_timer_))) {
+      const uint64_t ms = std::max<uint64_t>(1, options_.slot_poll_ms);
+      uv_timer_start(
+          &slot_poll_timer_,
+          [](uv_timer_t* timer) { static_cast<RecordIntake*>(timer->data)->OnSlotPoll(); }, ms, ms);
+    }
+    return;
+  }
   error = sink_->OnRecord(record);
   if (!error.empty()) ReportProblem(source, line_number, error);
 }
@@ -153,7 +167,10 @@ void RecordIntake::StopProgressFile() {
   if (watcher_) watcher_->Stop();
 }
 
-void RecordIntake::StartProtocol(int read_fd) {
+void RecordIntake::StartProtocol(int read_fd, std::unique_ptr<CheckpointSlot> slot) {
+  ReleaseSlot();
+  slot_ = std::move(slot);
+  slot_announced_ = false;
   protocol_pipe_ = new uv_pipe_t;
   uv_pipe_init(loop_, protocol_pipe_, 0);
   uv_pipe_open(protocol_pipe_, read_fd);
@@ -192,7 +209,33 @@ bool RecordIntake::PipeDrained(size_t read_size) const {
          ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
 }
 
+// The slot's newest position, if the job wrote one since the last: taken
+// before the records of the read that follows, since what was read from fd 3
+// was written before now. So a CKPT a script writes to fd 3 after its C
+// program's last slot write is the one that stays. Callers take it only
+// between writes (never inside one a read cut in two: its records are
+// committed together).
+bool RecordIntake::ApplySlot() {
+  uint64_t ticket = 0;
+  std::string position;
+  if (!slot_ || !slot_announced_ || !slot_->TakeNew(&ticket, &position)) return false;
+  OnLine("checkpoint slot", ticket, "CKPT " + position, true);
+  return true;
+}
+
+void RecordIntake::OnSlotPoll() {
+  if (!paused_ && at_write_boundary_ && ApplySlot()) sink_->OnRecordsRead();
+  // Closed by the shim: its last position came through fd 3, and so will the rest.
+  if (slot_ && slot_->closed()) uv_timer_stop(&slot_poll_timer_);
+}
+
+void RecordIntake::ReleaseSlot() {
+  uv_timer_stop(&slot_poll_timer_);
+  slot_.reset();
+}
+
 void RecordIntake::OnProtocolBytes(const char* data, size_t size) {
+  if (at_write_boundary_) ApplySlot();
   splitter_.Feed(std::string_view(data, size));
   at_write_boundary_ = PipeDrained(size);
   // While the job streams (this short read came within kReadCoalesceMs of the
@@ -225,12 +268,14 @@ void RecordIntake::OnProtocolEof() {
   splitter_.Finish();
   protocol_eof_ = true;
   at_write_boundary_ = true;
+  ApplySlot();  // the job may write it still (it closed fd 3): over() has its last
   CloseProtocolPipe();
   sink_->OnRecordsRead();
   sink_->OnInputEnded();
 }
 
 void RecordIntake::Close() {
+  ReleaseSlot();
   if (protocol_pipe_ != nullptr) CloseProtocolPipe();
 }
 
@@ -313,6 +358,12 @@ bool RecordIntake::over() {
   for (const auto& channel : channels_) {
     if (!channel->eof()) return false;
   }
+  // The job's tree is gone and fd 3 read to its end: the slot's last
+  // position was written after every record read. Taken even unannounced: a
+  // job that closed fd 3 before its first slot write could not send SLOT.
+  slot_announced_ = true;
+  ApplySlot();
+  ReleaseSlot();
   // What the job wrote to the file before it exited. Reading paused, the rest
   // is read as commits catch up, and caught_up brings the caller back.
   if (watcher_) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "intake/checkpoint_slot.h"
 #include "intake/line_matcher.h"
 #include "intake/protocol.h"
 #include "store/checkpoint.h"
@@ -31,7 +32,8 @@ struct IntakeOptions {
   std::string protocol_prefix;  // of record lines on that stream
   std::vector<MatchRule> matches;
   std::string progress_file;
-  bool watch = false;  // ckwrap watch: the file alone, read whole at start
+  bool watch = false;          // ckwrap watch: the file alone, read whole at start
+  uint64_t slot_poll_ms = 10;  // how often an announced checkpoint slot is read
 };
 
 class RecordIntake {
@@ -66,8 +68,9 @@ class RecordIntake {
   // lines are to be read from them, or the status line needs it (pipe_*);
   // sets *stdout_fd / *stderr_fd to the write ends for the child, else -1.
   bool OpenOutputChannels(bool pipe_stdout, bool pipe_stderr, int* stdout_fd, int* stderr_fd);
-  // Reads fd 3 of a new launch from read_fd (taken over).
-  void StartProtocol(int read_fd);
+  // Reads fd 3 of a new launch from read_fd (taken over), and its checkpoint
+  // slot (null: none) once the job announces it with a SLOT record.
+  void StartProtocol(int read_fd, std::unique_ptr<CheckpointSlot> slot);
   // Releases fd 3's pipe if its EOF never came (a run that ends first, as a
   // fenced one does while an outsider holds the pipe). Before the loop closes:
   // its generic close would leave the pipe unfreed.
@@ -89,6 +92,8 @@ class RecordIntake {
   // process group (a daemon): reading it stops then.
   void OnJobExited();
   // The run's inputs have all ended, the progress file read to its end.
+  // Called once the job's whole tree has exited: takes the checkpoint slot's
+  // last position.
   bool over();
   // The records read from fd 3 end with a whole write(2): a commit may be cut
   // here without splitting the records the job wrote together.
@@ -107,6 +112,9 @@ class RecordIntake {
   std::unique_ptr<OutputChannel> MakeChannel(const char* name, int target_fd, bool records);
   void UpdatePipeReading();
   void OnEofTimeout();
+  bool ApplySlot();
+  void OnSlotPoll();
+  void ReleaseSlot();
 
   uv_loop_t* loop_;
   const IntakeOptions options_;
@@ -125,6 +133,9 @@ class RecordIntake {
   uint64_t last_read_ns_ = 0;     // uv_hrtime() of the last read of fd 3, or of a pause's end
   uv_timer_t read_coalesce_timer_{};
   uv_timer_t eof_timer_{};  // the job exited but something outside its group holds an input
+  std::unique_ptr<CheckpointSlot> slot_;  // this launch's, until fd 3 ends
+  bool slot_announced_ = false;           // its SLOT record was read
+  uv_timer_t slot_poll_timer_{};          // runs from the job's SLOT record on
   // The child's piped stdout/stderr: this launch's, and earlier ones whose
   // handles are still closing.
   std::vector<std::unique_ptr<OutputChannel>> channels_;

@@ -55,8 +55,17 @@ bool IsExecutableFile(const std::string& path, int* err) {
   _exit(kExitChildSetupFailed);
 }
 
+// fd becomes the child's target fd and stays open across exec. Async-signal-safe.
+void PlaceChildFd(int fd, int target, const char* failed_call) {
+  if (fd == target) {
+    if (fcntl(target, F_SETFD, 0) != 0) SetupFailed(failed_call);
+  } else if (dup2(fd, target) != target) {
+    SetupFailed(failed_call);
+  }
+}
+
 // Runs in the forked child before exec: only async-signal-safe calls.
-void SetUpChild(int protocol_write_fd, int ack_read_fd, int terminal_fd, int stdout_fd,
+void SetUpChild(int protocol_write_fd, int ack_read_fd, int slot_fd, int terminal_fd, int stdout_fd,
                 int stderr_fd) {
   if (setpgid(0, 0) != 0) SetupFailed("setpgid");
   // Done here as well as in the parent so the job never reads the terminal
@@ -72,16 +81,16 @@ void SetUpChild(int protocol_write_fd, int ack_read_fd, int terminal_fd, int std
   // PrepareProcess keeps fd 3 occupied, so the write end is never 3 already;
   // dup2 gives the copy at 3 no FD_CLOEXEC.
   if (dup2(protocol_write_fd, kChildProtocolFd) != kChildProtocolFd) SetupFailed("dup2 to fd 3");
-  if (ack_read_fd == kChildAckFd) {
-    // Keep it open across exec.
-    if (fcntl(kChildAckFd, F_SETFD, 0) != 0) SetupFailed("fcntl F_SETFD on fd 4");
-  } else if (ack_read_fd >= 0 && dup2(ack_read_fd, kChildAckFd) != kChildAckFd) {
-    SetupFailed("dup2 to fd 4");
+  // The slot is moved out of fd 4's way first, so placing fd 4 cannot close it.
+  if (slot_fd == kChildAckFd && (slot_fd = fcntl(slot_fd, F_DUPFD, kChildSlotFd + 1)) < 0) {
+    SetupFailed("fcntl F_DUPFD of the checkpoint slot");
   }
+  if (ack_read_fd >= 0) PlaceChildFd(ack_read_fd, kChildAckFd, "dup2 to fd 4");
+  if (slot_fd >= 0) PlaceChildFd(slot_fd, kChildSlotFd, "dup2 to fd 5");
   // Everything else ckwrap holds closes at exec (Boost's own error pipe included,
   // which is why this marks rather than closes).
-  syscall(SYS_close_range, (ack_read_fd >= 0 ? kChildAckFd : kChildProtocolFd) + 1, ~0U,
-          CLOSE_RANGE_CLOEXEC);
+  const int last = slot_fd >= 0 ? kChildSlotFd : ack_read_fd >= 0 ? kChildAckFd : kChildProtocolFd;
+  syscall(SYS_close_range, last + 1, ~0U, CLOSE_RANGE_CLOEXEC);
   RestoreCallerSignals();
 }
 
@@ -162,6 +171,7 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
 
   const int write_fd = spec.protocol_write_fd;
   const int ack_fd = spec.ack_read_fd;
+  const int slot_fd = spec.slot_fd;
   const int terminal_fd = spec.terminal_fd;
   const int stdout_fd = spec.stdout_write_fd;
   const int stderr_fd = spec.stderr_write_fd;
@@ -171,8 +181,8 @@ LaunchResult LaunchChild(const LaunchSpec& spec) {
       bp::exe = path, bp::args = args,
       bp::extend::on_setup = [&envp](auto& exec) { exec.env = envp.data(); },
       bp::extend::on_exec_setup =
-          [write_fd, ack_fd, terminal_fd, stdout_fd, stderr_fd](auto&) {
-            SetUpChild(write_fd, ack_fd, terminal_fd, stdout_fd, stderr_fd);
+          [write_fd, ack_fd, slot_fd, terminal_fd, stdout_fd, stderr_fd](auto&) {
+            SetUpChild(write_fd, ack_fd, slot_fd, terminal_fd, stdout_fd, stderr_fd);
           },
       // The error_code form plus reaping here: the throwing form leaves a zombie.
       bp::extend::on_error =

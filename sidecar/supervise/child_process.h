@@ -1,5 +1,6 @@
 // Launching the job (Boost.Process): its own process group, the protocol
-// pipe's write end on fd 3, no other ckwrap fd, the caller's signal set-up.
+// pipe's write end on fd 3, the acknowledgement pipe's read end on fd 4, the
+// checkpoint slot on fd 5, no other ckwrap fd, the caller's signal set-up.
 // ckwrap alone reaps it (see supervisor.cc): the Boost child is detached.
 #pragma once
 
@@ -15,7 +16,8 @@
 namespace ckwrap {
 
 inline constexpr int kChildProtocolFd = 3;
-inline constexpr int kChildAckFd = 4;  // read end of the acknowledgement pipe
+inline constexpr int kChildAckFd = 4;   // read end of the acknowledgement pipe
+inline constexpr int kChildSlotFd = 5;  // the checkpoint slot (intake/checkpoint_slot.h)
 
 struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it has a '/'
@@ -24,6 +26,7 @@ struct LaunchSpec {
   std::vector<std::string> unset_env;
   int protocol_write_fd = -1;  // becomes fd 3 in the child
   int ack_read_fd = -1;        // when >= 0, becomes fd 4 in the child
+  int slot_fd = -1;            // when >= 0, becomes fd 5 in the child
   // A terminal to make the child's process group the foreground of (so it can
   // read it and Ctrl-C reaches it), or -1.
   int terminal_fd = -1;

@@ -10,6 +10,7 @@ IntakeOptions IntakeOptionsOf(const RunOptions& options) {
   intake.matches = options.matches;
   intake.progress_file = options.progress_file;
   intake.watch = options.watch;
+  intake.slot_poll_ms = options.commit_interval_ms;
   return intake;
 }
 

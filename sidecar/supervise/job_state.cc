@@ -100,6 +100,8 @@ std::string JobState::Apply(const Record& record) {
       sync_waiting_.emplace_back(checkpoint_.records + 1, std::string(record.arg));
       Hold(sizeof(sync_waiting_[0]) + record.arg.size());
       break;
+    case Verb::kSlot:  // taken by the intake (the checkpoint slot is its input)
+      break;
     case Verb::kSize:
       if (std::string refused = ApplySize(record); !refused.empty()) return refused;
       break;

@@ -183,6 +183,25 @@ int LaunchPipes::Take(int* fd) {
   return taken;
 }
 
+namespace {
+
+// The launch's checkpoint slot on the child's fd 5 and in CKWRAP_SLOT_FD.
+// Without one (no memfd here) the shim writes every CKPT to fd 3, as a job
+// without the shim does: slower, nothing lost.
+std::unique_ptr<CheckpointSlot> MakeSlot(LaunchSpec* spec) {
+  std::unique_ptr<CheckpointSlot> slot;
+  if (Status made = CheckpointSlot::Create(&slot); !made.ok()) {
+    LogError("warning: " + made.message() + "; the job's checkpoints all go through fd 3");
+    spec->unset_env.push_back("CKWRAP_SLOT_FD");  // an outer ckwrap's is not this job's
+    return nullptr;
+  }
+  spec->slot_fd = slot->fd();
+  spec->env.emplace_back("CKWRAP_SLOT_FD", std::to_string(kChildSlotFd));
+  return slot;
+}
+
+}  // namespace
+
 LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, RecordIntake* intake) {
   Status prepared = PrepareLaunch(context, state);
   if (!prepared.ok()) return Failed(prepared.message(), "error: " + prepared.message());
@@ -212,6 +231,7 @@ LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, Rec
     checkpoint.attempts--;
     return Failed(env.message() + "; not launching the job without it", "error: " + env.message());
   }
+  std::unique_ptr<CheckpointSlot> slot = MakeSlot(&spec);
   LogVerbose("attempt " + std::to_string(checkpoint.attempts) + ": launching " +
              DescribeArgv(spec.argv));
   LaunchResult launched = LaunchChild(spec);
@@ -224,6 +244,7 @@ LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, Rec
   attempt.pid = launched.pid;
   attempt.protocol_read = LaunchPipes::Take(&pipes.protocol_read);
   attempt.ack_write = LaunchPipes::Take(&pipes.ack_write);
+  attempt.slot = std::move(slot);
   return attempt;
 }
 

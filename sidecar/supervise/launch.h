@@ -3,10 +3,12 @@
 // for fd 3 and fd 4. Testable without starting a process.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "intake/checkpoint_slot.h"
 #include "store/checkpoint.h"
 #include "store/directory.h"
 #include "supervise/child_process.h"
@@ -71,10 +73,11 @@ struct LaunchPipes {
 // it could not start (logged already) with ckwrap's exit code.
 struct LaunchedAttempt {
   pid_t pid = -1;
-  int protocol_read = -1;  // fd 3's read end, for RecordIntake::StartProtocol
-  int ack_write = -1;      // fd 4's write end, for AckPipe::Open
-  int exit_code = 0;       // on failure: 125, or 126/127 as a shell would
-  std::string error;       // on failure: the summary
+  int protocol_read = -1;                // fd 3's read end, for RecordIntake::StartProtocol
+  std::unique_ptr<CheckpointSlot> slot;  // the job's fd 5, or null (none could be made)
+  int ack_write = -1;                    // fd 4's write end, for AckPipe::Open
+  int exit_code = 0;                     // on failure: 125, or 126/127 as a shell would
+  std::string error;                     // on failure: the summary
 };
 
 struct LaunchContext {

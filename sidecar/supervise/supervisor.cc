@@ -114,7 +114,7 @@ void Supervisor::Launch() {
   OnLaunched(attempt);
 }
 
-void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
+void Supervisor::OnLaunched(LaunchedAttempt& launched) {
   const Checkpoint& checkpoint = state_.checkpoint();
   if (checkpoint.has_position) {
     LogInfo("attempt " + std::to_string(checkpoint.attempts) + ": resuming from " +
@@ -126,7 +126,7 @@ void Supervisor::OnLaunched(const LaunchedAttempt& launched) {
   phase_ = Phase::kRunning;
   state_.BeginRun();
   intake_->set_attempt(checkpoint.attempts);
-  intake_->StartProtocol(launched.protocol_read);
+  intake_->StartProtocol(launched.protocol_read, std::move(launched.slot));
   acks_.Open(launched.ack_write);
   stop_->OnLaunch();
   state_.MarkDirty();  // the attempt count

@@ -51,7 +51,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   enum class Phase { kRunning, kDraining, kBackoff, kFinishing, kDone };
 
   void Launch();
-  void OnLaunched(const LaunchedAttempt& launched);
+  void OnLaunched(LaunchedAttempt& launched);
   // RecordIntake::Sink: the records flow in.
   std::string OnRecord(const Record& record) override {
     std::string refused = state_.Apply(record);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the job sees: fd 3 and CKWRAP_FD, fd 4 and CKWRAP_ACK_FD (SYNC
-# acknowledgements), no other ckwrap fd, its own process
+# acknowledgements), fd 5 and CKWRAP_SLOT_FD (the checkpoint slot, a memfd),
+# no other ckwrap fd, its own process
 # group, the caller's ignored signals and mask (and not ckwrap's own), its own
 # stdio; and ckwrap works when started with stdin/stdout/stderr closed.
 # shellcheck source=lib.sh
@@ -11,7 +12,7 @@ cat > job.sh <<'JOB'
 # A simple command's redirection happens in the forked ls: this lists bash's own fds.
 ls /proc/$$/fd > fds.txt
 {
-  echo "fd=$CKWRAP_FD ack=$CKWRAP_ACK_FD attempt=$CKWRAP_ATTEMPT dir=$CKWRAP_STATE_DIR resume=${CKWRAP_RESUME_FROM-unset}"
+  echo "fd=$CKWRAP_FD ack=$CKWRAP_ACK_FD slot=$CKWRAP_SLOT_FD $(readlink /proc/$$/fd/5) attempt=$CKWRAP_ATTEMPT dir=$CKWRAP_STATE_DIR resume=${CKWRAP_RESUME_FROM-unset}"
   echo "pgid=$(ps -o pgid= -p $$ | tr -d ' ') pid=$$"
   # grep's own: bash blocks SIGCHLD in itself while it waits, never in children.
   grep -E '^(SigIgn|SigBlk)' /proc/self/status
@@ -22,8 +23,8 @@ chmod +x job.sh
 
 run_ckwrap --state-dir st -- ./job.sh
 assert_eq 0 "$rc" "job status"
-assert_contains env.txt "fd=3 ack=4 attempt=1 dir=$PWD/st resume=unset" "environment"
-assert_eq "0 1 2 3 4 255" "$(sort -n fds.txt | paste -sd' ')" "open fds (255 is bash's own)"
+assert_contains env.txt "fd=3 ack=4 slot=5 /memfd:ckwrap-checkpoint-slot (deleted) attempt=1 dir=$PWD/st resume=unset" "environment"
+assert_eq "0 1 2 3 4 5 255" "$(sort -n fds.txt | paste -sd' ')" "open fds (255 is bash's own)"
 read -r pgid pid < <(sed -n 2p env.txt | sed 's/pgid=//; s/pid=//')
 assert_eq "$pid" "$pgid" "job leads its own process group"
 # ckwrap ignores SIGPIPE for itself; the job must get exactly what ckwrap's

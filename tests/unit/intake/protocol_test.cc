@@ -81,6 +81,9 @@ TEST_CASE("Every verb parses") {
     CHECK(r.total == std::numeric_limits<uint64_t>::max());
   }
   SUBCASE("COMPLETE") { CHECK(MustParse("COMPLETE").verb == Verb::kComplete); }
+  SUBCASE("SLOT, the C shim's note that it writes the checkpoint slot") {
+    CHECK(MustParse("SLOT").verb == Verb::kSlot);
+  }
   SUBCASE("SIZE: the bytes, then the path as the rest of the line") {
     const Record r = MustParse("SIZE 0018446744073709551615 /data/out 1.csv ");
     CHECK(r.verb == Verb::kSize);
@@ -142,6 +145,7 @@ TEST_CASE("A malformed line is rejected with a reason") {
       {"SIZE 18446744073709551616 /o", "SIZE bytes out of range: \"18446744073709551616\""},
       {"COMPLETE now", "COMPLETE takes no arguments"},
       {"COMPLETE ", "COMPLETE takes no arguments"},
+      {"SLOT 1", "SLOT takes no arguments"},
       {"ckpt 1", "unknown verb \"ckpt\""},
       {"CKPTX 1", "unknown verb \"CKPTX\""},
       {"CKPT\t1", "unknown verb \"CKPT?1\""},
