@@ -10,7 +10,8 @@
  *
  * Records are described in man/ckwrap-protocol.7. Each call formats its record
  * in a stack buffer of PIPE_BUF (4096) bytes and writes it with one write(2):
- * no allocation, no shared state, so any thread may call any function (but
+ * no allocation, no lock (the checkpoint slot below is lock-free), so any
+ * thread may call any function (but
  * ck_output, which sets an environment variable), and records from threads or
  * parallel processes sharing the pipe never interleave.
  *
@@ -27,8 +28,8 @@
  * memory is ckwrap's). Not with declared outputs (the sizes go with the record
  * through fd 3). Once it has been written, any other record but PROGRESS and
  * SYNC closes the slot for the whole job first, sending its last position
- * through fd 3 ahead of the record: records reach ckwrap in the order they
- * were written.
+ * through fd 3 ahead of the record: the shim's records reach ckwrap in the
+ * order they were written. CKWRAP_SLOT_FD= (empty) turns the slot off.
  *
  * Every record function returns 0 when the record was written, or when not
  * under ckwrap (no CKWRAP_FD: nothing is written and the program runs bare,
@@ -174,12 +175,13 @@ static inline unsigned char* ck__slot(void) {
 }
 
 /* Writes position[0, n) as the slot's newest entry: 1, or 0 when the slot is
- * closed or it does not fit (the caller then uses fd 3). Lock-free: a ticket
- * picks the entry; a writer killed half way never published its ticket. */
+ * closed, it does not fit, or its entry is taken (the caller then uses fd 3).
+ * Lock-free: a ticket picks the entry; a writer killed half way never
+ * published its ticket. */
 static inline int ck__slot_write(unsigned char* s, const char* position, size_t n) {
   ck__u64* published = (ck__u64*)(s + 8);
   ck__u64* tickets = (ck__u64*)(s + 16);
-  ck__u64 ticket, seen;
+  ck__u64 ticket, seen, seq;
   unsigned char* entry;
   unsigned int length = (unsigned int)n;
   if (n > CK__SLOT_POSITION || (__atomic_load_n(tickets, __ATOMIC_RELAXED) & CK__SLOT_CLOSED)) {
@@ -188,23 +190,32 @@ static inline int ck__slot_write(unsigned char* s, const char* position, size_t 
   ticket = __atomic_add_fetch(tickets, 1, __ATOMIC_ACQ_REL);
   if (ticket & CK__SLOT_CLOSED) return 0;
   entry = s + CK__SLOT_HEADER + CK__SLOT_ENTRY * (ticket % CK__SLOT_ENTRIES);
-  __atomic_store_n((ck__u64*)entry, 2 * ticket - 1, __ATOMIC_RELAXED);
+  /* Claimed from a whole, older entry: a writer 16 tickets behind still in
+   * it (or one ahead already done) sends this position through fd 3. */
+  seq = __atomic_load_n((ck__u64*)entry, __ATOMIC_RELAXED);
+  if ((seq & 1) != 0 || seq >= 2 * ticket - 1 ||
+      !__atomic_compare_exchange_n((ck__u64*)entry, &seq, 2 * ticket - 1, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_RELAXED)) {
+    return 0;
+  }
   __atomic_thread_fence(__ATOMIC_RELEASE);
   memcpy(entry + 8, &length, sizeof length);
   memcpy(entry + 16, position, n);
   __atomic_store_n((ck__u64*)entry, 2 * ticket, __ATOMIC_RELEASE);
   seen = __atomic_load_n(published, __ATOMIC_RELAXED);
   while (seen < ticket && !__atomic_compare_exchange_n(published, &seen, ticket, 1,
-                                                       __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+                                                       __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
   }
-  return 1;
+  /* Closed meanwhile by another thread or process, which may have read the
+   * slot before this publish: the position goes through fd 3 as well. */
+  return (__atomic_load_n(tickets, __ATOMIC_SEQ_CST) & CK__SLOT_CLOSED) == 0;
 }
 
 /* The slot's newest position into out[CK__SLOT_POSITION + 1]: 1, or 0 if none. */
 static inline int ck__slot_read(unsigned char* s, char* out) {
   int tries;
   for (tries = 0; tries < 8; tries++) {
-    ck__u64 ticket = __atomic_load_n((ck__u64*)(s + 8), __ATOMIC_ACQUIRE);
+    ck__u64 ticket = __atomic_load_n((ck__u64*)(s + 8), __ATOMIC_SEQ_CST);
     unsigned char* entry = s + CK__SLOT_HEADER + CK__SLOT_ENTRY * (ticket % CK__SLOT_ENTRIES);
     unsigned int length;
     if (ticket == 0) return 0;
@@ -229,8 +240,9 @@ static inline int ck__close_slot(void) {
   char position[CK__SLOT_POSITION + 1];
   char buf[CK_PIPE_BUF];
   size_t len = 0;
-  if (s == NULL || __atomic_load_n((ck__u64*)(s + 16), __ATOMIC_ACQUIRE) == 0) return 0;
-  if (__atomic_fetch_or((ck__u64*)(s + 16), CK__SLOT_CLOSED, __ATOMIC_ACQ_REL) & CK__SLOT_CLOSED) {
+  ck__u64 tickets = s != NULL ? __atomic_load_n((ck__u64*)(s + 16), __ATOMIC_ACQUIRE) : 0;
+  if (tickets == 0 || (tickets & CK__SLOT_CLOSED) != 0) return 0; /* unused, or closed before */
+  if (__atomic_fetch_or((ck__u64*)(s + 16), CK__SLOT_CLOSED, __ATOMIC_SEQ_CST) & CK__SLOT_CLOSED) {
     return 0; /* closed before */
   }
   if (!ck__slot_read(s, position)) return 0;

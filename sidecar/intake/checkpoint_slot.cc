@@ -1,5 +1,6 @@
 #include "intake/checkpoint_slot.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -16,12 +17,14 @@ constexpr int kReadTries = 8;
 }  // namespace
 
 Status CheckpointSlot::Create(std::unique_ptr<CheckpointSlot>* out) {
-  const int fd = memfd_create("ckwrap-checkpoint-slot", MFD_CLOEXEC);
+  const int fd = memfd_create("ckwrap-checkpoint-slot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return Status::FromErrno("cannot create", "the checkpoint slot (memfd)", errno);
-  if (ftruncate(fd, kSlotBytes) != 0) {
+  // Sealed at its size: a job that truncated it would kill ckwrap (SIGBUS).
+  if (ftruncate(fd, kSlotBytes) != 0 ||
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
     const int err = errno;
     close(fd);
-    return Status::FromErrno("cannot size", "the checkpoint slot", err);
+    return Status::FromErrno("cannot size and seal", "the checkpoint slot", err);
   }
   void* memory = mmap(nullptr, kSlotBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (memory == MAP_FAILED) {

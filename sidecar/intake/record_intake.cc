@@ -72,6 +72,9 @@ void RecordIntake::OnLine(const char* source, uint64_t line_number, std::string_
     }
     return;
   }
+  // Acknowledged once durable, with every slot position written before it
+  // (even when the read that brought it did not start between two writes).
+  if (record.verb == Verb::kSync) ApplySlot();
   error = sink_->OnRecord(record);
   if (!error.empty()) ReportProblem(source, line_number, error);
 }

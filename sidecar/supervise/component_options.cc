@@ -1,5 +1,7 @@
 #include "supervise/component_options.h"
 
+#include <algorithm>
+
 namespace ckwrap {
 
 IntakeOptions IntakeOptionsOf(const RunOptions& options) {
@@ -10,7 +12,10 @@ IntakeOptions IntakeOptionsOf(const RunOptions& options) {
   intake.matches = options.matches;
   intake.progress_file = options.progress_file;
   intake.watch = options.watch;
-  intake.slot_poll_ms = options.commit_interval_ms;
+  // As often as commits may go, but never more than 10 ms apart (the stall
+  // watchdog and --checkpoint-wait see slot positions as records) nor 500
+  // times a second.
+  intake.slot_poll_ms = std::clamp<uint64_t>(options.commit_interval_ms, 2, 10);
   return intake;
 }
 

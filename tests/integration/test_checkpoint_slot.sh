@@ -4,8 +4,9 @@
 # right after its last checkpoint resumes from it; a synced checkpoint is
 # durable when ck_checkpoint_sync returns (ckwrap itself SIGKILLed then); a
 # STATE with its CKPT after slot writes keeps its order; a script's own CKPT
-# after its C program's last slot write is the one kept; and 8 threads
-# writing at once leave a whole position, never a torn one.
+# after its C program's last slot write is the one kept; 8 threads writing
+# at once leave a whole position, never a torn one; and CKWRAP_SLOT_FD=
+# (empty) turns the slot off.
 TESTS_DIR=${TESTS_DIR:-$(dirname "$0")}
 SHIM_DIR=$(cd "$TESTS_DIR/../../shim" && pwd)
 # shellcheck source=lib.sh
@@ -91,7 +92,7 @@ assert_contains state.txt "position: 5002" "the CKPT after the STATE"
 assert_contains state.txt "  total = 12502500" "the STATE written with its CKPT"
 pass "records after slot writes keep their order"
 
-run_ckwrap --state-dir then -- sh -c './job then && echo "CKPT done-all" >&3'
+run_ckwrap --state-dir then -- sh -c './job then >/dev/null && echo "CKPT done-all" >&3'
 assert_eq 0 "$rc" "script exit status"
 assert_eq done-all "$(checkpoint_position then)" "the script's CKPT after its program's"
 pass "a script's CKPT after its C program's slot checkpoints is the one kept"
@@ -102,3 +103,10 @@ position=$(checkpoint_position threads)
 [[ $position =~ ^t([0-7])-19999-(x*)$ ]] || fail "threads: not the last position of a thread: '$position'"
 assert_eq $((BASH_REMATCH[1] * 5)) "${#BASH_REMATCH[2]}" "threads: the position's padding (a torn write mixes them)"
 pass "8 threads writing the slot at once leave a whole position: $position"
+
+# CKWRAP_SLOT_FD= (empty) turns the slot off for a program: every CKPT is a record on fd 3.
+run_ckwrap --state-dir off -- sh -c 'CKWRAP_SLOT_FD= ./job then >/dev/null'
+assert_eq 0 "$rc" "slot off: exit status"
+assert_eq 5000 "$(checkpoint_position off)" "slot off: the last position"
+"$CKWRAP" inspect off | grep -qx "records: 5000" || { "$CKWRAP" inspect off >&2; fail "slot off: not one record per CKPT"; }
+pass "CKWRAP_SLOT_FD= sends every CKPT through fd 3"

@@ -28,10 +28,12 @@ struct Shimmed {
 };
 
 // Runs calls in a child under a fake ckwrap: CKWRAP_FD a pipe, CKWRAP_SLOT_FD
-// the slot (no CKWRAP_OUTPUTS unless outputs is given).
-Shimmed RunShim(const std::function<void()>& calls, const char* outputs = nullptr) {
+// the slot (a fresh one unless given; no CKWRAP_OUTPUTS unless outputs is).
+Shimmed RunShim(const std::function<void()>& calls, const char* outputs = nullptr,
+                std::unique_ptr<CheckpointSlot> slot = nullptr) {
   Shimmed out;
-  REQUIRE(CheckpointSlot::Create(&out.slot).ok());
+  out.slot = std::move(slot);
+  if (!out.slot) REQUIRE(CheckpointSlot::Create(&out.slot).ok());
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   const pid_t pid = fork();
@@ -184,6 +186,37 @@ TEST_CASE("a descriptor that is not a checkpoint slot is not written") {
   });
   CHECK(run.fd3 == "CKPT 9\n");
   CHECK(Take(run.slot.get()) == "(none)");
+}
+
+}  // namespace ckwrap
+
+namespace ckwrap {
+
+TEST_CASE("an entry a stalled writer still holds sends the position through fd 3") {
+  std::unique_ptr<CheckpointSlot> slot;
+  REQUIRE(CheckpointSlot::Create(&slot).ok());
+  // Ticket 1's entry, as a writer 16 tickets behind leaves it mid-write.
+  void* memory = mmap(nullptr, kSlotBytes, PROT_READ | PROT_WRITE, MAP_SHARED, slot->fd(), 0);
+  REQUIRE(memory != MAP_FAILED);
+  auto* entry = reinterpret_cast<uint64_t*>(static_cast<unsigned char*>(memory) + kSlotHeaderBytes +
+                                            kSlotEntryBytes * 1);
+  entry[0] = 2 * 1 + 1;  // odd: being written
+  munmap(memory, kSlotBytes);
+  Shimmed run = RunShim(
+      [] {
+        if (ck_checkpoint("5") != 0) _exit(1);
+      },
+      nullptr, std::move(slot));
+  CHECK(run.fd3 == "CKPT 5\n");
+  CHECK(run.slot->closed());  // the rest goes through fd 3 too, in order
+}
+
+TEST_CASE("the slot is sealed at its size: a job cannot truncate it under ckwrap") {
+  std::unique_ptr<CheckpointSlot> slot;
+  REQUIRE(CheckpointSlot::Create(&slot).ok());
+  CHECK(ftruncate(slot->fd(), 0) == -1);
+  CHECK(errno == EPERM);
+  CHECK(ftruncate(slot->fd(), 2 * kSlotBytes) == -1);
 }
 
 }  // namespace ckwrap
