@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     for (int t = 0; t < 8; t++) pthread_join(threads[t], NULL);
     return 3;
   }
-  for (i = 1; i <= 5000; i++) ck_checkpoint_u64(i); /* "then": a script goes on */
+  for (i = 1; i <= 5000; i++) ck_checkpoint_u64(i); /* "wrapped": a script goes on */
   return 0;
 }
 JOB
@@ -92,9 +92,9 @@ assert_contains state.txt "position: 5002" "the CKPT after the STATE"
 assert_contains state.txt "  total = 12502500" "the STATE written with its CKPT"
 pass "records after slot writes keep their order"
 
-run_ckwrap --state-dir then -- sh -c './job then >/dev/null && echo "CKPT done-all" >&3'
+run_ckwrap --state-dir wrapped -- sh -c './job wrapped >/dev/null && echo "CKPT done-all" >&3'
 assert_eq 0 "$rc" "script exit status"
-assert_eq done-all "$(checkpoint_position then)" "the script's CKPT after its program's"
+assert_eq done-all "$(checkpoint_position wrapped)" "the script's CKPT after its program's"
 pass "a script's CKPT after its C program's slot checkpoints is the one kept"
 
 run_ckwrap --restart never --state-dir threads -- ./job threads >/dev/null
@@ -105,7 +105,7 @@ assert_eq $((BASH_REMATCH[1] * 5)) "${#BASH_REMATCH[2]}" "threads: the position'
 pass "8 threads writing the slot at once leave a whole position: $position"
 
 # CKWRAP_SLOT_FD= (empty) turns the slot off for a program: every CKPT is a record on fd 3.
-run_ckwrap --state-dir off -- sh -c 'CKWRAP_SLOT_FD= ./job then >/dev/null'
+run_ckwrap --state-dir off -- sh -c 'CKWRAP_SLOT_FD= ./job wrapped >/dev/null'
 assert_eq 0 "$rc" "slot off: exit status"
 assert_eq 5000 "$(checkpoint_position off)" "slot off: the last position"
 "$CKWRAP" inspect off | grep -qx "records: 5000" || { "$CKWRAP" inspect off >&2; fail "slot off: not one record per CKPT"; }
