@@ -12,7 +12,8 @@
 // PROGRESS, so records reach ckwrap in the order they were written
 // (ckwrap-protocol(7), "The checkpoint slot").
 //
-// Layout (shim/ckwrap.h has the same), little-endian 64-bit words:
+// Layout (shim/ckwrap_slot.h has the same), 64-bit words in the machine's
+// byte order:
 //   [0]  magic "CKWSLOT1"
 //   [8]  published: the ticket of the newest complete write, 0 before any
 //   [16] tickets: bit 63 set once closed; below it, the tickets handed out

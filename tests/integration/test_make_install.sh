@@ -14,7 +14,7 @@ make -s -o build -C "$SRC" install BUILD="$BUILD_DIR" DESTDIR="$PWD/stage" PREFI
 root=stage/opt/ck
 for f in bin/ckwrap share/man/man1/ckwrap.1 share/man/man5/ckwrap-checkpoint.5 \
   share/man/man7/ckwrap-protocol.7 share/ckwrap/shim/ckwrap.sh share/ckwrap/shim/ckwrap.py \
-  share/ckwrap/shim/ckwrap.h; do
+  share/ckwrap/shim/ckwrap.h share/ckwrap/shim/ckwrap_slot.h; do
   [ -f "$root/$f" ] || { find stage >&2; fail "missing $root/$f"; }
 done
 [ -x "$root/bin/ckwrap" ] || fail "binary not executable"
@@ -23,7 +23,7 @@ cmp -s "$CKWRAP" "$root/bin/ckwrap" || fail "installed binary differs from the b
 cmp -s "$SRC/man/ckwrap.1" "$root/share/man/man1/ckwrap.1" || fail "ckwrap.1 differs"
 
 # Only these files: nothing stray in the tree.
-assert_eq 7 "$(find stage -type f | wc -l)" "files installed"
+assert_eq 8 "$(find stage -type f | wc -l)" "files installed"
 
 for lang in sh python c; do
   got=$("$root/bin/ckwrap" --shim "$lang")
@@ -33,6 +33,9 @@ for lang in sh python c; do
   esac
   [ -f "$got" ] || fail "--shim $lang: $got does not exist"
 done
+# The C shim compiles from where it is installed (ckwrap_slot.h beside it).
+echo '#include "ckwrap.h"' | cc -std=c99 -Wall -Wextra -Werror -fsyntax-only \
+  -I "$(dirname "$("$root/bin/ckwrap" --shim c)")" -x c - || fail "the installed C shim does not compile"
 
 if command -v man > /dev/null; then
   MANPATH="$PWD/$root/share/man" man -w ckwrap > where.txt 2>&1 || true
