@@ -6,14 +6,12 @@
 #include <stdexcept>
 #include <utility>
 
-#include "base/huge_pages.h"
-
 namespace ckwrap {
 namespace {
 
 // A ref is chunk << kChunkShift | offset: offsets within a chunk stay below
 // kChunkBytes (an id longer than that gets a chunk of its own, at offset 0).
-// 4 MiB: a chunk holds whole huge pages (base/huge_pages.h).
+// 4 MiB: a chunk is two whole huge pages (base/huge_pages.h).
 constexpr unsigned kChunkShift = 22;
 constexpr size_t kChunkBytes = size_t{1} << kChunkShift;
 constexpr size_t kFirstChunkBytes = 256;  // small sets stay small
@@ -29,7 +27,7 @@ uint64_t Hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
 uint64_t Tag(uint64_t hash) { return hash >> kTagShift; }
 
 // LEB128: 1 byte for ids up to 127 bytes.
-void PutVarint(std::string* out, size_t value) {
+void PutVarint(DoneSet::Chunk* out, size_t value) {
   while (value >= 0x80) {
     out->push_back(static_cast<char>((value & 0x7f) | 0x80));
     value >>= 7;
@@ -61,11 +59,9 @@ uint64_t DoneSet::Append(std::string_view id) {
   if (chunks_.empty() || (!chunks_.back().empty() && chunks_.back().size() + need > kChunkBytes)) {
     if (chunks_.size() >= kMaxChunks) throw std::length_error("done set: over 1 TiB of ids");
     chunks_.emplace_back();
-    std::string& fresh = chunks_.back();
-    fresh.reserve(std::max(need, chunks_.size() == 1 ? kFirstChunkBytes : kChunkBytes));
-    AdviseHugePages(fresh.data(), fresh.capacity());
+    chunks_.back().reserve(std::max(need, chunks_.size() == 1 ? kFirstChunkBytes : kChunkBytes));
   }
-  std::string& chunk = chunks_.back();
+  Chunk& chunk = chunks_.back();
   const uint64_t ref = (uint64_t{chunks_.size() - 1} << kChunkShift) | chunk.size();
   PutVarint(&chunk, id.size());
   chunk.append(id);
@@ -118,9 +114,8 @@ namespace {
 // ahead and prefetching their slots, so the memory latency of one lookup is
 // covered by the work on the ones before it. The table must not be rehashed
 // meanwhile (the prefetched slots would be stale, not wrong: only slower).
-template <typename Visit>
-void ForEachPrefetched(const std::string_view* ids, size_t n, const std::vector<uint64_t>& slots,
-                       Visit visit) {
+template <typename Slots, typename Visit>
+void ForEachPrefetched(const std::string_view* ids, size_t n, const Slots& slots, Visit visit) {
   const size_t mask = slots.size() - 1;
   uint64_t hashes[kPrefetchAhead];
   for (size_t i = 0; i < n && i < kPrefetchAhead; ++i) {
@@ -175,12 +170,9 @@ void DoneSet::reserve(size_t n) {
 void DoneSet::Rehash(size_t slots) {
   // Walks the arena in order (sequential reads) rather than the old table,
   // hashing kPrefetchAhead ids ahead of the one placed.
-  std::vector<uint64_t> table;
-  table.reserve(slots);
-  AdviseHugePages(table.data(), slots * sizeof(uint64_t));
-  table.resize(slots, 0);
+  decltype(slots_) table(slots, 0);
   slots_.swap(table);
-  table = std::vector<uint64_t>();  // the old table's memory back at once
+  table = decltype(slots_)();  // the old table's memory back at once
   const size_t mask = slots - 1;
   uint64_t hashes[kPrefetchAhead];
   uint64_t refs[kPrefetchAhead];
@@ -242,8 +234,7 @@ bool DoneSet::operator==(const DoneSet& other) const {
 DoneSet::const_iterator DoneSet::begin() const { return const_iterator(&chunks_, 0, 0); }
 DoneSet::const_iterator DoneSet::end() const { return const_iterator(&chunks_, chunks_.size(), 0); }
 
-DoneSet::const_iterator::const_iterator(const std::vector<std::string>* chunks, size_t chunk,
-                                        size_t at)
+DoneSet::const_iterator::const_iterator(const std::vector<Chunk>* chunks, size_t chunk, size_t at)
     : chunks_(chunks), chunk_(chunk), at_(at) {
   SkipEmptyChunks();
 }

@@ -19,11 +19,15 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_pages.h"
+
 namespace ckwrap {
 
 class DoneSet {
  public:
   class const_iterator;
+  // Large ones start on a huge page boundary, so a chunk is whole huge pages.
+  using Chunk = std::basic_string<char, std::char_traits<char>, HugePageAllocator<char>>;
 
   DoneSet() = default;
   DoneSet(std::initializer_list<std::string_view> ids);
@@ -74,7 +78,7 @@ class DoneSet {
   void Rehash(size_t slots);
   // The id stored at chunk[at]; *next is the offset after it. Inline: a
   // snapshot walks millions of ids through the iterator.
-  static std::string_view IdIn(const std::string& chunk, size_t at, size_t* next) {
+  static std::string_view IdIn(const Chunk& chunk, size_t at, size_t* next) {
     size_t length = 0;
     unsigned shift = 0;
     for (;;) {
@@ -89,8 +93,9 @@ class DoneSet {
 
   static constexpr unsigned kRefBits = 40;  // a slot: 24 bits of hash, then ref + 1
 
-  std::vector<std::string> chunks_;  // each reserved once, never reallocated
-  std::vector<uint64_t> slots_;      // 0: empty; else tag << 40 | (ref + 1)
+  std::vector<Chunk> chunks_;  // each reserved once, never reallocated
+  std::vector<uint64_t, HugePageAllocator<uint64_t>>
+      slots_;  // 0: empty; else tag << 40 | (ref + 1)
   size_t size_ = 0;
   uint64_t id_bytes_ = 0;
 };
@@ -123,10 +128,10 @@ class DoneSet::const_iterator {
 
  private:
   friend class DoneSet;
-  const_iterator(const std::vector<std::string>* chunks, size_t chunk, size_t at);
+  const_iterator(const std::vector<Chunk>* chunks, size_t chunk, size_t at);
   void SkipEmptyChunks();
 
-  const std::vector<std::string>* chunks_ = nullptr;
+  const std::vector<Chunk>* chunks_ = nullptr;
   size_t chunk_ = 0;
   size_t at_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "base/huge_pages.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "store/journal_writer.h"
@@ -209,6 +210,9 @@ void JobState::ReserveJournalForFlood() {
   constexpr size_t kFloodCommitBytes = kMaxPendingBytes + (1 << 20);
   if (journal_pending_.size() >= kFloodBytes && journal_pending_.capacity() < kFloodCommitBytes) {
     journal_pending_.reserve(kFloodCommitBytes);
+    // Fresh each time (it goes back to the allocator): 4 KiB page faults cost
+    // a flood of 5 M ids a tenth of its time here.
+    AdviseHugePages(journal_pending_.data(), journal_pending_.capacity());
   }
 }
 
