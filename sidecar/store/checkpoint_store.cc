@@ -29,21 +29,24 @@ constexpr size_t kMaxJournalBytes = size_t{1} << 40;
 // could not be read at all (EIO, EMFILE, too large...), which says nothing
 // about its content.
 Status LoadFile(const Directory& dir, uint64_t generation, Checkpoint* out, uint64_t* size) {
-  std::string bytes;
-  Status status =
-      ReadWholeFileAt(dir, SnapshotFileName(generation), checkpoint_format::kMaxFileBytes, &bytes);
+  const std::string name = SnapshotFileName(generation);
+  int fd;
+  Status status = OpenRegularFileAt(dir, name, &fd);
   if (!status.ok()) return status;
-  *size = bytes.size();
   // The journal's size (a stat, nothing opened) sizes the done set for both;
   // at most what compaction lets a journal grow to, so a file planted or
   // grown past it costs no memory before it is read and verified.
+  struct stat snapshot {};
   struct stat journal {};
   const bool has_journal = ::fstatat(dir.fd(), JournalFileName(generation).c_str(), &journal,
                                      AT_SYMLINK_NOFOLLOW) == 0 &&
                            S_ISREG(journal.st_mode);
-  const uint64_t bound = 2 * std::max<uint64_t>(bytes.size(), kCompactMinJournalBytes);
+  const uint64_t snapshot_bytes = ::fstat(fd, &snapshot) == 0 ? snapshot.st_size : 0;
+  const uint64_t bound = 2 * std::max<uint64_t>(snapshot_bytes, kCompactMinJournalBytes);
   const uint64_t journal_bytes = has_journal ? static_cast<uint64_t>(journal.st_size) : 0;
-  return DecodeCheckpoint(bytes, out, std::min(journal_bytes, bound));
+  status = ReadCheckpointFile(fd, dir.PathOf(name), out, std::min(journal_bytes, bound), size);
+  ::close(fd);  // read-only: close() has nothing to report
+  return status;
 }
 
 // Replays dir/journal.<generation>, if there is one, onto the loaded snapshot.

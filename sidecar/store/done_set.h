@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -56,6 +57,12 @@ class DoneSet {
   void clear();
   // Adds every id of other, then empties it.
   void merge(DoneSet& other);
+
+  // Calls visit(id) for every id in the order of the table's slots, until it
+  // returns false. A set loaded in this order (a snapshot written so) places
+  // its ids with sequential writes to the table, not one cache and TLB miss
+  // each: on a virtual machine that is most of a start-up with 10 M ids.
+  bool VisitInTableOrder(const std::function<bool(std::string_view)>& visit) const;
 
   // In insertion order.
   const_iterator begin() const;

@@ -238,12 +238,16 @@ Status ReadWholeFileAt(const Directory& dir, const std::string& name, size_t max
                     out);
 }
 
+Status OpenRegularFileAt(const Directory& dir, const std::string& name, int* fd) {
+  return OpenForReading(dir.fd(), name.c_str(), dir.PathOf(name), O_NOFOLLOW | O_NONBLOCK, fd);
+}
+
 Status ReadFileRangeAt(const Directory& dir, const std::string& name, uint64_t offset,
                        size_t length, std::string* out) {
   out->clear();
   const std::string path = dir.PathOf(name);
   int fd;
-  Status status = OpenForReading(dir.fd(), name.c_str(), path, O_NOFOLLOW | O_NONBLOCK, &fd);
+  Status status = OpenRegularFileAt(dir, name, &fd);
   if (!status.ok()) return status;
   status = PreadAll(fd, offset, length, path, out);
   ::close(fd);

@@ -62,6 +62,8 @@ Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out
 // file: a FIFO planted there would block the read forever.
 Status ReadWholeFileAt(const Directory& dir, const std::string& name, size_t max_bytes,
                        std::string* out);
+// dir/name opened for reading the same way; the caller closes *fd.
+Status OpenRegularFileAt(const Directory& dir, const std::string& name, int* fd);
 // The bytes [offset, offset + length) of dir/name, opened the same way; a
 // file shorter than that is an error (the replica's uploader reads what a
 // commit made durable, and a shorter file means it was cut meanwhile).

@@ -1,5 +1,8 @@
 #include "store/snapshot_reader.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cstring>
@@ -7,10 +10,12 @@
 #include <iterator>
 #include <stdexcept>
 #include <streambuf>
+#include <vector>
 
 #include "store/checkpoint_format.h"
 #include "store/coding.h"
 #include "store/journal_format.h"
+#include "store/payload_buf.h"
 #include "store/snapshot_checksum.h"
 
 namespace ckwrap {
@@ -25,25 +30,9 @@ class DecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A read-only get area over caller-owned bytes: no copy, and it knows what is left.
-class ViewBuf : public std::streambuf {
- public:
-  explicit ViewBuf(std::string_view bytes) {
-    char* begin = const_cast<char*>(bytes.data());  // never written: get area only
-    setg(begin, begin, begin + bytes.size());
-  }
-  size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
-  // The next n (<= remaining()) bytes, consumed, without a copy.
-  std::string_view Take(size_t n) {
-    std::string_view taken(gptr(), n);
-    setg(eback(), gptr() + n, egptr());
-    return taken;
-  }
-};
-
 class PayloadReader {
  public:
-  PayloadReader(ViewBuf* buf, cereal::PortableBinaryInputArchive* ar) : buf_(buf), ar_(ar) {}
+  PayloadReader(PayloadBuf* buf, cereal::PortableBinaryInputArchive* ar) : buf_(buf), ar_(ar) {}
 
   template <typename T>
   T Number() {
@@ -86,7 +75,17 @@ class PayloadReader {
     return buf_->Take(size);
   }
 
-  size_t remaining() const { return buf_->remaining(); }
+  // The same if its length and bytes need no read of the file: the views of
+  // a batch of ids stay valid only until the buffer is refilled.
+  bool BufferedRawView(const char* field, std::string_view* id) {
+    if (!buf_->Buffered(fmt::kStringLengthBytes)) return false;
+    const uint64_t size = DecodeFixed64(buf_->Peek(fmt::kStringLengthBytes).data());
+    if (size > buf_->remaining() || !buf_->Buffered(fmt::kStringLengthBytes + size)) return false;
+    *id = RawView(field);
+    return true;
+  }
+
+  uint64_t remaining() const { return buf_->remaining(); }
   // Consumes the next byte if it is the section tag; sections are optional.
   bool Section(uint8_t tag, size_t min_bytes = 1) {
     if (remaining() < min_bytes || buf_->sgetc() != tag) return false;
@@ -100,7 +99,7 @@ class PayloadReader {
                        std::to_string(remaining()) + " bytes left");
   }
 
-  ViewBuf* buf_;
+  PayloadBuf* buf_;
   cereal::PortableBinaryInputArchive* ar_;
 };
 
@@ -116,7 +115,8 @@ void ReadDoneIds(PayloadReader& in, uint64_t journal_bytes, DoneSet* done) {
   std::string_view batch[1024];
   for (uint64_t i = 0; i < count;) {
     size_t n = 0;
-    for (; n < std::size(batch) && i < count; ++n, ++i) batch[n] = in.RawView("done id");
+    while (n < std::size(batch) && i < count && in.BufferedRawView("done id", &batch[n])) ++n, ++i;
+    if (n == 0) batch[n++] = in.RawView("done id"), ++i;  // reads the file: alone in its batch
     done->InsertBatch(batch, n, nullptr);
   }
 }
@@ -128,7 +128,7 @@ void ReadFailures(PayloadReader& in, uint32_t version, FailureList* failures) {
   uint64_t n = in.Count("failures", counted ? fmt::kMinFailureBytes : fmt::kMinPairBytes);
   failures->reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
-    std::string_view id = in.View("failure id");
+    const std::string id = in.String("failure id");  // the reason's read may refill the buffer
     std::string_view reason = in.View("failure reason");
     if (!counted) {
       failures->Record(id, reason);
@@ -224,54 +224,55 @@ Status CheckVersion(std::string_view bytes) {
   return Status::Ok();
 }
 
-Status CheckLength(std::string_view bytes) {
-  uint64_t length = DecodeFixed64(&bytes[fmt::kLengthOffset]);
+Status CheckLength(std::string_view header, uint64_t file_bytes) {
+  uint64_t length = DecodeFixed64(&header[fmt::kLengthOffset]);
   if (length > fmt::kMaxPayloadBytes) {
     return Status::Corruption("payload length " + std::to_string(length) + " exceeds the limit (" +
                               std::to_string(fmt::kMaxPayloadBytes) + " bytes)");
   }
-  if (length != bytes.size() - fmt::kHeaderBytes) {
+  if (length != file_bytes - fmt::kHeaderBytes) {
     return Status::Corruption("payload length " + std::to_string(length) +
-                              " does not match file (" + std::to_string(bytes.size()) + " bytes)");
+                              " does not match file (" + std::to_string(file_bytes) + " bytes)");
   }
   return Status::Ok();
 }
 
-// The header fields, checked in an order where each check can trust the
-// previous ones (man/ckwrap-checkpoint.5, VERIFICATION).
-Status CheckHeader(std::string_view bytes) {
-  if (bytes.size() < fmt::kHeaderBytes) {
-    return Status::Corruption("truncated header (" + std::to_string(bytes.size()) + " of " +
+// The header fields but the checksum, of a file of file_bytes, checked in an
+// order where each check can trust the previous ones (man/ckwrap-checkpoint.5,
+// VERIFICATION). header: the file's first min(file_bytes, kHeaderBytes) bytes.
+Status CheckHeaderFields(std::string_view header, uint64_t file_bytes) {
+  if (file_bytes < fmt::kHeaderBytes) {
+    return Status::Corruption("truncated header (" + std::to_string(file_bytes) + " of " +
                               std::to_string(fmt::kHeaderBytes) + " bytes)");
   }
-  if (std::memcmp(&bytes[fmt::kMagicOffset], fmt::kMagic, sizeof fmt::kMagic) != 0) {
+  if (std::memcmp(&header[fmt::kMagicOffset], fmt::kMagic, sizeof fmt::kMagic) != 0) {
     return Status::Corruption("bad magic");
   }
-  Status status = CheckVersion(bytes);
+  Status status = CheckVersion(header);
   if (!status.ok()) return status;
-  if (DecodeFixed32(&bytes[fmt::kReservedOffset]) != 0) {
+  if (DecodeFixed32(&header[fmt::kReservedOffset]) != 0) {
     return Status::Corruption("reserved field is not zero");
   }
-  status = CheckLength(bytes);
-  if (!status.ok()) return status;
-  uint64_t stored = DecodeFixed64(&bytes[fmt::kChecksumOffset]);
-  if (stored != SnapshotChecksum(bytes, bytes.substr(fmt::kHeaderBytes))) {
+  return CheckLength(header, file_bytes);
+}
+
+Status CheckChecksum(std::string_view header, uint64_t computed) {
+  if (DecodeFixed64(&header[fmt::kChecksumOffset]) != computed) {
     return Status::Corruption("checksum mismatch");
   }
   return Status::Ok();
 }
 
-// Runs cereal over a verified payload. Throws (cereal::Exception, DecodeError).
-Status DecodePayload(std::string_view payload, uint32_t version, uint64_t journal_bytes,
-                     Checkpoint* out) {
+// Runs cereal over a verified payload. Throws (cereal::Exception, DecodeError,
+// PayloadReadFailed).
+Status DecodePayload(PayloadBuf* buf, uint32_t version, uint64_t journal_bytes, Checkpoint* out) {
   // cereal's first byte says the byte order it was written in; we only write little-endian.
-  if (payload.empty() || payload[0] != fmt::kLittleEndianMark) {
+  if (buf->remaining() == 0 || buf->sgetc() != fmt::kLittleEndianMark) {
     return Status::Corruption("payload is not little-endian");
   }
-  ViewBuf buf(payload);
-  std::istream stream(&buf);
+  std::istream stream(buf);
   cereal::PortableBinaryInputArchive archive(stream);
-  PayloadReader reader(&buf, &archive);
+  PayloadReader reader(buf, &archive);
   ReadPayload(reader, version, journal_bytes, out);
   if (reader.remaining() != 0) {
     return Status::Corruption(std::to_string(reader.remaining()) + " trailing bytes after payload");
@@ -279,20 +280,86 @@ Status DecodePayload(std::string_view payload, uint32_t version, uint64_t journa
   return Status::Ok();
 }
 
-}  // namespace
-
-Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out, uint64_t journal_bytes) {
+// decode(&checkpoint) with every exception turned into a status; *out
+// changes only on success.
+template <typename Decode>
+Status Guarded(Checkpoint* out, const Decode& decode) {
   try {  // cereal's exceptions, and bad_alloc from anywhere, stop here
-    Status status = CheckHeader(bytes);
-    if (!status.ok()) return status;
-    Checkpoint decoded;  // *out changes only on success
-    status = DecodePayload(bytes.substr(fmt::kHeaderBytes),
-                           DecodeFixed32(&bytes[fmt::kVersionOffset]), journal_bytes, &decoded);
+    Checkpoint decoded;
+    Status status = decode(&decoded);
     if (status.ok()) *out = std::move(decoded);
     return status;
+  } catch (const PayloadReadFailed& failed) {
+    return failed.status;
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("malformed payload: ") + e.what());
   }
+}
+
+// The payload of an open file hashed a piece at a time through buffer.
+uint64_t HashPayload(const PayloadFile& file, std::string_view header) {
+  SnapshotHash hash(header);
+  std::vector<char, HugePageAllocator<char>> buffer(std::min<uint64_t>(file.left, 2 << 20));
+  for (uint64_t at = file.offset, left = file.left; left > 0;) {
+    const size_t got =
+        PreadSome(file.fd, at, buffer.data(), std::min<uint64_t>(left, buffer.size()), file.path);
+    if (got == 0) {
+      throw PayloadReadFailed{
+          Status::IoError("read " + file.path + ": the file got shorter while it was read")};
+    }
+    hash.Add(std::string_view(buffer.data(), got));
+    at += got;
+    left -= got;
+  }
+  return hash.Digest();
+}
+
+}  // namespace
+
+Status DecodeCheckpoint(std::string_view bytes, Checkpoint* out, uint64_t journal_bytes) {
+  return Guarded(out, [&](Checkpoint* decoded) {
+    Status status = CheckHeaderFields(bytes, bytes.size());
+    if (!status.ok()) return status;
+    const std::string_view payload = bytes.substr(fmt::kHeaderBytes);
+    status = CheckChecksum(bytes, SnapshotChecksum(bytes, payload));
+    if (!status.ok()) return status;
+    PayloadBuf buf(payload);
+    return DecodePayload(&buf, DecodeFixed32(&bytes[fmt::kVersionOffset]), journal_bytes, decoded);
+  });
+}
+
+Status ReadCheckpointFile(int fd, const std::string& path, Checkpoint* out, uint64_t journal_bytes,
+                          uint64_t* file_bytes) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("stat", path, errno);
+  *file_bytes = static_cast<uint64_t>(st.st_size);
+  if (*file_bytes > fmt::kMaxFileBytes) {
+    return Status::Error("read " + path + ": file is larger than the limit of " +
+                         std::to_string(fmt::kMaxFileBytes) + " bytes");
+  }
+  return Guarded(out, [&](Checkpoint* decoded) {
+    char header[fmt::kHeaderBytes];
+    const size_t got =
+        PreadSome(fd, 0, header, std::min<uint64_t>(*file_bytes, sizeof header), path);
+    const std::string_view head(header, got);
+    // A file cut after the fstat: its header is as truncated as was read.
+    Status status = CheckHeaderFields(head, got < sizeof header ? got : *file_bytes);
+    if (!status.ok()) return status;
+    // Verified first, as a file in memory is, then decoded from a second read
+    // that is hashed too: bytes that changed in between are not trusted.
+    PayloadFile file{fd, path, fmt::kHeaderBytes, *file_bytes - fmt::kHeaderBytes, nullptr};
+    status = CheckChecksum(head, HashPayload(file, head));
+    if (!status.ok()) return status;
+    SnapshotHash again(head);
+    file.hash = &again;
+    PayloadBuf buf(&file);
+    status =
+        DecodePayload(&buf, DecodeFixed32(&header[fmt::kVersionOffset]), journal_bytes, decoded);
+    if (status.ok() && CheckChecksum(head, again.Digest()).IsCorruption()) {
+      return Status::IoError("read " + path + ": the file changed while it was read");
+    }
+    return status;
+  });
 }
 
 }  // namespace ckwrap

@@ -61,26 +61,29 @@ template <typename Emit>
 Status EmitDoneIds(const DoneSet& done, const Emit& emit) {
   std::string piece(kDonePieceBytes, '\0');
   size_t used = 0;
-  for (std::string_view id : done) {  // insertion order
+  Status status;
+  // In table order: the next load then fills its table front to back.
+  done.VisitInTableOrder([&](std::string_view id) {
     char length[fmt::kStringLengthBytes];
     EncodeFixed64(length, id.size());
     const size_t need = sizeof length + id.size();
     if (used + need > piece.size() && used > 0) {
-      Status status = emit(std::string_view(piece.data(), used));
-      if (!status.ok()) return status;
+      status = emit(std::string_view(piece.data(), used));
+      if (!status.ok()) return false;
       used = 0;
     }
     if (need > piece.size()) {  // an id longer than a piece: its own pieces
-      Status status = emit(std::string_view(length, sizeof length));
+      status = emit(std::string_view(length, sizeof length));
       if (status.ok()) status = emit(id);
-      if (!status.ok()) return status;
-      continue;
+      return status.ok();
     }
     std::memcpy(piece.data() + used, length, sizeof length);
     std::memcpy(piece.data() + used + sizeof length, id.data(), id.size());
     used += need;
-  }
-  return used == 0 ? Status::Ok() : emit(std::string_view(piece.data(), used));
+    return true;
+  });
+  if (!status.ok() || used == 0) return status;
+  return emit(std::string_view(piece.data(), used));
 }
 
 // The fixed fields after the done ids.

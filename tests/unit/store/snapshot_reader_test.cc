@@ -3,6 +3,8 @@
 #include "store/snapshot_reader.h"
 
 #include <doctest/doctest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <chrono>
@@ -102,9 +104,27 @@ std::string HandWrittenPayload(uint64_t done_count,
   return p;
 }
 
+// Decodes bytes both ways the store reads a snapshot: in memory, and from a
+// file read a piece at a time. Both must give the same status and checkpoint.
+Status Decode(std::string_view bytes, Checkpoint* out) {
+  Checkpoint from_file = *out;
+  const int fd = memfd_create("snapshot", MFD_CLOEXEC);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  uint64_t size = 0;
+  const Status file_status = ReadCheckpointFile(fd, "snap", &from_file, 0, &size);
+  close(fd);
+  const Status status = DecodeCheckpoint(bytes, out);
+  CHECK(size == bytes.size());
+  CHECK(file_status.code() == status.code());
+  CHECK(file_status.message() == status.message());
+  CHECK(from_file == *out);
+  return status;
+}
+
 std::string DecodeError(std::string_view bytes) {
   Checkpoint out;
-  Status status = DecodeCheckpoint(bytes, &out);
+  Status status = Decode(bytes, &out);
   return status.ok() ? "" : status.message();
 }
 
@@ -118,7 +138,7 @@ TEST_CASE("Bytes that do not verify are a corruption, whatever the check that re
   bad_flag[1] = 2;
   for (const std::string& damaged : {bytes.substr(0, 12), flipped, Seal(bad_flag)}) {
     Checkpoint out;
-    Status status = DecodeCheckpoint(damaged, &out);
+    Status status = Decode(damaged, &out);
     CHECK(status.IsCorruption());
   }
 }
@@ -126,20 +146,61 @@ TEST_CASE("Bytes that do not verify are a corruption, whatever the check that re
 TEST_CASE("Checkpoint with every field populated round-trips") {
   Checkpoint in = FullCheckpoint();
   Checkpoint out;
-  REQUIRE(DecodeCheckpoint(SnapshotBytes(in), &out).ok());
+  REQUIRE(Decode(SnapshotBytes(in), &out).ok());
   CHECK(out == in);
   CHECK(out.done.size() == 10002);
 }
 
+TEST_CASE("A file read in pieces decodes ids, a 3 MiB id and the fields after them across pieces") {
+  // Pieces are 2 MiB: 200,000 ids are 4 MB, so ids and the failures' strings
+  // after them straddle piece boundaries, and the long id outgrows a piece.
+  Checkpoint in = FullCheckpoint();
+  for (int i = 0; i < 200000; ++i) in.done.insert("item-" + std::to_string(i));
+  in.done.insert(std::string(3 << 20, 'x'));
+  for (int i = 0; i < 1000; ++i) in.failures.Set("f" + std::to_string(i), "reason", 1);
+  in.state["big"] = std::string(5 << 20, 'y');
+  Checkpoint out;
+  REQUIRE(Decode(SnapshotBytes(in), &out).ok());  // the same from the file (Decode)
+  CHECK(out == in);
+}
+
+TEST_CASE(
+    "A file's payload flipped at its end is a checksum mismatch, and a missing byte a length") {
+  Checkpoint in = FullCheckpoint();
+  for (int i = 0; i < 200000; ++i) in.done.insert("item-" + std::to_string(i));
+  std::string bytes = SnapshotBytes(in);
+  std::string flipped = bytes;
+  flipped[bytes.size() - 3] ^= 1;
+  CHECK(DecodeError(flipped) == "checksum mismatch");
+  CHECK(DecodeError(bytes.substr(0, bytes.size() - 1)).find("does not match file") !=
+        std::string::npos);
+}
+
+TEST_CASE("Ids are written in the order of the table, which a load then fills front to back") {
+  Checkpoint in;
+  for (int i = 0; i < 100000; ++i) in.done.insert("id-" + std::to_string(i));
+  std::vector<std::string_view> table_order;
+  in.done.VisitInTableOrder([&](std::string_view id) {
+    table_order.push_back(id);
+    return true;
+  });
+  Checkpoint out;
+  REQUIRE(Decode(SnapshotBytes(in), &out).ok());
+  // Loaded in file order: insertion order is the order the file holds.
+  std::vector<std::string_view> loaded(out.done.begin(), out.done.end());
+  CHECK(loaded == table_order);
+  CHECK(out == in);
+}
+
 TEST_CASE("Empty checkpoint round-trips") {
   Checkpoint out = FullCheckpoint();
-  REQUIRE(DecodeCheckpoint(SnapshotBytes(Checkpoint()), &out).ok());
+  REQUIRE(Decode(SnapshotBytes(Checkpoint()), &out).ok());
   CHECK(out == Checkpoint());
 }
 
 TEST_CASE("Hand-written payload following the documented grammar decodes") {
   Checkpoint out;
-  Status status = DecodeCheckpoint(Seal(HandWrittenPayload(1)), &out);
+  Status status = Decode(Seal(HandWrittenPayload(1)), &out);
   REQUIRE_MESSAGE(status.ok(), status.message());
   Checkpoint expected = SmallCheckpoint();
   expected.done = {"a"};
@@ -155,7 +216,7 @@ TEST_CASE("Hand-written payload following the documented grammar decodes") {
 
 TEST_CASE("A version-1 file's FAIL pairs fold into one entry per id, with the last reason") {
   Checkpoint out;
-  Status status = DecodeCheckpoint(Seal(HandWrittenPayload(1, 1), 1), &out);
+  Status status = Decode(Seal(HandWrittenPayload(1, 1), 1), &out);
   REQUIRE_MESSAGE(status.ok(), status.message());
   CHECK(out.failures == FailureList{{"c", "timeout", 2}});
 }
@@ -187,7 +248,7 @@ TEST_CASE("Checkpoint truncated at every length is rejected and the output untou
   for (size_t length = 0; length < bytes.size(); ++length) {
     CAPTURE(length);
     Checkpoint out = sentinel;
-    CHECK_FALSE(DecodeCheckpoint(std::string_view(bytes).substr(0, length), &out).ok());
+    CHECK_FALSE(Decode(std::string_view(bytes).substr(0, length), &out).ok());
     CHECK(out == sentinel);
   }
 }
