@@ -3,6 +3,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -17,11 +19,18 @@ constexpr size_t kChunkBytes = size_t{1} << kChunkShift;
 constexpr size_t kFirstChunkBytes = 256;  // small sets stay small
 constexpr unsigned kTagShift = 40;        // DoneSet::kRefBits
 constexpr uint64_t kRefMask = (uint64_t{1} << kTagShift) - 1;
-constexpr size_t kMaxChunks = (size_t{1} << (kTagShift - kChunkShift)) - 1;  // 1 TiB of ids
+// A ref with this bit set is a batch index, for the moment InsertPartitioned
+// places an id it has not appended yet; so the arena stays below 512 GiB.
+constexpr uint64_t kBatchIndexRef = uint64_t{1} << (kTagShift - 1);
+constexpr size_t kMaxChunks = (size_t{1} << (kTagShift - 1 - kChunkShift)) - 1;
 constexpr size_t kMinSlots = 16;
 // How many ids ahead a batch computes hashes and prefetches slots: enough to
 // cover a memory latency with the work of placing the ids in between.
 constexpr size_t kPrefetchAhead = 16;
+// From this many ids a batch is placed one region of the table at a time
+// (InsertPartitioned), in this many regions.
+constexpr size_t kPartitionedBatch = size_t{1} << 16;
+constexpr unsigned kRegionBits = 8;
 
 uint64_t Hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
 uint64_t Tag(uint64_t hash) { return hash >> kTagShift; }
@@ -57,7 +66,7 @@ DoneSet::DoneSet(std::initializer_list<std::string_view> ids) {
 uint64_t DoneSet::Append(std::string_view id) {
   const size_t need = VarintBytes(id.size()) + id.size();
   if (chunks_.empty() || (!chunks_.back().empty() && chunks_.back().size() + need > kChunkBytes)) {
-    if (chunks_.size() >= kMaxChunks) throw std::length_error("done set: over 1 TiB of ids");
+    if (chunks_.size() >= kMaxChunks) throw std::length_error("done set: over 512 GiB of ids");
     chunks_.emplace_back();
     chunks_.back().reserve(std::max(need, chunks_.size() == 1 ? kFirstChunkBytes : kChunkBytes));
   }
@@ -99,6 +108,14 @@ bool DoneSet::insert(std::string_view id) {
 }
 
 void DoneSet::InsertBatch(const std::string_view* ids, size_t n, bool* added) {
+  if (n >= kPartitionedBatch) {
+    constexpr size_t kMaxBatch = size_t{1} << 30;  // a batch index is 32 bits
+    for (size_t start = 0; start < n; start += kMaxBatch) {
+      InsertPartitioned(ids + start, std::min(kMaxBatch, n - start),
+                        added == nullptr ? nullptr : added + start);
+    }
+    return;
+  }
   // In slices, each reserving room for all its ids: a large batch of ids
   // already present must not grow the table for nothing.
   constexpr size_t kSlice = 4096;
@@ -146,6 +163,109 @@ void DoneSet::InsertSlice(const std::string_view* ids, size_t n, bool* added) {
     }
     if (added != nullptr) added[i] = is_new;
   });
+}
+
+// One id of a partitioned batch: its hash, then (once placed) its slot.
+struct DoneSet::BatchEntry {
+  uint64_t hash_or_slot;
+  uint32_t index;  // in the batch
+  bool fresh;      // not in the set before
+};
+
+// In a batch's hashes once placed: an id that was already there (or, for a
+// second copy, earlier in the batch).
+constexpr uint64_t kNotNew = ~uint64_t{0};
+
+// A counting sort, stable: a repeated id's first copy comes first.
+DoneSet::BatchOrder DoneSet::OrderByRegion(const std::string_view* ids, size_t n, size_t mask,
+                                           unsigned shift, BatchHashes* hashes) {
+  hashes->resize(n);
+  size_t starts[(size_t{1} << kRegionBits) + 1] = {};
+  for (size_t i = 0; i < n; ++i) {
+    (*hashes)[i] = Hash(ids[i]);
+    ++starts[(((*hashes)[i] & mask) >> shift) + 1];
+  }
+  for (size_t r = 1; r < std::size(starts); ++r) starts[r] += starts[r - 1];
+  BatchOrder order(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t hash = (*hashes)[i];
+    order[starts[(hash & mask) >> shift]++] = {hash, static_cast<uint32_t>(i), false};
+  }
+  return order;
+}
+
+void DoneSet::InsertPartitioned(const std::string_view* ids, size_t n, bool* added) {
+  reserve(size_ + n);  // a batch this large is new ids but for a few
+  const size_t mask = slots_.size() - 1;
+  const auto shift = static_cast<unsigned>(__builtin_ctzll(slots_.size())) - kRegionBits;
+  // Scratch of 24 bytes an id, in huge pages: a journal's replay makes one
+  // batch per commit, and faulting in fresh 4 KiB pages for each cost more
+  // than the placement they speed up.
+  BatchHashes hashes;
+  BatchOrder order = OrderByRegion(ids, n, mask, shift, &hashes);
+  // 1. Region by region (its pages stay in the TLB; its lines are fetched
+  // ahead), each id finds its slot. A new one takes it, holding its batch
+  // index until it is appended, so a later copy in the batch finds it.
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kPrefetchAhead < n) {
+      __builtin_prefetch(&slots_[order[k + kPrefetchAhead].hash_or_slot & mask]);
+      __builtin_prefetch(&hashes[order[k + kPrefetchAhead].index]);
+    }
+    BatchEntry& entry = order[k];
+    const size_t at = FindInBatch(ids, entry.index, entry.hash_or_slot);
+    entry.fresh = slots_[at] == 0;
+    if (entry.fresh) Place(at, entry.hash_or_slot, kBatchIndexRef | entry.index);
+    entry.hash_or_slot = at;
+    hashes[entry.index] = entry.fresh ? 0 : kNotNew;  // the hash is in the slot's tag now
+  }
+  // 2. The new ids appended in batch order (read front to back), their refs
+  // in hashes[i]; 3. region by region, their slots point at them.
+  AppendBatch(ids, n, order, &hashes);
+  for (size_t k = 0; k < n; ++k) {
+    if (k + kPrefetchAhead < n) __builtin_prefetch(&hashes[order[k + kPrefetchAhead].index]);
+    const BatchEntry& entry = order[k];
+    if (!entry.fresh) continue;
+    uint64_t& slot = slots_[entry.hash_or_slot];
+    slot = (slot & ~kRefMask) | (hashes[entry.index] + 1);
+    ++size_;
+  }
+  for (size_t i = 0; added != nullptr && i < n; ++i) added[i] = hashes[i] != kNotNew;
+}
+
+size_t DoneSet::FindInBatch(const std::string_view* ids, uint32_t index, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t at = hash & mask;; at = (at + 1) & mask) {
+    const uint64_t slot = slots_[at];
+    if (slot == 0) return at;
+    if (slot >> kTagShift != Tag(hash)) continue;
+    const uint64_t ref = (slot & kRefMask) - 1;
+    const std::string_view there =
+        (ref & kBatchIndexRef) != 0 ? ids[ref & ~kBatchIndexRef] : IdAt(ref);
+    if (there == ids[index]) return at;
+  }
+}
+
+void DoneSet::AppendBatch(const std::string_view* ids, size_t n, const BatchOrder& order,
+                          BatchHashes* refs) {
+  const size_t chunks = chunks_.size();
+  const size_t last_bytes = chunks == 0 ? 0 : chunks_.back().size();
+  const uint64_t id_bytes = id_bytes_;
+  try {
+    for (size_t i = 0; i < n; ++i) {
+      if ((*refs)[i] != kNotNew) (*refs)[i] = Append(ids[i]);
+    }
+  } catch (...) {
+    // Out of memory for a chunk: the set goes back to what it was before the
+    // batch. Every slot the batch took was empty before it, and nothing
+    // that was there moved.
+    for (const BatchEntry& entry : order) {
+      if (entry.fresh) slots_[entry.hash_or_slot] = 0;
+    }
+    chunks_.resize(chunks);
+    if (chunks > 0) chunks_.back().resize(last_bytes);
+    id_bytes_ = id_bytes;
+    throw;
+  }
 }
 
 void DoneSet::ContainsBatch(const std::string_view* ids, size_t n, bool* found) const {
