@@ -236,6 +236,7 @@ LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, Rec
              DescribeArgv(spec.argv));
   LaunchResult launched = LaunchChild(spec);
   pipes.CloseChildEnds();
+  ReleaseReplacedResumeFiles(*context.state_dir);
   if (launched.pid <= 0) {
     checkpoint.attempts--;
     return Failed(launched.error, "error: " + launched.error, launched.exit_code);

@@ -27,4 +27,8 @@ Status WriteResumeFiles(const Directory& dir, const std::string& dir_abs,
                         const Checkpoint& checkpoint,
                         std::vector<std::pair<std::string, std::string>>* env);
 
+// Frees the done.txt that WriteResumeFiles replaced, once the job is launched
+// (or failed to be): freeing a large file's pages is not worth a job's wait.
+void ReleaseReplacedResumeFiles(const Directory& dir);
+
 }  // namespace ckwrap

@@ -29,7 +29,16 @@ assert_eq '{"k":"v \"q\""}' "$(cat state.2)" "state file after attempt 1"
 assert_eq "$(printf 'a\nb c\nd')" "$(cat done.3)" "done file after attempt 2"
 assert_eq '{"k":"v \"q\"","n":"2"}' "$(cat state.3)" "state file after attempt 2"
 assert_eq "600" "$(stat -c %a s/done.txt)" "done file mode"
+# The done.txt each launch replaced kept a second name until the launch.
+assert_eq "" "$(find s -name '.tmp.*')" "no replaced done file is left"
 pass "resume files on resumed launches only"
+
+# One left by a crash between the replace and the launch goes at the next start.
+ln s/done.txt s/.tmp.done.txt.replaced
+run_ckwrap --backoff 0 --state-dir s -- true
+assert_eq 0 "$rc" "exit status"
+assert_eq "" "$(find s -name '.tmp.*')" "a leftover replaced done file is removed"
+pass "a replaced done file left by a crash is removed"
 
 # done.txt cannot be replaced (a non-empty directory is in the way).
 rm -f env.* done.* state.*
