@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_pages.h"
 #include "store/coding.h"
 #include "store/journal_format.h"
 
@@ -58,7 +59,10 @@ size_t CommitAfter(std::string_view bytes, size_t offset) {
 
 // One commit's records, applied only when its COMMIT record verifies.
 struct Pending {
-  std::vector<std::string_view> done;
+  // Huge pages: a flood's commit is a million views, 16 MB of fresh memory
+  // that cost 7,600 faults of 4 KiB pages on loading.
+  using Views = std::vector<std::string_view, HugePageAllocator<std::string_view>>;
+  Views done;
   // count 0: a FAIL record of earlier releases, one more FAIL for the id.
   std::vector<Failure> failures;
   std::vector<std::pair<std::string_view, std::string_view>> state;
@@ -118,7 +122,7 @@ bool ParseOutputs(std::string_view payload, std::vector<OutputFile>* out) {
 }
 
 // The ids of a DONES payload; false unless they fill it exactly.
-bool SplitDones(std::string_view payload, std::vector<std::string_view>* out) {
+bool SplitDones(std::string_view payload, Pending::Views* out) {
   size_t at = 0;
   while (at < payload.size()) {
     if (payload.size() - at < fmt::kStringLengthBytes) return false;
