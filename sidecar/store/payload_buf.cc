@@ -28,6 +28,10 @@ std::string_view PayloadBuf::Take(size_t n) {
   return taken;
 }
 
+void PayloadBuf::SkipRest() {
+  while (remaining() > 0) Take(static_cast<size_t>(std::min<uint64_t>(remaining(), kPieceBytes)));
+}
+
 PayloadBuf::int_type PayloadBuf::underflow() {
   if (remaining() == 0) return traits_type::eof();
   Refill(1);

@@ -50,6 +50,8 @@ class PayloadBuf : public std::streambuf {
   std::string_view Peek(size_t n) const { return std::string_view(gptr(), n); }
   // The next n (<= remaining()) bytes, consumed. Throws PayloadReadFailed.
   std::string_view Take(size_t n);
+  // Consumes every byte left, a piece at a time (a file's are hashed).
+  void SkipRest();
 
  protected:
   int_type underflow() override;

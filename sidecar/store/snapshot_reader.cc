@@ -296,21 +296,11 @@ Status Guarded(Checkpoint* out, const Decode& decode) {
   }
 }
 
-// The payload of an open file hashed a piece at a time through buffer.
-uint64_t HashPayload(const PayloadFile& file, std::string_view header) {
+// The payload of an open file hashed, a piece at a time.
+uint64_t HashPayload(PayloadFile file, std::string_view header) {
   SnapshotHash hash(header);
-  std::vector<char, HugePageAllocator<char>> buffer(std::min<uint64_t>(file.left, 2 << 20));
-  for (uint64_t at = file.offset, left = file.left; left > 0;) {
-    const size_t got =
-        PreadSome(file.fd, at, buffer.data(), std::min<uint64_t>(left, buffer.size()), file.path);
-    if (got == 0) {
-      throw PayloadReadFailed{
-          Status::IoError("read " + file.path + ": the file got shorter while it was read")};
-    }
-    hash.Add(std::string_view(buffer.data(), got));
-    at += got;
-    left -= got;
-  }
+  file.hash = &hash;
+  PayloadBuf(&file).SkipRest();
   return hash.Digest();
 }
 
