@@ -128,8 +128,9 @@ void ReadFailures(PayloadReader& in, uint32_t version, FailureList* failures) {
   uint64_t n = in.Count("failures", counted ? fmt::kMinFailureBytes : fmt::kMinPairBytes);
   failures->reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
-    const std::string id = in.String("failure id");  // the reason's read may refill the buffer
-    std::string_view reason = in.View("failure reason");
+    // Copies: the next read may refill the buffer that views point into.
+    const std::string id = in.String("failure id");
+    const std::string reason = in.String("failure reason");
     if (!counted) {
       failures->Record(id, reason);
       continue;
@@ -291,7 +292,28 @@ Status Guarded(Checkpoint* out, const Decode& decode) {
     return status;
   } catch (const PayloadReadFailed& failed) {
     return failed.status;
+  } catch (const std::bad_alloc&) {
+    // Says nothing about the file: not Corruption, which would try an older
+    // generation and set this one aside as rejected.
+    return Status::Error("out of memory decoding the checkpoint");
   } catch (const std::exception& e) {
+    return Status::Corruption(std::string("malformed payload: ") + e.what());
+  }
+}
+
+Status GotShorter(const std::string& path) {
+  return Status::IoError("read " + path + ": the file got shorter while it was read");
+}
+
+// DecodePayload with what it finds wrong as a status (its bytes may have
+// changed since they were verified); out of memory and read errors still throw.
+Status DecodeSecondRead(PayloadBuf* buf, uint32_t version, uint64_t journal_bytes,
+                        Checkpoint* out) {
+  try {
+    return DecodePayload(buf, version, journal_bytes, out);
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {  // cereal's and DecodeError; not PayloadReadFailed
     return Status::Corruption(std::string("malformed payload: ") + e.what());
   }
 }
@@ -332,8 +354,8 @@ Status ReadCheckpointFile(int fd, const std::string& path, Checkpoint* out, uint
     const size_t got =
         PreadSome(fd, 0, header, std::min<uint64_t>(*file_bytes, sizeof header), path);
     const std::string_view head(header, got);
-    // A file cut after the fstat: its header is as truncated as was read.
-    Status status = CheckHeaderFields(head, got < sizeof header ? got : *file_bytes);
+    if (got < std::min<uint64_t>(*file_bytes, sizeof header)) return GotShorter(path);
+    Status status = CheckHeaderFields(head, *file_bytes);
     if (!status.ok()) return status;
     // Verified first, as a file in memory is, then decoded from a second read
     // that is hashed too: bytes that changed in between are not trusted.
@@ -344,8 +366,11 @@ Status ReadCheckpointFile(int fd, const std::string& path, Checkpoint* out, uint
     file.hash = &again;
     PayloadBuf buf(&file);
     status =
-        DecodePayload(&buf, DecodeFixed32(&header[fmt::kVersionOffset]), journal_bytes, decoded);
-    if (status.ok() && CheckChecksum(head, again.Digest()).IsCorruption()) {
+        DecodeSecondRead(&buf, DecodeFixed32(&header[fmt::kVersionOffset]), journal_bytes, decoded);
+    // What the second read found says nothing if its bytes were not the
+    // verified ones (read to the end, so the hash covers them all).
+    buf.SkipRest();
+    if (CheckChecksum(head, again.Digest()).IsCorruption()) {
       return Status::IoError("read " + path + ": the file changed while it was read");
     }
     return status;

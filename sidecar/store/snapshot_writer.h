@@ -18,7 +18,9 @@ class SnapshotWriter {
  public:
   // The snapshot of checkpoint with the done ids taken from done instead of
   // checkpoint.done, so it can be written on a worker thread from a set the
-  // loop only reads. done must not change while the object lives.
+  // loop only reads. done must not change while the object lives, not even
+  // its table's layout (no reserve): the ids go out in the order of its
+  // slots, and the checksum pass must see the same order as the write.
   // writer (if its pid is set) is recorded as the snapshot's writer section.
   SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done, const WriterId& writer = {});
   // The file's size in bytes.

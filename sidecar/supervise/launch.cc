@@ -228,6 +228,7 @@ LaunchedAttempt LaunchAttempt(const LaunchContext& context, JobState* state, Rec
   Status env = PrepareJobEnvironment(*context.options, checkpoint, *context.state_dir,
                                      context.state_dir_abs, &spec);
   if (!env.ok()) {
+    ReleaseReplacedResumeFiles(*context.state_dir);
     checkpoint.attempts--;
     return Failed(env.message() + "; not launching the job without it", "error: " + env.message());
   }

@@ -136,10 +136,11 @@ TEST_CASE("A batch of 64 Ki ids or more, placed region by region, equals one ins
   std::mt19937_64 random(12);
   DoneSet one_by_one;
   DoneSet batched;
-  for (int round = 0; round < 4; ++round) {
+  for (size_t size : {65536 + random() % 150000, 65536 + random() % 150000, uint64_t{262154},
+                      uint64_t{600000}}) {  // one slice, and several with a small last one
     std::vector<std::string> ids;
-    const size_t n = 65536 + random() % 150000;
-    for (size_t i = 0; i < n; ++i) ids.push_back("p" + std::to_string(random() % 400000));
+    const size_t n = size;
+    for (size_t i = 0; i < n; ++i) ids.push_back("p" + std::to_string(random() % 900000));
     std::vector<std::string_view> views(ids.begin(), ids.end());
     std::unique_ptr<bool[]> added(new bool[n]);
     batched.InsertBatch(views.data(), n, added.get());

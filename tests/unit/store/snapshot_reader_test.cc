@@ -164,6 +164,22 @@ TEST_CASE("A file read in pieces decodes ids, a 3 MiB id and the fields after th
   CHECK(out == in);
 }
 
+TEST_CASE("Failures read from a file keep their own reasons wherever the pieces break") {
+  // Distinct reasons, and positions of other lengths shifting where the 2 MiB
+  // piece boundaries fall: a view of a reason must not outlive a refill.
+  for (size_t pad : {0, 1, 3, 5, 8, 13, 21}) {
+    Checkpoint in;
+    in.has_position = true;
+    in.position = std::string(pad, 'p');
+    for (int i = 0; i < 150000; ++i) {
+      in.failures.Set("f" + std::to_string(i), "reason-" + std::to_string(i * 7919), 1 + i % 3);
+    }
+    Checkpoint out;
+    REQUIRE(Decode(SnapshotBytes(in), &out).ok());  // the same from the file (Decode)
+    CHECK(out == in);
+  }
+}
+
 TEST_CASE(
     "A file's payload flipped at its end is a checksum mismatch, and a missing byte a length") {
   Checkpoint in = FullCheckpoint();
