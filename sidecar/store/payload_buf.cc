@@ -58,8 +58,7 @@ void PayloadBuf::Refill(size_t n) {
     const size_t got =
         PreadSome(file_->fd, file_->offset, buffer_.data() + have, fill - have, file_->path);
     if (got == 0) {
-      throw PayloadReadFailed{
-          Status::IoError("read " + file_->path + ": the file got shorter while it was read")};
+      throw PayloadReadFailed{FileGotShorter(file_->path)};
     }
     file_->hash->Add(std::string_view(buffer_.data() + have, got));
     file_->offset += got;
@@ -67,6 +66,10 @@ void PayloadBuf::Refill(size_t n) {
     have += got;
   }
   setg(buffer_.data(), buffer_.data(), buffer_.data() + fill);
+}
+
+Status FileGotShorter(const std::string& path) {
+  return Status::IoError("read " + path + ": the file got shorter while it was read");
 }
 
 size_t PreadSome(int fd, uint64_t offset, char* out, size_t length, const std::string& path) {

@@ -65,6 +65,9 @@ class PayloadBuf : public std::streambuf {
   std::vector<char, HugePageAllocator<char>> buffer_;
 };
 
+// The error for a file found shorter than it was when it was opened.
+Status FileGotShorter(const std::string& path);
+
 // Up to length bytes of fd at offset into out, fewer only at the end of the
 // file; EINTR retried. Throws PayloadReadFailed naming path.
 size_t PreadSome(int fd, uint64_t offset, char* out, size_t length, const std::string& path);

@@ -301,10 +301,6 @@ Status Guarded(Checkpoint* out, const Decode& decode) {
   }
 }
 
-Status GotShorter(const std::string& path) {
-  return Status::IoError("read " + path + ": the file got shorter while it was read");
-}
-
 // DecodePayload with what it finds wrong as a status (its bytes may have
 // changed since they were verified); out of memory and read errors still throw.
 Status DecodeSecondRead(PayloadBuf* buf, uint32_t version, uint64_t journal_bytes,
@@ -354,7 +350,7 @@ Status ReadCheckpointFile(int fd, const std::string& path, Checkpoint* out, uint
     const size_t got =
         PreadSome(fd, 0, header, std::min<uint64_t>(*file_bytes, sizeof header), path);
     const std::string_view head(header, got);
-    if (got < std::min<uint64_t>(*file_bytes, sizeof header)) return GotShorter(path);
+    if (got < std::min<uint64_t>(*file_bytes, sizeof header)) return FileGotShorter(path);
     Status status = CheckHeaderFields(head, *file_bytes);
     if (!status.ok()) return status;
     // Verified first, as a file in memory is, then decoded from a second read
