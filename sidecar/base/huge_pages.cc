@@ -9,6 +9,42 @@ namespace ckwrap {
 namespace {
 
 constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+constexpr size_t kCacheLine = 64;
+constexpr size_t kPage = 4096;
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;  // blocks from ASan's allocator, so it sees them
+#else
+constexpr bool kSanitized = false;
+#endif
+
+size_t RoundUp(size_t bytes, size_t unit) { return (bytes + unit - 1) / unit * unit; }
+
+// A mapping of its own, on a 2 MiB boundary: freed, it goes back to the
+// system at once. From glibc a block under its mmap threshold (which rises
+// to 32 MiB as blocks are freed) came from the heap, and a done set's old
+// table stayed resident there while the new one filled.
+void* MapHugePageable(size_t bytes) {
+  if (kSanitized) {
+    void* data = nullptr;
+    if (posix_memalign(&data, kHugePage, bytes) != 0) throw std::bad_alloc();
+    AdviseHugePages(data, bytes);
+    return data;
+  }
+  const size_t length = RoundUp(bytes, kPage);
+  void* mapped =
+      mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) throw std::bad_alloc();
+  // The slack before the boundary and after the block goes back.
+  const auto at = reinterpret_cast<uintptr_t>(mapped);
+  const uintptr_t begin = (at + kHugePage - 1) & ~(kHugePage - 1);
+  if (begin > at) (void)munmap(mapped, begin - at);
+  const uintptr_t end = at + length + kHugePage;
+  if (end > begin + length)
+    (void)munmap(reinterpret_cast<void*>(begin + length), end - begin - length);
+  void* data = reinterpret_cast<void*>(begin);
+  AdviseHugePages(data, bytes);
+  return data;
+}
 
 }  // namespace
 
@@ -22,18 +58,20 @@ void AdviseHugePages(void* data, size_t bytes) {
 
 void* AllocateHugePageable(size_t bytes) {
   if (bytes < kHugePage) {
-    void* data = std::malloc(bytes == 0 ? 1 : bytes);
-    if (data == nullptr) throw std::bad_alloc();
+    // On a cache line: a done set's buckets are one line each.
+    void* data = nullptr;
+    if (posix_memalign(&data, kCacheLine, bytes == 0 ? 1 : bytes) != 0) throw std::bad_alloc();
     return data;
   }
-  // glibc maps a block this large on its own and gives back the aligned
-  // part; the slack before it is never touched, so it costs no memory.
-  void* data = nullptr;
-  if (posix_memalign(&data, kHugePage, bytes) != 0) throw std::bad_alloc();
-  AdviseHugePages(data, bytes);
-  return data;
+  return MapHugePageable(bytes);
 }
 
-void FreeHugePageable(void* data) { std::free(data); }
+void FreeHugePageable(void* data, size_t bytes) {
+  if (bytes < kHugePage || kSanitized) {
+    std::free(data);
+  } else {
+    (void)munmap(data, RoundUp(bytes, kPage));
+  }
+}
 
 }  // namespace ckwrap

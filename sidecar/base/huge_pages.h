@@ -16,11 +16,12 @@ namespace ckwrap {
 // says no (the pages are then ordinary ones).
 void AdviseHugePages(void* data, size_t bytes);
 
-// bytes of memory, uninitialized; from 2 MiB up it starts on a 2 MiB boundary
-// and is advised for huge pages (malloc's 16-byte header would leave a
+// bytes of memory, uninitialized, on a 64-byte boundary; from 2 MiB up on a 2 MiB one,
+// advised for huge pages (malloc's 16-byte header would leave a
 // 4 MiB block only one whole huge page). Throws std::bad_alloc.
 void* AllocateHugePageable(size_t bytes);
-void FreeHugePageable(void* data);
+// bytes: as allocated (a large block is a mapping of its own).
+void FreeHugePageable(void* data, size_t bytes);
 
 // For the containers of those buffers: std::vector<T, HugePageAllocator<T>>.
 template <typename T>
@@ -33,7 +34,7 @@ struct HugePageAllocator {
     if (n > static_cast<size_t>(-1) / sizeof(T)) throw std::bad_alloc();
     return static_cast<T*>(AllocateHugePageable(n * sizeof(T)));
   }
-  void deallocate(T* data, size_t) { FreeHugePageable(data); }
+  void deallocate(T* data, size_t n) { FreeHugePageable(data, n * sizeof(T)); }
   template <typename U>
   bool operator==(const HugePageAllocator<U>&) const {
     return true;

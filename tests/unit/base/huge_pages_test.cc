@@ -47,8 +47,8 @@ TEST_CASE("A block of 2 MiB or more starts on a huge page boundary; a small one 
   void* small = AllocateHugePageable(100);
   CHECK(small != nullptr);
   std::memset(small, 1, 100);
-  FreeHugePageable(small);
-  FreeHugePageable(big);
+  FreeHugePageable(small, 100);
+  FreeHugePageable(big, size_t{4} << 20);
 }
 
 TEST_CASE("A done set's 4 MiB of ids fill whole huge pages, not 4 KiB pages") {
