@@ -192,6 +192,42 @@ TEST_CASE("A large batch that runs out of memory leaves the set as it was, and c
 }
 #endif
 
+#if !defined(__SANITIZE_ADDRESS__)
+TEST_CASE("A table that cannot grow leaves the set as it was, and it grows once memory is back") {
+  // Growing frees the old table before the new one is allocated (the peak
+  // is the new table alone): out of memory, the old one must come back.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    DoneSet set;
+    for (int i = 0; i < 200000; ++i) set.insert("id-" + std::to_string(i));
+    const std::vector<std::string> listed = Listed(set);
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    rlimit limit{static_cast<rlim_t>(pages) * 4096 + (4 << 20), RLIM_INFINITY};
+    setrlimit(RLIMIT_AS, &limit);
+    try {
+      set.reserve(10000000);  // a 66 MB table
+      _exit(2);               // the limit did not bite: nothing tested
+    } catch (const std::bad_alloc&) {
+    }
+    if (set.size() != 200000 || Listed(set) != listed) _exit(3);
+    for (int i = 0; i < 200000; ++i) {
+      if (!set.contains("id-" + std::to_string(i))) _exit(3);
+    }
+    if (set.contains("id-200000") || !set.insert("id-200000")) _exit(3);
+    limit.rlim_cur = RLIM_INFINITY;
+    setrlimit(RLIMIT_AS, &limit);
+    set.reserve(10000000);
+    _exit(set.size() == 200001 && set.contains("id-7") && set.contains("id-200000") ? 0 : 4);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);  // 2: no failure; 3: the set changed; 4: no growth after
+}
+#endif
+
 TEST_CASE("A batch lookup agrees with contains, on an empty set too") {
   std::mt19937_64 random(12);
   DoneSet set;
