@@ -8,7 +8,7 @@ namespace ckwrap {
 
 // Reading stops while this much waits for a durable commit (a flood faster
 // than the disk, a full disk): the pipe holds the job back (man/ckwrap.1).
-constexpr size_t kMaxPendingBytes = 16 << 20;
+constexpr size_t kMaxPendingBytes = 4 << 20;
 
 struct CommitMoment {
   bool running = false;            // the job runs (not draining, backing off, finishing)

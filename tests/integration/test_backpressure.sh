@@ -3,7 +3,7 @@
 # than the disk takes them, through fd 3, through its stdout (--protocol-on
 # stdout) and through a progress file (also one ckwrap watch finds already
 # written, of DONE lines). ckwrap stops reading each of them
-# while 16 MiB of records wait for a commit (the pipe holds the job back, the
+# while 4 MiB of records wait for a commit (the pipe holds the job back, the
 # file waits), so its peak memory stays far below the flood, and no record
 # is lost. The slow disk is slow_fsync (LD_PRELOAD, built with the tests): it
 # stalls every sync for STALL_MS after ckwrap's first one, time enough for an

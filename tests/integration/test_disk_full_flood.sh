@@ -3,7 +3,7 @@
 # large SYNC tokens (issue 17): every commit fails, so what waits for one
 # (ids, journal bytes, tokens) must stop the reading, and the job must block
 # on its pipe, however long the disk stays full: ckwrap's memory stays under
-# the documented bound (64 MiB above the done set, man/ckwrap.1). Once space
+# the documented bound (16 MiB above the done set, man/ckwrap.1). Once space
 # is back nothing is lost: every id is committed and the job's last SYNC is
 # acknowledged. Needs root (mount).
 # shellcheck source=lib.sh
@@ -12,7 +12,7 @@
 FULL_SECONDS=10
 # The bound above the done set, plus ckwrap's own few MiB (code, libraries, the
 # read buffer); the ids committed before the disk filled fit in 256 KiB.
-LIMIT_KB=$(((64 + 8) * 1024))
+LIMIT_KB=$(((16 + 8) * 1024))
 # Under ASan freed buffers wait in its quarantine (256 MiB by default), and
 # its redzones, shadow and allocator caches add their own (seen: 74 MiB peak
 # under ASan where the plain build peaks at 21): 32 MiB more for them. The
