@@ -211,13 +211,13 @@ TEST_CASE("A table that cannot grow leaves the set as it was, and it grows once 
       _exit(2);               // the limit did not bite: nothing tested
     } catch (const std::bad_alloc&) {
     }
+    limit.rlim_cur = RLIM_INFINITY;  // before anything else allocates
+    setrlimit(RLIMIT_AS, &limit);
     if (set.size() != 200000 || Listed(set) != listed) _exit(3);
     for (int i = 0; i < 200000; ++i) {
       if (!set.contains("id-" + std::to_string(i))) _exit(3);
     }
     if (set.contains("id-200000") || !set.insert("id-200000")) _exit(3);
-    limit.rlim_cur = RLIM_INFINITY;
-    setrlimit(RLIMIT_AS, &limit);
     set.reserve(10000000);
     _exit(set.size() == 200001 && set.contains("id-7") && set.contains("id-200000") ? 0 : 4);
   }
