@@ -1,45 +1,18 @@
 #include "store/done_set.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <iterator>
-#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <utility>
 
+#include "store/done_set_layout.h"
+
 namespace ckwrap {
+
+using namespace done_set_layout;  // NOLINT: this file's half of the set
+
 namespace {
-
-// A ref (an id's place) is chunk << kChunkShift | offset: offsets within a
-// chunk stay below kChunkBytes (an id longer than that gets a chunk of its
-// own, at offset 0). 4 MiB: a chunk is two whole huge pages
-// (base/huge_pages.h).
-constexpr unsigned kChunkShift = 22;
-constexpr size_t kChunkBytes = size_t{1} << kChunkShift;
-constexpr size_t kFirstChunkBytes = 256;  // small sets stay small
-constexpr unsigned kRefBits = DoneBucket::kRefBits;
-// A ref with this bit set is a batch index, for the moment InsertPartitioned
-// places an id it has not appended yet; so the arena stays below 128 GiB.
-constexpr uint64_t kBatchIndexRef = uint64_t{1} << (kRefBits - 1);
-constexpr size_t kMaxChunks = (size_t{1} << (kRefBits - 1 - kChunkShift)) - 1;
-// How many ids ahead a batch computes hashes and prefetches buckets: enough
-// to cover a memory latency with the work of placing the ids in between.
-constexpr size_t kPrefetchAhead = 16;
-// From this many ids a batch is placed one region of the table at a time
-// (InsertPartitioned), in this many regions (the hash's top bits: a bucket
-// is chosen by them, so a region is a run of buckets).
-constexpr size_t kPartitionedBatch = size_t{1} << 16;
-constexpr unsigned kRegionBits = 8;
-
-uint64_t Hash(std::string_view id) { return XXH3_64bits(id.data(), id.size()); }
-// The low bits (the bucket comes from the high ones), never 0 (empty).
-uint8_t Tag(uint64_t hash) {
-  const auto tag = static_cast<uint8_t>(hash);
-  return tag == 0 ? 1 : tag;
-}
-size_t RegionOf(uint64_t hash) { return hash >> (64 - kRegionBits); }
 
 // LEB128: 1 byte for ids up to 127 bytes.
 void PutVarint(DoneSet::Chunk* out, size_t value) {
@@ -54,22 +27,6 @@ size_t VarintBytes(size_t value) {
   size_t n = 1;
   for (; value >= 0x80; value >>= 7) ++n;
   return n;
-}
-
-// The spot of the id that is_id(bucket, slot) recognizes, or the first empty
-// slot of the run of buckets from the hash's own: a bucket with an empty
-// slot ends the search, as nothing is ever taken out from before it.
-template <typename Table, typename IsId>
-size_t Probe(const Table& table, size_t bucket, uint8_t tag, IsId is_id) {
-  for (;; bucket = bucket + 1 == table.size() ? 0 : bucket + 1) {
-    for (unsigned hits = table[bucket].Matches(tag); hits != 0; hits &= hits - 1) {
-      const auto slot = static_cast<unsigned>(__builtin_ctz(hits));
-      if (is_id(table[bucket], slot)) return bucket << 4 | slot;
-    }
-    if (const unsigned empty = table[bucket].Matches(0); empty != 0) {
-      return bucket << 4 | static_cast<unsigned>(__builtin_ctz(empty));
-    }
-  }
 }
 
 // Buckets for n ids at a load of at most 7/8 (Capacity()).
@@ -185,101 +142,6 @@ void DoneSet::InsertSlice(const std::string_view* ids, size_t n, bool* added) {
     if (is_new) Place(spot, hash, Append(ids[i]));
     if (added != nullptr) added[i] = is_new;
   });
-}
-
-// One id of a partitioned batch: its hash, then (once placed) its spot.
-struct DoneSet::BatchEntry {
-  uint64_t hash_or_spot;
-  uint32_t index;  // in the batch
-  bool fresh;      // not in the set before
-};
-
-// In a batch's refs once placed: an id that was already there (or, for a
-// second copy, earlier in the batch).
-constexpr uint64_t kNotNew = ~uint64_t{0};
-
-// A counting sort, stable: a repeated id's first copy comes first.
-DoneSet::BatchOrder DoneSet::OrderByRegion(const std::string_view* ids, size_t n,
-                                           BatchHashes* hashes) {
-  hashes->resize(n);
-  size_t starts[(size_t{1} << kRegionBits) + 1] = {};
-  for (size_t i = 0; i < n; ++i) {
-    (*hashes)[i] = Hash(ids[i]);
-    ++starts[RegionOf((*hashes)[i]) + 1];
-  }
-  for (size_t r = 1; r < std::size(starts); ++r) starts[r] += starts[r - 1];
-  BatchOrder order(n);
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t hash = (*hashes)[i];
-    order[starts[RegionOf(hash)]++] = {hash, static_cast<uint32_t>(i), false};
-  }
-  return order;
-}
-
-void DoneSet::InsertPartitioned(const std::string_view* ids, size_t n, bool* added) {
-  if (size_ + n > Capacity()) Grow(size_ + n);  // a batch this large is new ids but for a few
-  // Scratch of 24 bytes an id, in huge pages: a journal's replay makes one
-  // batch per commit, and faulting in fresh 4 KiB pages for each cost more
-  // than the placement they speed up.
-  BatchHashes refs;
-  BatchOrder order = OrderByRegion(ids, n, &refs);
-  // 1. Region by region (its pages stay in the TLB; its lines are fetched
-  // ahead), each id finds its spot. A new one takes it, holding its batch
-  // index until it is appended, so a later copy in the batch finds it.
-  for (size_t k = 0; k < n; ++k) {
-    if (k + kPrefetchAhead < n) {
-      __builtin_prefetch(&table_[BucketOf(order[k + kPrefetchAhead].hash_or_spot)]);
-      __builtin_prefetch(&refs[order[k + kPrefetchAhead].index]);
-    }
-    BatchEntry& entry = order[k];
-    const size_t spot = FindInBatch(ids, entry.index, entry.hash_or_spot);
-    entry.fresh = !Taken(spot);
-    if (entry.fresh) Place(spot, entry.hash_or_spot, kBatchIndexRef | entry.index);
-    entry.hash_or_spot = spot;
-    refs[entry.index] = entry.fresh ? 0 : kNotNew;  // the hash is in the slot's tag now
-  }
-  // 2. The new ids appended in batch order (read front to back), their refs
-  // in refs[i]; 3. region by region, their slots point at them.
-  AppendBatch(ids, n, order, &refs);
-  for (size_t k = 0; k < n; ++k) {
-    if (k + kPrefetchAhead < n) __builtin_prefetch(&refs[order[k + kPrefetchAhead].index]);
-    const BatchEntry& entry = order[k];
-    if (entry.fresh)
-      table_[entry.hash_or_spot >> 4].SetRef(entry.hash_or_spot & 15, refs[entry.index]);
-  }
-  for (size_t i = 0; added != nullptr && i < n; ++i) added[i] = refs[i] != kNotNew;
-}
-
-size_t DoneSet::FindInBatch(const std::string_view* ids, uint32_t index, uint64_t hash) const {
-  return Probe(table_, BucketOf(hash), Tag(hash), [&](const Bucket& bucket, unsigned slot) {
-    const uint64_t ref = bucket.Ref(slot);
-    return ((ref & kBatchIndexRef) != 0 ? ids[ref & ~kBatchIndexRef] : IdAt(ref)) == ids[index];
-  });
-}
-
-void DoneSet::AppendBatch(const std::string_view* ids, size_t n, const BatchOrder& order,
-                          BatchHashes* refs) {
-  const size_t chunks = chunks_.size();
-  const size_t last_bytes = chunks == 0 ? 0 : chunks_.back().size();
-  const size_t size = size_;
-  const uint64_t id_bytes = id_bytes_;
-  try {
-    for (size_t i = 0; i < n; ++i) {
-      if ((*refs)[i] != kNotNew) (*refs)[i] = Append(ids[i]);
-    }
-  } catch (...) {
-    // Out of memory for a chunk: the set goes back to what it was before the
-    // batch. Every slot the batch took was empty before it, and nothing
-    // that was there moved.
-    for (const BatchEntry& entry : order) {
-      if (entry.fresh) table_[entry.hash_or_spot >> 4].tags[entry.hash_or_spot & 15] = 0;
-    }
-    chunks_.resize(chunks);
-    if (chunks > 0) chunks_.back().resize(last_bytes);
-    size_ = size;
-    id_bytes_ = id_bytes;
-    throw;
-  }
 }
 
 void DoneSet::ContainsBatch(const std::string_view* ids, size_t n, bool* found) const {

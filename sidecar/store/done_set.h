@@ -89,7 +89,7 @@ class DoneSet {
   // and the ids are each walked front to back rather than missing the cache
   // and the TLB on every id.
   void InsertPartitioned(const std::string_view* ids, size_t n, bool* added);
-  // Its pieces (done_set.cc): one id of the batch; the batch in the order of
+  // Its pieces (done_set_batch.cc): one id of the batch; the batch in the order of
   // the table regions it hashes into; the spot of ids[index] or where it
   // belongs, while some slots hold a batch index; appending the batch's new
   // ids (those whose (*refs)[i] is not kNotNew), their places into
