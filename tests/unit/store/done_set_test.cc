@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <random>
@@ -153,78 +154,80 @@ TEST_CASE("A batch of 64 Ki ids or more, placed region by region, equals one ins
 }
 
 #if !defined(__SANITIZE_ADDRESS__)
-TEST_CASE("A large batch that runs out of memory leaves the set as it was, and can be redone") {
-  // In a child, under an address-space limit that lets the batch's scratch
-  // (1.5 MB) be allocated but not the 200 MB of arena its ids need (more
-  // than the memory the process may hold freed, which the limit misses).
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    DoneSet set;
-    for (int i = 0; i < 1000; ++i) set.insert("before-" + std::to_string(i));
-    std::vector<std::string> ids;
-    for (int i = 0; i < 65536; ++i) ids.push_back(std::string(3000, 'x') + std::to_string(i));
-    std::vector<std::string_view> views(ids.begin(), ids.end());
-    set.reserve(set.size() + ids.size());  // the table: not what runs out
-    const DoneSet before = set;
-    const std::vector<std::string> listed = Listed(set);
-    long pages = 0;
-    std::ifstream("/proc/self/statm") >> pages;
-    rlimit limit{static_cast<rlim_t>(pages) * 4096 + (4 << 20), RLIM_INFINITY};
-    setrlimit(RLIMIT_AS, &limit);
-    try {
-      set.InsertBatch(views.data(), views.size(), nullptr);
-      _exit(2);  // the limit did not bite: nothing tested
-    } catch (const std::bad_alloc&) {
-    }
-    limit.rlim_cur = RLIM_INFINITY;
-    setrlimit(RLIMIT_AS, &limit);
-    if (!(set == before) || Listed(set) != listed || set.contains(views[0])) _exit(3);
-    set.InsertBatch(views.data(), views.size(), nullptr);
-    _exit(set.size() == 1000 + ids.size() && set.contains(views.back()) && set.contains("before-7")
-              ? 0
-              : 4);
-  }
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);  // 2: no failure; 3: the set changed; 4: the redo failed
-}
-#endif
+namespace {
 
-#if !defined(__SANITIZE_ADDRESS__)
-TEST_CASE("A table that cannot grow leaves the set as it was, and it grows once memory is back") {
-  // Growing frees the old table before the new one is allocated (the peak
-  // is the new table alone): out of memory, the old one must come back.
+// In a forked child: run_out() under an address-space limit 4 MiB above what
+// the child holds (the memory it may hold freed, which the limit misses, is
+// made smaller than what run_out() asks for), then check() with the limit
+// lifted. The child's exit code: 2 if run_out() did not run out of memory,
+// else check()'s (0: passed).
+int OutOfMemoryInChild(const std::function<void()>& run_out, const std::function<int()>& check) {
   const pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    DoneSet set;
-    for (int i = 0; i < 200000; ++i) set.insert("id-" + std::to_string(i));
-    const std::vector<std::string> listed = Listed(set);
     long pages = 0;
     std::ifstream("/proc/self/statm") >> pages;
     rlimit limit{static_cast<rlim_t>(pages) * 4096 + (4 << 20), RLIM_INFINITY};
     setrlimit(RLIMIT_AS, &limit);
     try {
-      set.reserve(10000000);  // a 66 MB table
-      _exit(2);               // the limit did not bite: nothing tested
+      run_out();
+      _exit(2);  // the limit did not bite: nothing tested
     } catch (const std::bad_alloc&) {
     }
     limit.rlim_cur = RLIM_INFINITY;  // before anything else allocates
     setrlimit(RLIMIT_AS, &limit);
-    if (set.size() != 200000 || Listed(set) != listed) _exit(3);
-    for (int i = 0; i < 200000; ++i) {
-      if (!set.contains("id-" + std::to_string(i))) _exit(3);
-    }
-    if (set.contains("id-200000") || !set.insert("id-200000")) _exit(3);
-    set.reserve(10000000);
-    _exit(set.size() == 200001 && set.contains("id-7") && set.contains("id-200000") ? 0 : 4);
+    _exit(check());
   }
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);  // 2: no failure; 3: the set changed; 4: no growth after
+  return WEXITSTATUS(status);
+}
+
+}  // namespace
+
+TEST_CASE("A large batch that runs out of memory leaves the set as it was, and can be redone") {
+  // The batch's scratch (1.5 MB) fits under the limit, its 200 MB of arena not.
+  DoneSet set;
+  for (int i = 0; i < 1000; ++i) set.insert("before-" + std::to_string(i));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 65536; ++i) ids.push_back(std::string(3000, 'x') + std::to_string(i));
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  set.reserve(set.size() + ids.size());  // the table: not what runs out
+  const DoneSet before = set;
+  const std::vector<std::string> listed = Listed(set);
+  const int code =
+      OutOfMemoryInChild([&] { set.InsertBatch(views.data(), views.size(), nullptr); },
+                         [&] {
+                           if (!(set == before) || Listed(set) != listed || set.contains(views[0]))
+                             return 3;
+                           set.InsertBatch(views.data(), views.size(), nullptr);
+                           return set.size() == 1000 + ids.size() && set.contains(views.back()) &&
+                                          set.contains("before-7")
+                                      ? 0
+                                      : 4;
+                         });
+  CHECK(code == 0);  // 2: no failure; 3: the set changed; 4: the redo failed
+}
+
+TEST_CASE("A table that cannot grow leaves the set as it was, and it grows once memory is back") {
+  // Growing frees the old table before the new one is allocated (the peak
+  // is the new table alone): out of memory, the old one must come back.
+  DoneSet set;
+  for (int i = 0; i < 200000; ++i) set.insert("id-" + std::to_string(i));
+  const std::vector<std::string> listed = Listed(set);
+  const int code = OutOfMemoryInChild(
+      [&] { set.reserve(10000000); },  // a 66 MB table
+      [&] {
+        if (set.size() != 200000 || Listed(set) != listed) return 3;
+        for (int i = 0; i < 200000; ++i) {
+          if (!set.contains("id-" + std::to_string(i))) return 3;
+        }
+        if (set.contains("id-200000") || !set.insert("id-200000")) return 3;
+        set.reserve(10000000);
+        return set.size() == 200001 && set.contains("id-7") && set.contains("id-200000") ? 0 : 4;
+      });
+  CHECK(code == 0);  // 2: no failure; 3: the set changed; 4: no growth after
 }
 #endif
 
