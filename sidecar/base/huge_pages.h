@@ -16,9 +16,10 @@ namespace ckwrap {
 // says no (the pages are then ordinary ones).
 void AdviseHugePages(void* data, size_t bytes);
 
-// bytes of memory, uninitialized, on a 64-byte boundary; from 2 MiB up on a 2 MiB one,
-// advised for huge pages (malloc's 16-byte header would leave a
-// 4 MiB block only one whole huge page). Throws std::bad_alloc.
+// bytes of memory, uninitialized, on a 64-byte boundary. From 2 MiB up: a
+// mapping of its own on a 2 MiB boundary (malloc's 16-byte header would
+// leave a 4 MiB block only one whole huge page), advised for huge pages and
+// given back to the system when freed. Throws std::bad_alloc.
 void* AllocateHugePageable(size_t bytes);
 // bytes: as allocated (a large block is a mapping of its own).
 void FreeHugePageable(void* data, size_t bytes);
