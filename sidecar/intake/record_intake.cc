@@ -180,6 +180,7 @@ void RecordIntake::StartProtocol(int read_fd, std::unique_ptr<CheckpointSlot> sl
   protocol_pipe_->data = this;
   protocol_eof_ = false;
   at_write_boundary_ = true;
+  window_unread_ = window_bytes_ = 0;
   read_coalescing_ = false;
   uv_timer_stop(&read_coalesce_timer_);
   uv_timer_stop(&eof_timer_);
@@ -187,29 +188,48 @@ void RecordIntake::StartProtocol(int read_fd, std::unique_ptr<CheckpointSlot> sl
   UpdatePipeReading();
 }
 
-void RecordIntake::OnAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+void RecordIntake::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   // One buffer suffices: the splitter copies only a partial last line.
   static char buffer[kReadBufferBytes];
-  *buf = uv_buf_init(buffer, sizeof(buffer));
+  auto* self = static_cast<RecordIntake*>(handle->data);
+  *buf = uv_buf_init(buffer, static_cast<unsigned>(self->NextReadSize()));
 }
 
 void RecordIntake::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<RecordIntake*>(stream->data);
-  if (nread > 0) return self->OnProtocolBytes(buf->base, static_cast<size_t>(nread));
+  if (nread > 0) return self->OnProtocolBytes(buf->base, static_cast<size_t>(nread), buf->len);
   if (nread < 0) self->OnProtocolEof();  // UV_EOF, or an error that ends the stream too
 }
 
-// A write(2) of at most PIPE_BUF bytes is atomic in the pipe: the job's
-// records read so far end with a whole write when the read found less than
-// its buffer, or the pipe is empty after it. A read that filled the buffer
-// with more in the pipe may end inside a write, and so may the records of
-// one read before any commit cuts them (ckwrap-protocol(7)).
-bool RecordIntake::PipeDrained(size_t read_size) const {
-  if (read_size < kReadBufferBytes) return true;
-  int unread = 0;
-  uv_os_fd_t fd = -1;
-  return uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) == 0 &&
-         ioctl(fd, FIONREAD, &unread) == 0 && unread == 0;
+// A write(2) of at most PIPE_BUF bytes goes into the pipe whole, so what the
+// pipe holds at any instant ends with a whole write. The bytes it holds when a
+// read window opens are read to their end (in reads of the buffer's size at
+// most) before the next window: where a window ends, the records read end
+// with a whole write, even while the job keeps the pipe full and it never
+// drains. Inside a window a read may end inside a write, and so may the
+// records of one read before any commit cuts them (ckwrap-protocol(7)).
+size_t RecordIntake::NextReadSize() {
+  if (window_unread_ == 0) {
+    int unread = 0;
+    uv_os_fd_t fd = -1;
+    const bool known = uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) == 0 &&
+                       ioctl(fd, FIONREAD, &unread) == 0 && unread > 0;
+    window_unread_ = window_bytes_ = known ? static_cast<size_t>(unread) : 0;
+  }
+  return window_unread_ == 0 ? kReadBufferBytes : std::min(window_unread_, kReadBufferBytes);
+}
+
+// Says whether the read of size bytes (of asked) emptied the pipe as far as
+// is known, and sets at_write_boundary_.
+bool RecordIntake::EndRead(size_t size, size_t asked) {
+  const bool in_window = window_unread_ > 0;
+  // Short of what was asked: nothing more was there. The whole window in one
+  // read: all that was there when it opened.
+  const bool emptied = size < asked || (in_window && size >= window_bytes_);
+  if (in_window) window_unread_ -= std::min(size, window_unread_);
+  at_write_boundary_ = emptied || (in_window && window_unread_ == 0);
+  if (emptied) window_unread_ = 0;
+  return emptied;
 }
 
 // The slot's newest position, if the job wrote one since the last: taken
@@ -237,10 +257,10 @@ void RecordIntake::ReleaseSlot() {
   slot_.reset();
 }
 
-void RecordIntake::OnProtocolBytes(const char* data, size_t size) {
+void RecordIntake::OnProtocolBytes(const char* data, size_t size, size_t asked) {
   if (at_write_boundary_) ApplySlot();
   splitter_.Feed(std::string_view(data, size));
-  at_write_boundary_ = PipeDrained(size);
+  const bool emptied = EndRead(size, asked);
   // While the job streams (this short read came within kReadCoalesceMs of the
   // one before, or of a pause's end), pause before the next read: a job
   // writing a record per item then wakes ckwrap at most 500 times a second,
@@ -251,7 +271,7 @@ void RecordIntake::OnProtocolBytes(const char* data, size_t size) {
   const uint64_t now = uv_hrtime();
   const bool streaming = now - last_read_ns_ < kReadCoalesceMs * 1000000;
   last_read_ns_ = now;
-  if (size < kReadBufferBytes && !read_coalescing_ && streaming) {
+  if (emptied && !read_coalescing_ && streaming) {
     read_coalescing_ = true;
     uv_timer_start(
         &read_coalesce_timer_,

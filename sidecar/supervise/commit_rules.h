@@ -26,9 +26,10 @@ struct CommitMoment {
 bool CommitIsUrgent(const CommitMoment& m);
 // While the job runs, a commit is cut only where the records read end with a
 // whole write of the job, so that records written together are committed
-// together (ckwrap-protocol(7)); the next read that empties the pipe starts
-// it. A job that keeps the pipe full past twice the limit gets its commit
-// all the same.
+// together (ckwrap-protocol(7)); the read that ends a read window of fd 3
+// starts it (RecordIntake: at least once a pipeful, even one kept full). A
+// safety net only, should no window ever end (FIONREAD failing): past twice
+// the limit the commit is cut all the same.
 bool MayCutCommit(const CommitMoment& m);
 // Reading pauses when enough waits for a commit, but only where a commit may
 // be cut (else none would come), under --sync always while one is written,

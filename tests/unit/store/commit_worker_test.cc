@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "intake/protocol.h"
+#include "loop_test_util.h"
 #include "store/checkpoint_store.h"
 #include "store/checkpoint_test_util.h"
 #include "store/file_ops.h"
@@ -50,16 +51,7 @@ class Harness : public CommitWorker::Client {
     REQUIRE(uv_loop_init(&loop_) == 0);
     worker_ = std::make_unique<CommitWorker>(&loop_, &store_, interval_ms, this);
   }
-  ~Harness() override {
-    uv_walk(
-        &loop_,
-        [](uv_handle_t* handle, void*) {
-          if (!uv_is_closing(handle)) uv_close(handle, nullptr);
-        },
-        nullptr);
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&loop_) == 0);
-  }
+  ~Harness() override { CHECK(testing::CloseLoopForTest(&loop_) == 0); }
 
   void Feed(std::string_view line) {
     Record record{};
