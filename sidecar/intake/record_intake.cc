@@ -15,7 +15,7 @@ namespace ckwrap {
 namespace {
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
-// After a read that drained the protocol pipe, records gather this long
+// After a read that emptied the protocol pipe, records gather this long
 // before the next one (see OnProtocolBytes). The pipe is made large enough to
 // hold what a fast job writes meanwhile.
 constexpr uint64_t kReadCoalesceMs = 2;
@@ -210,26 +210,42 @@ void RecordIntake::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
 // records of one read before any commit cuts them (ckwrap-protocol(7)).
 size_t RecordIntake::NextReadSize() {
   if (window_unread_ == 0) {
-    int unread = 0;
-    uv_os_fd_t fd = -1;
-    const bool known = uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) == 0 &&
-                       ioctl(fd, FIONREAD, &unread) == 0 && unread > 0;
-    window_unread_ = window_bytes_ = known ? static_cast<size_t>(unread) : 0;
+    size_t unread = 0;
+    window_unread_ = window_bytes_ = PipeUnread(&unread) ? unread : 0;
   }
   return window_unread_ == 0 ? kReadBufferBytes : std::min(window_unread_, kReadBufferBytes);
 }
 
 // Says whether the read of size bytes (of asked) emptied the pipe as far as
-// is known, and sets at_write_boundary_.
+// is known (the read pause keys on it), and sets at_write_boundary_.
 bool RecordIntake::EndRead(size_t size, size_t asked) {
-  const bool in_window = window_unread_ > 0;
-  // Short of what was asked: nothing more was there. The whole window in one
-  // read: all that was there when it opened.
-  const bool emptied = size < asked || (in_window && size >= window_bytes_);
-  if (in_window) window_unread_ -= std::min(size, window_unread_);
-  at_write_boundary_ = emptied || (in_window && window_unread_ == 0);
+  if (window_unread_ == 0) {
+    // No window (the pipe looked empty when the read began): short of what
+    // was asked, or nothing left after it, is a boundary; a full buffer with
+    // more behind it may end inside a write.
+    size_t unread = 0;
+    at_write_boundary_ = size < asked || (PipeUnread(&unread) && unread == 0);
+    return at_write_boundary_;
+  }
+  window_unread_ -= std::min(size, window_unread_);
+  at_write_boundary_ = window_unread_ == 0 || size < asked;
+  // Short of what was asked, or a window under a buffer read whole: all that
+  // was there when it opened (a full buffer may have had more behind it).
+  const bool emptied = size < asked || (size >= window_bytes_ && window_bytes_ < kReadBufferBytes);
   if (emptied) window_unread_ = 0;
   return emptied;
+}
+
+// FIONREAD: the bytes fd 3 holds now; false if it cannot say.
+bool RecordIntake::PipeUnread(size_t* unread) const {
+  int bytes = 0;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) != 0 ||
+      ioctl(fd, FIONREAD, &bytes) != 0 || bytes < 0) {
+    return false;
+  }
+  *unread = static_cast<size_t>(bytes);
+  return true;
 }
 
 // The slot's newest position, if the job wrote one since the last: taken
@@ -261,13 +277,13 @@ void RecordIntake::OnProtocolBytes(const char* data, size_t size, size_t asked) 
   if (at_write_boundary_) ApplySlot();
   splitter_.Feed(std::string_view(data, size));
   const bool emptied = EndRead(size, asked);
-  // While the job streams (this short read came within kReadCoalesceMs of the
-  // one before, or of a pause's end), pause before the next read: a job
-  // writing a record per item then wakes ckwrap at most 500 times a second,
-  // not once per record. A pipe write that wakes a sleeping reader costs the
-  // writer several microseconds: 8% of a 10k items/s job's time, measured
-  // with a plain `cat` reading. A record after a quiet spell (or after a
-  // SYNC's acknowledgement) is read at once.
+  // While the job streams (this read, which emptied the pipe, came within
+  // kReadCoalesceMs of the one before, or of a pause's end), pause before the
+  // next read: a job writing a record per item then wakes ckwrap at most 500
+  // times a second, not once per record. A pipe write that wakes a sleeping
+  // reader costs the writer several microseconds: 8% of a 10k items/s job's
+  // time, measured with a plain `cat` reading. A record after a quiet spell
+  // (or after a SYNC's acknowledgement) is read at once.
   const uint64_t now = uv_hrtime();
   const bool streaming = now - last_read_ns_ < kReadCoalesceMs * 1000000;
   last_read_ns_ = now;

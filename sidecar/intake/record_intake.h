@@ -105,6 +105,7 @@ class RecordIntake {
   void OnProtocolBytes(const char* data, size_t size, size_t asked);
   size_t NextReadSize();
   bool EndRead(size_t size, size_t asked);
+  bool PipeUnread(size_t* unread) const;
   void OnProtocolEof();
   void CloseProtocolPipe();
   void OnLine(const char* source, uint64_t line_number, std::string_view line, bool is_record);
@@ -134,7 +135,7 @@ class RecordIntake {
   size_t window_unread_ = 0;
   bool paused_ = false;
   bool pipe_reading_ = false;     // uv_read_start is in effect on protocol_pipe_
-  bool read_coalescing_ = false;  // the pipe was drained: the next read waits a moment
+  bool read_coalescing_ = false;  // a read emptied the pipe: the next one waits a moment
   uint64_t last_read_ns_ = 0;     // uv_hrtime() of the last read of fd 3, or of a pause's end
   uv_timer_t read_coalesce_timer_{};
   uv_timer_t eof_timer_{};  // the job exited but something outside its group holds an input

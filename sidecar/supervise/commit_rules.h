@@ -27,9 +27,10 @@ bool CommitIsUrgent(const CommitMoment& m);
 // While the job runs, a commit is cut only where the records read end with a
 // whole write of the job, so that records written together are committed
 // together (ckwrap-protocol(7)); the read that ends a read window of fd 3
-// starts it (RecordIntake: at least once a pipeful, even one kept full). A
-// safety net only, should no window ever end (FIONREAD failing): past twice
-// the limit the commit is cut all the same.
+// starts it (RecordIntake: about once a pipeful, even one kept full). Past
+// twice the limit the commit is cut all the same: records that stream in
+// from elsewhere (the progress file, --protocol-on) while fd 3 is inside a
+// window can get there first.
 bool MayCutCommit(const CommitMoment& m);
 // Reading pauses when enough waits for a commit, but only where a commit may
 // be cut (else none would come), under --sync always while one is written,
