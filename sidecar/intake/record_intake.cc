@@ -1,6 +1,5 @@
 #include "intake/record_intake.h"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +13,6 @@
 namespace ckwrap {
 namespace {
 
-constexpr size_t kReadBufferBytes = 64 * 1024;
 // After a read that emptied the protocol pipe, records gather this long
 // before the next one (see OnProtocolBytes). The pipe is made large enough to
 // hold what a fast job writes meanwhile.
@@ -180,7 +178,7 @@ void RecordIntake::StartProtocol(int read_fd, std::unique_ptr<CheckpointSlot> sl
   protocol_pipe_->data = this;
   protocol_eof_ = false;
   at_write_boundary_ = true;
-  window_unread_ = window_bytes_ = 0;
+  read_window_.Reset();
   read_coalescing_ = false;
   uv_timer_stop(&read_coalesce_timer_);
   uv_timer_stop(&eof_timer_);
@@ -190,9 +188,10 @@ void RecordIntake::StartProtocol(int read_fd, std::unique_ptr<CheckpointSlot> sl
 
 void RecordIntake::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   // One buffer suffices: the splitter copies only a partial last line.
-  static char buffer[kReadBufferBytes];
+  static char buffer[PipeReadWindow::kBufferBytes];
   auto* self = static_cast<RecordIntake*>(handle->data);
-  *buf = uv_buf_init(buffer, static_cast<unsigned>(self->NextReadSize()));
+  const size_t size = self->read_window_.NextReadSize(self->ProtocolFd());
+  *buf = uv_buf_init(buffer, static_cast<unsigned>(size));
 }
 
 void RecordIntake::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
@@ -201,51 +200,10 @@ void RecordIntake::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
   if (nread < 0) self->OnProtocolEof();  // UV_EOF, or an error that ends the stream too
 }
 
-// A write(2) of at most PIPE_BUF bytes goes into the pipe whole, so what the
-// pipe holds at any instant ends with a whole write. The bytes it holds when a
-// read window opens are read to their end (in reads of the buffer's size at
-// most) before the next window: where a window ends, the records read end
-// with a whole write, even while the job keeps the pipe full and it never
-// drains. Inside a window a read may end inside a write, and so may the
-// records of one read before any commit cuts them (ckwrap-protocol(7)).
-size_t RecordIntake::NextReadSize() {
-  if (window_unread_ == 0) {
-    size_t unread = 0;
-    window_unread_ = window_bytes_ = PipeUnread(&unread) ? unread : 0;
-  }
-  return window_unread_ == 0 ? kReadBufferBytes : std::min(window_unread_, kReadBufferBytes);
-}
-
-// Says whether the read of size bytes (of asked) emptied the pipe as far as
-// is known (the read pause keys on it), and sets at_write_boundary_.
-bool RecordIntake::EndRead(size_t size, size_t asked) {
-  if (window_unread_ == 0) {
-    // No window (the pipe looked empty when the read began): short of what
-    // was asked, or nothing left after it, is a boundary; a full buffer with
-    // more behind it may end inside a write.
-    size_t unread = 0;
-    at_write_boundary_ = size < asked || (PipeUnread(&unread) && unread == 0);
-    return at_write_boundary_;
-  }
-  window_unread_ -= std::min(size, window_unread_);
-  at_write_boundary_ = window_unread_ == 0 || size < asked;
-  // Short of what was asked, or a window under a buffer read whole: all that
-  // was there when it opened (a full buffer may have had more behind it).
-  const bool emptied = size < asked || (size >= window_bytes_ && window_bytes_ < kReadBufferBytes);
-  if (emptied) window_unread_ = 0;
-  return emptied;
-}
-
-// FIONREAD: the bytes fd 3 holds now; false if it cannot say.
-bool RecordIntake::PipeUnread(size_t* unread) const {
-  int bytes = 0;
+// fd 3's descriptor, or -1 (the window's FIONREAD then says nothing).
+int RecordIntake::ProtocolFd() const {
   uv_os_fd_t fd = -1;
-  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) != 0 ||
-      ioctl(fd, FIONREAD, &bytes) != 0 || bytes < 0) {
-    return false;
-  }
-  *unread = static_cast<size_t>(bytes);
-  return true;
+  return uv_fileno(reinterpret_cast<const uv_handle_t*>(protocol_pipe_), &fd) == 0 ? fd : -1;
 }
 
 // The slot's newest position, if the job wrote one since the last: taken
@@ -276,7 +234,8 @@ void RecordIntake::ReleaseSlot() {
 void RecordIntake::OnProtocolBytes(const char* data, size_t size, size_t asked) {
   if (at_write_boundary_) ApplySlot();
   splitter_.Feed(std::string_view(data, size));
-  const bool emptied = EndRead(size, asked);
+  const PipeReadWindow::ReadEnd end = read_window_.EndRead(ProtocolFd(), size, asked);
+  at_write_boundary_ = end.at_write_boundary;
   // While the job streams (this read, which emptied the pipe, came within
   // kReadCoalesceMs of the one before, or of a pause's end), pause before the
   // next read: a job writing a record per item then wakes ckwrap at most 500
@@ -287,7 +246,7 @@ void RecordIntake::OnProtocolBytes(const char* data, size_t size, size_t asked) 
   const uint64_t now = uv_hrtime();
   const bool streaming = now - last_read_ns_ < kReadCoalesceMs * 1000000;
   last_read_ns_ = now;
-  if (emptied && !read_coalescing_ && streaming) {
+  if (end.emptied && !read_coalescing_ && streaming) {
     read_coalescing_ = true;
     uv_timer_start(
         &read_coalesce_timer_,

@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "intake/checkpoint_slot.h"
 #include "intake/line_matcher.h"
+#include "intake/pipe_read_window.h"
 #include "intake/protocol.h"
 #include "store/checkpoint.h"
 
@@ -103,9 +104,7 @@ class RecordIntake {
   static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   void OnProtocolBytes(const char* data, size_t size, size_t asked);
-  size_t NextReadSize();
-  bool EndRead(size_t size, size_t asked);
-  bool PipeUnread(size_t* unread) const;
+  int ProtocolFd() const;
   void OnProtocolEof();
   void CloseProtocolPipe();
   void OnLine(const char* source, uint64_t line_number, std::string_view line, bool is_record);
@@ -129,10 +128,7 @@ class RecordIntake {
   uv_pipe_t* protocol_pipe_ = nullptr;  // one per run; freed in its close callback
   bool protocol_eof_ = true;
   bool at_write_boundary_ = true;
-  // The read window (NextReadSize): what fd 3 held when it opened, and what
-  // of that is still unread (0: no window open).
-  size_t window_bytes_ = 0;
-  size_t window_unread_ = 0;
+  PipeReadWindow read_window_;  // where fd 3's reads end with a whole write
   bool paused_ = false;
   bool pipe_reading_ = false;     // uv_read_start is in effect on protocol_pipe_
   bool read_coalescing_ = false;  // a read emptied the pipe: the next one waits a moment

@@ -1,0 +1,123 @@
+// PipeReadWindow on a real pipe: where reads end with a whole write, and when
+// a read took all the pipe held. Each case does by hand what libuv does with
+// the window: ask NextReadSize, read(2) that much, report it to EndRead.
+#include "intake/pipe_read_window.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+
+namespace ckwrap {
+namespace {
+
+constexpr size_t kBuffer = PipeReadWindow::kBufferBytes;
+
+class Pipe {
+ public:
+  Pipe() {
+    REQUIRE(::pipe2(fds_, O_CLOEXEC | O_NONBLOCK) == 0);
+    REQUIRE(::fcntl(fds_[0], F_SETPIPE_SZ, 1 << 20) >= (1 << 20));
+  }
+  ~Pipe() {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  // n bytes in writes of at most 4096 (whole, as a job's are).
+  void Write(size_t n) {
+    const std::string chunk(4096, 'x');
+    for (size_t left = n; left > 0;) {
+      const size_t size = std::min(left, chunk.size());
+      REQUIRE(::write(fds_[1], chunk.data(), size) == static_cast<ssize_t>(size));
+      left -= size;
+    }
+  }
+  // One read as libuv makes it: of the size the window asks for.
+  PipeReadWindow::ReadEnd Read(PipeReadWindow* window, size_t* got = nullptr) {
+    return ReadAsked(window, window->NextReadSize(fds_[0]), got);
+  }
+  // The read of a size already asked for (NextReadSize called before).
+  PipeReadWindow::ReadEnd ReadAsked(PipeReadWindow* window, size_t asked, size_t* got = nullptr) {
+    static char buffer[kBuffer];
+    const ssize_t n = ::read(fds_[0], buffer, asked);
+    REQUIRE(n > 0);
+    if (got != nullptr) *got = static_cast<size_t>(n);
+    return window->EndRead(fds_[0], static_cast<size_t>(n), asked);
+  }
+  size_t NextReadSize(PipeReadWindow* window) { return window->NextReadSize(fds_[0]); }
+
+ private:
+  int fds_[2];
+};
+
+TEST_SUITE_BEGIN("intake/pipe_read_window");
+
+TEST_CASE("What the pipe holds, under a buffer, is one read: a boundary, and emptied") {
+  Pipe pipe;
+  PipeReadWindow window;
+  pipe.Write(3000);
+  size_t got = 0;
+  const PipeReadWindow::ReadEnd end = pipe.Read(&window, &got);
+  CHECK(got == 3000);
+  CHECK(end.at_write_boundary);
+  CHECK(end.emptied);
+}
+
+TEST_CASE("A window over several reads ends with a whole write though the writer wrote on") {
+  Pipe pipe;
+  PipeReadWindow window;
+  pipe.Write(200 * 1024);  // the window: 200 KiB
+  size_t read = 0, got = 0;
+  for (int i = 0; i < 3; ++i) {
+    const PipeReadWindow::ReadEnd end = pipe.Read(&window, &got);
+    CHECK(got == kBuffer);
+    CHECK_FALSE(end.at_write_boundary);
+    CHECK_FALSE(end.emptied);
+    read += got;
+    pipe.Write(100 * 1024);  // the job keeps the pipe full
+  }
+  // The window's last piece: short of a buffer, with the pipe far from empty.
+  const PipeReadWindow::ReadEnd end = pipe.Read(&window, &got);
+  CHECK(read + got == 200 * 1024);
+  CHECK(end.at_write_boundary);
+  CHECK_FALSE(end.emptied);  // so a flood is not paused at each window's end
+  // The next window holds what came meanwhile.
+  CHECK(pipe.NextReadSize(&window) == kBuffer);
+}
+
+TEST_CASE("A window of exactly a buffer read whole is a boundary but not emptied") {
+  Pipe pipe;
+  PipeReadWindow window;
+  pipe.Write(kBuffer);
+  const PipeReadWindow::ReadEnd end = pipe.Read(&window);
+  CHECK(end.at_write_boundary);
+  CHECK_FALSE(end.emptied);
+}
+
+TEST_CASE("A read with no window open that fills its buffer is a boundary if nothing is left") {
+  Pipe pipe;
+  PipeReadWindow window;
+  // The pipe was empty when the read was sized (no window open), and writes
+  // came before the read took a buffer's worth.
+  const size_t asked = pipe.NextReadSize(&window);
+  REQUIRE(asked == kBuffer);
+  SUBCASE("nothing left after it: a boundary, and emptied") {
+    pipe.Write(kBuffer);
+    const PipeReadWindow::ReadEnd end = pipe.ReadAsked(&window, asked);
+    CHECK(end.at_write_boundary);
+    CHECK(end.emptied);
+  }
+  SUBCASE("more behind it: it may end inside a write") {
+    pipe.Write(kBuffer + 100);
+    const PipeReadWindow::ReadEnd end = pipe.ReadAsked(&window, asked);
+    CHECK_FALSE(end.at_write_boundary);
+    CHECK_FALSE(end.emptied);
+  }
+}
+
+TEST_SUITE_END();
+
+}  // namespace
+}  // namespace ckwrap
