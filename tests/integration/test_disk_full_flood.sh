@@ -11,6 +11,8 @@
 
 FULL_SECONDS=10
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+sanitized=false
+if grep -qa __asan_init "$CKWRAP"; then sanitized=true; fi
 
 # rss_kb PID: the resident set of PID now, in KiB.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -25,6 +27,11 @@ wait_until 20 test -e idle.started
 IDLE_KB=$(rss_kb "$idle_pid")
 echo > idle.fifo
 wait "$idle_pid" || fail "the idle ckwrap exited $?"
+# The bound below grows with this figure, so it must be sane itself: a
+# ckwrap that grew at start would otherwise raise its own bound.
+IDLE_CAP_KB=$((32 * 1024))
+if $sanitized; then IDLE_CAP_KB=$((96 * 1024)); fi
+[ "$IDLE_KB" -lt "$IDLE_CAP_KB" ] || fail "an idle ckwrap holds $IDLE_KB KiB (cap $IDLE_CAP_KB)"
 
 # The bound above the done set (16 MiB), plus 4 MiB for the read buffer, the
 # allocator's slack and code first run under the flood; under ASan its
@@ -32,7 +39,7 @@ wait "$idle_pid" || fail "the idle ckwrap exited $?"
 # 8 MiB. The ids committed before the disk filled fit in 256 KiB. The bug this
 # guards grew past 1 GiB.
 LIMIT_KB=$((IDLE_KB + (16 + 4) * 1024))
-if grep -qa __asan_init "$CKWRAP"; then LIMIT_KB=$((LIMIT_KB + 8 * 1024)); fi
+if $sanitized; then LIMIT_KB=$((LIMIT_KB + 8 * 1024)); fi
 # Where a broken bound stops the test early, so it never eats the machine.
 ABORT_KB=${CKWRAP_TEST_ABORT_KB:-$((LIMIT_KB * 4))}
 
