@@ -282,9 +282,12 @@ Status CheckpointStore::Commit(const Checkpoint& rest, const DoneSet& done) {
   }
   uint64_t next = std::max(generation_, newest_on_disk) + 1;
   bool published = false;
-  status = DurablePublishPieces(
+  status = DurablePublishWithHead(
       dir_, SnapshotFileName(next),
-      [&snapshot](const PieceWriter& write) { return snapshot.Emit(write); }, &published);
+      [&snapshot](const PieceWriter& write, std::string* head) {
+        return snapshot.Emit(write, head);
+      },
+      &published);
   // Taken between our listing and our publish: the other writer won the race.
   if (status.IsConflict()) return FencedBy(dir_, next, generation_);
   // Ours even if the directory sync failed: the next commit goes past it.

@@ -26,6 +26,18 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   return Status::Ok();
 }
 
+Status WriteAllAt(int fd, std::string_view bytes, off_t offset, const std::string& path) {
+  while (!bytes.empty()) {
+    ssize_t n = file_ops().Pwrite(fd, bytes.data(), bytes.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("write", path, errno);
+    if (n == 0) return Status::Error("write " + path + ": wrote 0 bytes");
+    bytes.remove_prefix(static_cast<size_t>(n));
+    offset += n;
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 // Unique per process and call, so concurrent replaces never share a temp file.
@@ -43,9 +55,11 @@ int FsyncRetryingEintr(int fd) {
 }
 
 // Writes, fsyncs (if sync) and closes an already created temp file. Closes fd on every path.
-Status FillTempFile(int fd, const ProducePieces& produce, const std::string& path, bool sync) {
+Status FillTempFile(int fd, const ProduceWithHead& produce, const std::string& path, bool sync) {
+  std::string head;
   Status status =
-      produce([fd, &path](std::string_view piece) { return WriteAll(fd, piece, path); });
+      produce([fd, &path](std::string_view piece) { return WriteAll(fd, piece, path); }, &head);
+  if (status.ok() && !head.empty()) status = WriteAllAt(fd, head, 0, path);
   if (status.ok() && sync && FsyncRetryingEintr(fd) != 0) {
     status = Status::FromErrno("fsync", path, errno);
   }
@@ -121,7 +135,7 @@ Status MoveIntoPlace(const Directory& dir, const std::string& temp_name, const s
   return Status::FromErrno("rename to " + dir.PathOf(name) + " from", dir.PathOf(temp_name), errno);
 }
 
-Status Replace(const Directory& dir, const std::string& name, const ProducePieces& produce,
+Status Replace(const Directory& dir, const std::string& name, const ProduceWithHead& produce,
                mode_t mode, bool durable, Publish publish = Publish::kReplace,
                bool* published = nullptr) {
   const std::string final_path = dir.PathOf(name);
@@ -147,8 +161,13 @@ Status Replace(const Directory& dir, const std::string& name, const ProducePiece
   return Status::Ok();
 }
 
-ProducePieces Whole(std::string_view bytes) {
-  return [bytes](const PieceWriter& write) { return write(bytes); };
+// Content with no head to write last.
+ProduceWithHead Headless(const ProducePieces& produce) {
+  return [&produce](const PieceWriter& write, std::string*) { return produce(write); };
+}
+
+ProduceWithHead Whole(std::string_view bytes) {
+  return [bytes](const PieceWriter& write, std::string*) { return write(bytes); };
 }
 
 }  // namespace
@@ -160,11 +179,11 @@ Status DurableReplace(const Directory& dir, const std::string& name, std::string
 
 Status DurableReplacePieces(const Directory& dir, const std::string& name,
                             const ProducePieces& produce, mode_t mode) {
-  return Replace(dir, name, produce, mode, true);
+  return Replace(dir, name, Headless(produce), mode, true);
 }
 
-Status DurablePublishPieces(const Directory& dir, const std::string& name,
-                            const ProducePieces& produce, bool* published, mode_t mode) {
+Status DurablePublishWithHead(const Directory& dir, const std::string& name,
+                              const ProduceWithHead& produce, bool* published, mode_t mode) {
   *published = false;
   return Replace(dir, name, produce, mode, true, Publish::kExclusive, published);
 }
@@ -176,7 +195,7 @@ Status AtomicReplace(const Directory& dir, const std::string& name, std::string_
 
 Status AtomicReplacePieces(const Directory& dir, const std::string& name,
                            const ProducePieces& produce, mode_t mode) {
-  return Replace(dir, name, produce, mode, false);
+  return Replace(dir, name, Headless(produce), mode, false);
 }
 
 namespace {

@@ -30,14 +30,21 @@ using ProducePieces = std::function<Status(const PieceWriter& write)>;
 Status DurableReplacePieces(const Directory& dir, const std::string& name,
                             const ProducePieces& produce, mode_t mode = 0600);
 
-// The same, but never over an existing dir/name: the temp file is published
-// with RenameNoReplace, and a name taken meanwhile (another writer's
-// generation) is a Conflict naming it, the temp file removed. For every
-// generation file (man/ckwrap-checkpoint.5, FENCING). *published says
-// whether the file got its name, even if the directory fsync then failed:
-// the name is then this writer's, though the commit counts as failed.
-Status DurablePublishPieces(const Directory& dir, const std::string& name,
-                            const ProducePieces& produce, bool* published, mode_t mode = 0600);
+// The same for a file whose first bytes depend on all the rest (a snapshot's
+// header holds the checksum of what follows): produce writes every piece, a
+// placeholder of the head's size first, and sets *head, which is then
+// written over the file's start (before the fsync). One pass over the
+// content, where computing the head first would take two.
+using ProduceWithHead = std::function<Status(const PieceWriter& write, std::string* head)>;
+
+// And never over an existing dir/name: the temp file is published with
+// RenameNoReplace, and a name taken meanwhile (another writer's generation)
+// is a Conflict naming it, the temp file removed. For every generation file
+// (man/ckwrap-checkpoint.5, FENCING). *published says whether the file got
+// its name, even if the directory fsync then failed: the name is then this
+// writer's, though the commit counts as failed.
+Status DurablePublishWithHead(const Directory& dir, const std::string& name,
+                              const ProduceWithHead& produce, bool* published, mode_t mode = 0600);
 
 // The same as DurableReplace without the fsyncs: readers see the old file or the new one, but a
 // machine crash may lose the replacement. For files derived from the
@@ -55,6 +62,8 @@ Status FsyncDir(const Directory& dir);
 // Writes all of bytes to fd through file_ops(), retrying short writes and
 // EINTR; the error names path.
 Status WriteAll(int fd, std::string_view bytes, const std::string& path);
+// The same at offset (pwrite), the file offset unchanged.
+Status WriteAllAt(int fd, std::string_view bytes, off_t offset, const std::string& path);
 
 // Reads a whole file, refusing files larger than max_bytes.
 Status ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out);

@@ -15,6 +15,10 @@ int FileOps::Open(int dir_fd, const char* name, int flags, mode_t mode) {
 
 ssize_t FileOps::Write(int fd, const void* buf, size_t count) { return ::write(fd, buf, count); }
 
+ssize_t FileOps::Pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  return ::pwrite(fd, buf, count, offset);
+}
+
 int FileOps::Fsync(int fd) { return ::fsync(fd); }
 
 int FileOps::Fdatasync(int fd) { return ::fdatasync(fd); }

@@ -15,6 +15,8 @@ class FileOps {
   virtual ~FileOps() = default;
   virtual int Open(int dir_fd, const char* name, int flags, mode_t mode);
   virtual ssize_t Write(int fd, const void* buf, size_t count);
+  // At offset, leaving the file offset alone: a snapshot's header, written last.
+  virtual ssize_t Pwrite(int fd, const void* buf, size_t count, off_t offset);
   virtual int Fsync(int fd);
   virtual int Fdatasync(int fd);
   virtual int Ftruncate(int fd, off_t length);

@@ -53,8 +53,8 @@ class StringSink : public std::streambuf {
 
 // The done ids in pieces of kDonePieceBytes at most, bypassing the archive:
 // the same bytes (u64 length, then the id), encoded through a pointer into
-// one buffer that stays in the cache. A snapshot is encoded twice (the
-// checksum pass, then the write), so this loop is most of its cost.
+// one buffer that stays in the cache. This loop is most of a snapshot's
+// cost, so it runs once: the checksum is taken as the pieces go out.
 constexpr size_t kDonePieceBytes = 256 << 10;
 
 template <typename Emit>
@@ -168,26 +168,25 @@ SnapshotWriter::SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done
   std::memcpy(&header_[fmt::kMagicOffset], fmt::kMagic, sizeof fmt::kMagic);
   EncodeFixed32(&header_[fmt::kVersionOffset], fmt::kVersion);
   EncodeFixed64(&header_[fmt::kLengthOffset], payload_bytes_);  // reserved stays zero
-  // The checksum leads the file and covers the whole payload: a first pass
-  // over the payload hashes what Emit writes (hashing cannot fail).
+}
+
+Status SnapshotWriter::Emit(const std::function<Status(std::string_view)>& emit,
+                            std::string* header) const {
+  // The checksum leads the file and covers the whole payload: the header
+  // goes out with it zero, and *header has it once the payload is out.
   SnapshotHash hash(header_);
-  (void)EmitPayload([&hash](std::string_view piece) {
+  const auto hash_and_emit = [&](std::string_view piece) {
     hash.Add(piece);
-    return Status::Ok();
-  });
-  EncodeFixed64(&header_[fmt::kChecksumOffset], hash.Digest());
-}
-
-Status SnapshotWriter::EmitPayload(const std::function<Status(std::string_view)>& emit) const {
-  Status status = emit(before_);
-  if (status.ok()) status = EmitDoneIds(done_, emit);
-  if (status.ok()) status = emit(after_);
-  return status;
-}
-
-Status SnapshotWriter::Emit(const std::function<Status(std::string_view)>& emit) const {
+    return emit(piece);
+  };
   Status status = emit(header_);
-  return status.ok() ? EmitPayload(emit) : status;
+  if (status.ok()) status = hash_and_emit(before_);
+  if (status.ok()) status = EmitDoneIds(done_, hash_and_emit);
+  if (status.ok()) status = hash_and_emit(after_);
+  if (!status.ok()) return status;
+  *header = header_;
+  EncodeFixed64(&(*header)[fmt::kChecksumOffset], hash.Digest());
+  return Status::Ok();
 }
 
 }  // namespace ckwrap

@@ -20,11 +20,14 @@ inline std::string SnapshotBytes(const Checkpoint& checkpoint, const DoneSet& do
   SnapshotWriter writer(checkpoint, done, who);
   std::string bytes;
   bytes.reserve(writer.size());
-  (void)writer.Emit([&bytes](std::string_view piece) {  // appending cannot fail
-    bytes.append(piece);
-    return Status::Ok();
-  });
-  return bytes;
+  std::string header;
+  (void)writer.Emit(
+      [&bytes](std::string_view piece) {  // appending cannot fail
+        bytes.append(piece);
+        return Status::Ok();
+      },
+      &header);
+  return bytes.replace(0, header.size(), header);
 }
 
 inline std::string SnapshotBytes(const Checkpoint& checkpoint) {

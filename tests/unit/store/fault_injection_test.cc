@@ -41,6 +41,10 @@ class FaultOps : public FileOps {
     if (Fails("write")) return -1;
     return FileOps::Write(fd, buf, count);
   }
+  ssize_t Pwrite(int fd, const void* buf, size_t count, off_t offset) override {
+    if (Fails("pwrite")) return -1;
+    return FileOps::Pwrite(fd, buf, count, offset);
+  }
   int Fsync(int fd) override {
     if (Fails(IsDir(fd) ? "dir-fsync" : "fsync")) return -1;
     return FileOps::Fsync(fd);
@@ -103,8 +107,9 @@ Checkpoint LoadFound(const std::string& dir) {
   return loaded.checkpoint;
 }
 
-const char* const kKinds[] = {"open",   "write",    "fsync",     "close",    "rename",
-                              "unlink", "dir-open", "dir-fsync", "dir-close"};
+// pwrite: the snapshot's header, with the checksum, written over its start last.
+const char* const kKinds[] = {"open",   "write",  "pwrite",   "fsync",     "close",
+                              "rename", "unlink", "dir-open", "dir-fsync", "dir-close"};
 
 // Steps after which the new file is already in place (renamed): the commit is
 // reported failed, yet a crash may or may not keep the new file.
@@ -125,8 +130,8 @@ void CheckFault(const std::string& kind, int error, bool once) {
   }
   REQUIRE(ops.injected > 0);  // the fault was hit: the commit does use this syscall
   CHECK_FALSE(HasTempFile(dir.path()));
-  if (kind == "unlink" ||
-      (error == EINTR && (kind == "write" || kind == "fsync" || kind == "dir-fsync"))) {
+  if (kind == "unlink" || (error == EINTR && (kind == "write" || kind == "pwrite" ||
+                                              kind == "fsync" || kind == "dir-fsync"))) {
     // Pruning is best effort once the new generation is durable; EINTR from
     // write and fsync is retried.
     CHECK_MESSAGE(status.ok(), status.message());
