@@ -6,23 +6,21 @@
 
 namespace ckwrap {
 
-size_t PipeReadWindow::NextReadSize(int fd) {
-  if (window_unread_ == 0) {
-    size_t unread = 0;
-    window_unread_ = window_bytes_ = Unread(fd, &unread) ? unread : 0;
-  }
+size_t PipeReadWindow::NextReadSize() const {
   return window_unread_ == 0 ? kBufferBytes : std::min(window_unread_, kBufferBytes);
 }
 
 PipeReadWindow::ReadEnd PipeReadWindow::EndRead(int fd, size_t size, size_t asked) {
   ReadEnd end;
   if (window_unread_ == 0) {
-    // No window (the pipe looked empty when the read began): short of what
-    // was asked, or nothing left after it, is a boundary; a full buffer with
-    // more behind it may end inside a write.
+    // No window: a read short of its buffer took all the pipe held. A full
+    // buffer is a boundary with nothing behind it, and else opens a window
+    // over what is behind it. Not "emptied" either way: through a pipe of a
+    // buffer's size, a flood's every read is a full buffer.
+    end.emptied = size < asked;
     size_t unread = 0;
-    end.at_write_boundary = size < asked || (Unread(fd, &unread) && unread == 0);
-    end.emptied = end.at_write_boundary;
+    end.at_write_boundary = end.emptied || (Unread(fd, &unread) && unread == 0);
+    window_unread_ = window_bytes_ = end.at_write_boundary ? 0 : unread;
     return end;
   }
   window_unread_ -= std::min(size, window_unread_);

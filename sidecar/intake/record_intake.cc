@@ -190,7 +190,7 @@ void RecordIntake::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   // One buffer suffices: the splitter copies only a partial last line.
   static char buffer[PipeReadWindow::kBufferBytes];
   auto* self = static_cast<RecordIntake*>(handle->data);
-  const size_t size = self->read_window_.NextReadSize(self->ProtocolFd());
+  const size_t size = self->read_window_.NextReadSize();
   *buf = uv_buf_init(buffer, static_cast<unsigned>(size));
 }
 

@@ -36,7 +36,7 @@ class Pipe {
   }
   // One read as libuv makes it: of the size the window asks for.
   PipeReadWindow::ReadEnd Read(PipeReadWindow* window, size_t* got = nullptr) {
-    return ReadAsked(window, window->NextReadSize(fds_[0]), got);
+    return ReadAsked(window, window->NextReadSize(), got);
   }
   // The read of a size already asked for (NextReadSize called before).
   PipeReadWindow::ReadEnd ReadAsked(PipeReadWindow* window, size_t asked, size_t* got = nullptr) {
@@ -46,7 +46,6 @@ class Pipe {
     if (got != nullptr) *got = static_cast<size_t>(n);
     return window->EndRead(fds_[0], static_cast<size_t>(n), asked);
   }
-  size_t NextReadSize(PipeReadWindow* window) { return window->NextReadSize(fds_[0]); }
 
  private:
   int fds_[2];
@@ -68,53 +67,63 @@ TEST_CASE("What the pipe holds, under a buffer, is one read: a boundary, and emp
 TEST_CASE("A window over several reads ends with a whole write though the writer wrote on") {
   Pipe pipe;
   PipeReadWindow window;
-  pipe.Write(200 * 1024);  // the window: 200 KiB
-  size_t read = 0, got = 0;
-  for (int i = 0; i < 3; ++i) {
-    const PipeReadWindow::ReadEnd end = pipe.Read(&window, &got);
+  pipe.Write(200 * 1024);
+  // A full buffer with more behind it opens the window: the 136 KiB behind.
+  size_t got = 0;
+  PipeReadWindow::ReadEnd end = pipe.Read(&window, &got);
+  REQUIRE(got == kBuffer);
+  CHECK_FALSE(end.at_write_boundary);
+  CHECK_FALSE(end.emptied);
+  CHECK(window.NextReadSize() == kBuffer);
+  size_t read = got;
+  for (int i = 0; i < 2; ++i) {
+    pipe.Write(100 * 1024);  // the job keeps the pipe full
+    end = pipe.Read(&window, &got);
     CHECK(got == kBuffer);
     CHECK_FALSE(end.at_write_boundary);
     CHECK_FALSE(end.emptied);
     read += got;
-    pipe.Write(100 * 1024);  // the job keeps the pipe full
   }
-  // The window's last piece: short of a buffer, with the pipe far from empty.
-  const PipeReadWindow::ReadEnd end = pipe.Read(&window, &got);
+  pipe.Write(100 * 1024);
+  // The window's last piece: asked for exactly the rest, with the pipe far
+  // from empty.
+  CHECK(window.NextReadSize() == 200 * 1024 - read);
+  end = pipe.Read(&window, &got);
   CHECK(read + got == 200 * 1024);
   CHECK(end.at_write_boundary);
   CHECK_FALSE(end.emptied);  // so a flood is not paused at each window's end
-  // The next window holds what came meanwhile.
-  CHECK(pipe.NextReadSize(&window) == kBuffer);
+  // No window open: the next read asks for a whole buffer.
+  CHECK(window.NextReadSize() == kBuffer);
 }
 
-TEST_CASE("A window of exactly a buffer read whole is a boundary but not emptied") {
+TEST_CASE("A full buffer with nothing behind it is a boundary but not emptied") {
+  // Through a pipe of a buffer's size, every read of a flood is such a read:
+  // "emptied" would pause each of them.
   Pipe pipe;
   PipeReadWindow window;
   pipe.Write(kBuffer);
   const PipeReadWindow::ReadEnd end = pipe.Read(&window);
   CHECK(end.at_write_boundary);
   CHECK_FALSE(end.emptied);
+  CHECK(window.NextReadSize() == kBuffer);  // no window opened
 }
 
-TEST_CASE("A read with no window open that fills its buffer is a boundary if nothing is left") {
+TEST_CASE(
+    "A full buffer with more behind it may end inside a write: the window is what is behind") {
   Pipe pipe;
   PipeReadWindow window;
-  // The pipe was empty when the read was sized (no window open), and writes
-  // came before the read took a buffer's worth.
-  const size_t asked = pipe.NextReadSize(&window);
-  REQUIRE(asked == kBuffer);
-  SUBCASE("nothing left after it: a boundary, and emptied") {
-    pipe.Write(kBuffer);
-    const PipeReadWindow::ReadEnd end = pipe.ReadAsked(&window, asked);
-    CHECK(end.at_write_boundary);
-    CHECK(end.emptied);
-  }
-  SUBCASE("more behind it: it may end inside a write") {
-    pipe.Write(kBuffer + 100);
-    const PipeReadWindow::ReadEnd end = pipe.ReadAsked(&window, asked);
-    CHECK_FALSE(end.at_write_boundary);
-    CHECK_FALSE(end.emptied);
-  }
+  pipe.Write(kBuffer + 100);
+  PipeReadWindow::ReadEnd end = pipe.Read(&window);
+  CHECK_FALSE(end.at_write_boundary);
+  CHECK_FALSE(end.emptied);
+  REQUIRE(window.NextReadSize() == 100);
+  pipe.Write(5000);  // more comes before the window is read
+  size_t got = 0;
+  end = pipe.Read(&window, &got);
+  CHECK(got == 100);
+  CHECK(end.at_write_boundary);
+  CHECK(end.emptied);  // all the pipe held when the window opened
+  CHECK(window.NextReadSize() == kBuffer);
 }
 
 TEST_SUITE_END();
