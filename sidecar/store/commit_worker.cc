@@ -85,13 +85,15 @@ bool CommitWorker::RunsOnLoop(bool urgent, const CommitRequest& request) const {
 
 // The commit is written now; its end is reported from the loop's next turn,
 // as a worker's would be: callers start commits from paths (a relaunch, a
-// stop) that must not see the commit end inside the call.
+// stop) that must not see the commit end inside the call. Only that it is
+// durable is said at once (OnCommitDurable), for the acknowledgements.
 void CommitWorker::RunOnLoop(CommitJob* job) {
   const uint64_t start_ns = uv_hrtime();
   Write(job);
   const uint64_t took_ms = (uv_hrtime() - start_ns) / 1000000;
   uv_update_time(loop_);
   if (took_ms > kLoopMaxMs) on_loop_after_ms_ = uv_now(loop_) + kLoopBackoffMs;
+  if (job->status.ok()) client_->OnCommitDurable(job->request.records);
   written_on_loop_ = job;
   uv_idle_start(&written_idle_, [](uv_idle_t* idle) {
     auto* self = static_cast<CommitWorker*>(idle->data);

@@ -51,6 +51,10 @@ class CommitWorker {
     // When the commit is durable or has failed. After a failure the owner
     // marks its state dirty again: it is redone from memory.
     virtual void OnCommitDone(const Status& status, uint64_t records, bool snapshot) = 0;
+    // A commit written on the loop thread is durable, before OnCommitDone
+    // (the loop's next turn): what waits only for that, a SYNC's
+    // acknowledgement, is sent at once instead of after the loop turns.
+    virtual void OnCommitDurable(uint64_t /*records*/) {}
     // The journal bytes of a commit that ended, for the owner to build a later
     // commit in: a flood of records then reuses warm memory instead of
     // growing a fresh buffer (and faulting its pages in) every commit.

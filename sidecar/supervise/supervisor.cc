@@ -335,6 +335,15 @@ bool Supervisor::CommitDirty() const { return state_.dirty() && MayCutCommit(Mom
 
 void Supervisor::OnPendingChanged() { intake_->SetPaused(ReadingPaused(Moment())); }
 
+// Sent from inside the commit (often inside the read of the SYNC itself):
+// only the acknowledgement, the rest waits for OnCommitDone.
+void Supervisor::OnCommitDurable(uint64_t records) {
+  std::vector<std::string> acked = state_.TakeAcknowledged(records);
+  if (acked.empty()) return;
+  acks_.Send(acked);
+  acked_early_ = true;
+}
+
 void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snapshot) {
   if (snapshot) state_.OnSnapshotDone();
   state_.OnCommitEnded(status.ok());
@@ -353,7 +362,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
   std::vector<std::string> acked = state_.TakeAcknowledged(records);
   acks_.Send(acked);
   // A job that waited for an acknowledgement writes its next record now.
-  if (!acked.empty()) intake_->EndReadPause(true);
+  if (!acked.empty() || std::exchange(acked_early_, false)) intake_->EndReadPause(true);
   stop_->OnCommitted(records);
   if (state_.dirty()) {
     Commit();

@@ -83,6 +83,7 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
     return phase_ == Phase::kFinishing || phase_ == Phase::kDraining;
   }
   void OnCommitDone(const Status& status, uint64_t records, bool snapshot) override;
+  void OnCommitDurable(uint64_t records) override;
   void ReuseJournalBuffer(std::string buffer) override {
     state_.ReuseJournalBuffer(std::move(buffer));
   }
@@ -113,6 +114,9 @@ class Supervisor : private RecordIntake::Sink, private CommitWorker::Client {
   RestartTracker restarts_;
   EventLog events_;
   AckPipe acks_;
+  // Acknowledgements went out with the commit written (OnCommitDurable): its
+  // OnCommitDone ends the read pause as if it had sent them.
+  bool acked_early_ = false;
   int terminal_fd_ = -1;  // stdin, when ckwrap runs in the foreground of a terminal
 
   EventLoop loop_;

@@ -87,12 +87,15 @@ class Harness : public CommitWorker::Client {
     if (on_done_) on_done_();
     worker_->Start(urgent_);
   }
+  void OnCommitDurable(uint64_t records) override { durable_.push_back(records); }
 
   uv_loop_t* loop() { return &loop_; }
   CommitWorker& worker() { return *worker_; }
   JobState& state() { return state_; }
   const std::vector<Done>& done() const { return done_; }
   const std::vector<uint64_t>& taken_ms() const { return taken_ms_; }
+  // The records of each commit said durable before its OnCommitDone.
+  const std::vector<uint64_t>& durable() const { return durable_; }
   std::function<void()> on_done_;
 
  private:
@@ -104,6 +107,7 @@ class Harness : public CommitWorker::Client {
   bool urgent_ = true;
   std::vector<Done> done_;
   std::vector<uint64_t> taken_ms_;
+  std::vector<uint64_t> durable_;
 };
 
 // Which thread each fsync or fdatasync ran on; the next ones can be made slow.
@@ -277,6 +281,9 @@ TEST_CASE("An urgent journal append is written on the loop thread, a snapshot on
   CHECK(ops.last() == std::this_thread::get_id());
   CHECK(h.worker().in_flight());
   CHECK(h.done().size() == 1);
+  // Only that it is durable is said inside Start: a SYNC's acknowledgement
+  // goes out without waiting for the loop to turn.
+  CHECK(h.durable() == std::vector<uint64_t>{2});
   h.Run();
   REQUIRE(h.done().size() == 2);
   CHECK_FALSE(h.done()[1].snapshot);
@@ -284,6 +291,7 @@ TEST_CASE("An urgent journal append is written on the loop thread, a snapshot on
   h.Feed("CKPT 3");
   h.CommitAndRun(false);  // not urgent: the pool
   CHECK(ops.last() != std::this_thread::get_id());
+  CHECK(h.durable().size() == 1);  // from the pool, OnCommitDone says it
 }
 
 TEST_CASE("A slow commit on the loop thread sends the next ones to the pool") {
