@@ -135,6 +135,31 @@ TEST_CASE("A zombie child is not a descendant") {
   Reap(child);
 }
 
+TEST_CASE("Listing descendants leaves a dead child's exit status to whoever reaps it") {
+  // The reaper learns the job's exit from waitpid: a listing that reaped
+  // the zombie on its way would lose it.
+  const pid_t child = Fork([] { _exit(7); });
+  siginfo_t info{};
+  REQUIRE(waitid(P_PID, child, &info, WEXITED | WNOWAIT) == 0);
+  CHECK(ListDescendants().empty());
+  const int status = Reap(child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 7);
+}
+
+TEST_CASE("Without a child there is no descendant; a child stopped by a signal is one") {
+  CHECK(ListDescendants().empty());
+  Pipe release;
+  const pid_t child = Fork([&] { WaitForRelease(release); });
+  REQUIRE(kill(child, SIGSTOP) == 0);
+  siginfo_t info{};
+  REQUIRE(waitid(P_PID, child, &info, WSTOPPED | WNOWAIT) == 0);
+  CHECK(Has(ListDescendants(), child));
+  REQUIRE(kill(child, SIGCONT) == 0);
+  release.CloseWrite();
+  Reap(child);
+}
+
 TEST_CASE("A process that installed a SIGUSR1 handler catches SIGUSR1 and nothing else") {
   Pipe release;
   const pid_t child = ForkWithSigusr1(OnSigusr1, release);
