@@ -261,6 +261,18 @@ TEST_CASE("A moved-from done set is empty, and merging a set into itself keeps i
   CHECK(b.insert("z"));
   CHECK(b.size() == 1);
 
+  // A merge larger than its batches: ids in both sets are kept once.
+  DoneSet big;
+  DoneSet overflow;
+  for (int i = 0; i < 6000; ++i) big.insert("big-" + std::to_string(i));
+  for (int i = 3000; i < 13000; ++i) overflow.insert("big-" + std::to_string(i));
+  big.merge(overflow);
+  CHECK(overflow.empty());
+  CHECK(big.size() == 13000);
+  CHECK(static_cast<size_t>(std::distance(big.begin(), big.end())) == 13000);
+  for (int i = 0; i < 13000; i += 997) CHECK(big.contains("big-" + std::to_string(i)));
+  CHECK_FALSE(big.contains("big-13000"));
+
   // std::unordered_set::merge(itself) leaves it unchanged.
   c.merge(c);
   CHECK(c.size() == 2);
