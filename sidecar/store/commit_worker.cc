@@ -12,6 +12,7 @@ struct CommitJob {
   CommitRequest request;
   Status status;
   CommitWorker* worker = nullptr;
+  uint64_t start_ns = 0;  // uv_hrtime() when it was taken
 };
 
 CommitWorker::CommitWorker(uv_loop_t* loop, CheckpointStore* store, uint64_t interval_ms,
@@ -48,6 +49,7 @@ void CommitWorker::Start(bool urgent) {
     return;
   last_start_ms_ = uv_now(loop_);
   auto* job = new CommitJob;
+  job->start_ns = uv_hrtime();
   job->store = store_;
   // O(all ids) for a snapshot, but only at a run's start and end and at
   // compaction, which comes after a journal as large as the snapshot: O(1)
@@ -108,6 +110,7 @@ void CommitWorker::OnDone(CommitJob* job) {
   const Status& status = job->status;
   const bool snapshot = job->request.snapshot;
   in_flight_ = false;
+  last_duration_us_ = (uv_hrtime() - job->start_ns) / 1000;
   if (!status.ok()) {
     OnFailed(status);
   } else {

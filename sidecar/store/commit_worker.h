@@ -73,6 +73,11 @@ class CommitWorker {
   // compaction.
   void RequestSnapshot() { snapshot_next_ = true; }
   bool in_flight() const { return in_flight_; }
+  // From the start of the commit that ended last to its end (durable or
+  // failed), in microseconds: for its commit event. No other commit starts
+  // meanwhile, so a long one (a snapshot of many ids, a slow disk) is a
+  // wait for records that fill the pending bound.
+  uint64_t last_duration_us() const { return last_duration_us_; }
   // Gave up saving after kEndingAttempts failures while ending: nothing more
   // is committed; the previous commit on disk is intact.
   bool abandoned() const { return abandoned_; }
@@ -114,6 +119,7 @@ class CommitWorker {
   int ending_failures_ = 0;
   uint64_t last_start_ms_ = 0;     // uv_now() when the last commit started
   uint64_t on_loop_after_ms_ = 0;  // commits may run on the loop from then on
+  uint64_t last_duration_us_ = 0;
   // A full disk fails a commit every kRetryMs for as long as it stays full.
   RateLimitedLog failures_{"checkpoint not saved"};
 };

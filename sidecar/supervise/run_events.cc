@@ -28,9 +28,10 @@ void EmitFinish(EventLog* events, int exit_code, const std::string& summary) {
   events->Emit("finish", {{"status", std::to_string(exit_code)}, {"summary", JsonString(summary)}});
 }
 
-void EmitCommit(EventLog* events, uint64_t records, bool snapshot) {
-  events->Emit("commit",
-               {{"records", std::to_string(records)}, {"snapshot", snapshot ? "true" : "false"}});
+void EmitCommit(EventLog* events, uint64_t records, bool snapshot, uint64_t duration_us) {
+  events->Emit("commit", {{"records", std::to_string(records)},
+                          {"snapshot", snapshot ? "true" : "false"},
+                          {"duration_us", std::to_string(duration_us)}});
 }
 
 }  // namespace ckwrap

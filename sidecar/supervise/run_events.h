@@ -16,6 +16,6 @@ void EmitLaunch(EventLog* events, const Checkpoint& checkpoint, pid_t pid);
 void EmitExit(EventLog* events, uint64_t attempt, int wait_status);
 void EmitRestart(EventLog* events, uint64_t delay_ms, uint64_t runs_without_progress);
 void EmitFinish(EventLog* events, int exit_code, const std::string& summary);
-void EmitCommit(EventLog* events, uint64_t records, bool snapshot);
+void EmitCommit(EventLog* events, uint64_t records, bool snapshot, uint64_t duration_us);
 
 }  // namespace ckwrap

@@ -356,7 +356,7 @@ void Supervisor::OnCommitDone(const Status& status, uint64_t records, bool snaps
     exit_code_ = kExitUsage;
     return MaybeDone();
   }
-  EmitCommit(&events_, records, snapshot);
+  EmitCommit(&events_, records, snapshot, commits_->last_duration_us());
   if (replica_) replica_->OnCommitted(*store_);
   if (replica_ && phase_ == Phase::kFinishing) replica_->BeginFinal();
   std::vector<std::string> acked = state_.TakeAcknowledged(records);

@@ -22,4 +22,28 @@ if command -v python3 >/dev/null; then
 fi
 assert_eq 1 "$(wc -l < term.txt)" "one line"
 assert_contains term.txt "job succeeded at position 1 after 2 attempts" "summary"
+
+# A commit's event says how long it took: on a disk whose syncs stall for
+# 400 ms from the first (slow_fsync), the run's first commit (a snapshot)
+# waits for most of that, and once the stall is over the next ones do not.
+: "${SLOW_FSYNC:?set SLOW_FSYNC to the slow_fsync preload library}"
+cat > two.sh <<'JOB'
+#!/bin/bash
+echo "CKPT 1" >&3
+sleep 0.6
+echo "CKPT 2" >&3
+JOB
+chmod +x two.sh
+LD_PRELOAD=$SLOW_FSYNC CKWRAP_TEST_FSYNC_STALL_MS=400 CKWRAP_TEST_FSYNC_STALLED=$PWD/stalled \
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+  run_ckwrap --state-dir st2 --events slow.jsonl -- ./two.sh
+assert_eq 0 "$rc" "job on a slow disk"
+[ -e stalled ] || fail "the slow disk was not loaded"
+python3 - slow.jsonl <<'PY' || fail "commit durations: $(grep commit slow.jsonl)"
+import json, sys
+commits = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "commit"]
+assert commits[0]["snapshot"] is True, commits
+assert commits[0]["duration_us"] >= 200_000, commits
+assert len(commits) >= 2 and commits[-1]["duration_us"] < 200_000, commits
+PY
 pass "events and termination log"
