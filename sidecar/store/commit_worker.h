@@ -73,8 +73,8 @@ class CommitWorker {
   // compaction.
   void RequestSnapshot() { snapshot_next_ = true; }
   bool in_flight() const { return in_flight_; }
-  // From the start of the commit that ended last to its end (durable or
-  // failed), in microseconds: for its commit event. No other commit starts
+  // From the start of the commit that ended last to the end of its write
+  // (durable or failed), in microseconds: for its commit event. No other commit starts
   // meanwhile, so a long one (a snapshot of many ids, a slow disk) is a
   // wait for records that fill the pending bound.
   uint64_t last_duration_us() const { return last_duration_us_; }

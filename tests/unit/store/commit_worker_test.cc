@@ -305,6 +305,7 @@ TEST_CASE("A slow commit on the loop thread sends the next ones to the pool") {
   h.Feed("CKPT 2");
   h.CommitAndRun(true);
   CHECK(ops.last() == std::this_thread::get_id());
+  CHECK(h.worker().last_duration_us() >= 30000);  // its commit event says how long it held
   h.Feed("CKPT 3");
   h.CommitAndRun(true);
   CHECK(ops.last() != std::this_thread::get_id());
