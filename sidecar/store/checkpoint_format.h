@@ -16,7 +16,9 @@
 // str str; every count and length is checked against the bytes left before
 // anything is allocated; no byte may follow):
 //   u8 1 (cereal's little-endian mark)   u8 has_position (0|1)   str position
-//   u64 n, n x str done id (any order)
+//   the done set: since version 3 its image (done_set_image.h: the arena's
+//     chunks and the table's buckets as they are in memory); before, u64 n,
+//     n x str done id (any order)
 //   u64 n, n x failure: (str id, str reason, u64 count) since version 2, one
 //     per id; a version-1 pair (str id, str reason) per FAIL record
 //     (duplicates folded on reading)
@@ -41,9 +43,11 @@ namespace ckwrap::checkpoint_format {
 
 // ---- The header. ----
 inline constexpr char kMagic[8] = {'C', 'K', 'W', 'R', 'A', 'P', 'C', 'P'};
-// 2 since the failure count: an older ckwrap then says which version it
-// found rather than "trailing bytes". Version 1 files are still read.
-inline constexpr uint32_t kVersion = 2;
+// 3 since the done set's image, 2 since the failure count: an older ckwrap
+// then says which version it found rather than misreading the file.
+// Versions 1 and 2 are still read.
+inline constexpr uint32_t kVersion = 3;
+inline constexpr uint32_t kVersionWithIdList = 2;  // and before: the done ids one by one
 inline constexpr uint32_t kVersionWithoutFailureCount = 1;
 inline constexpr size_t kMagicOffset = 0;
 inline constexpr size_t kVersionOffset = 8;    // u32

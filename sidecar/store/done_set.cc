@@ -29,13 +29,12 @@ size_t VarintBytes(size_t value) {
   return n;
 }
 
-// Buckets for n ids at a load of at most 7/8 (Capacity()).
-size_t BucketsFor(size_t n, size_t slots_per_bucket) {
-  const size_t ids_per_8_buckets = slots_per_bucket * 7;
+}  // namespace
+
+size_t DoneSet::BucketsFor(size_t n) {
+  const size_t ids_per_8_buckets = kSlotsPerBucket * 7;  // a load of at most 7/8
   return std::max<size_t>(1, (n * 8 + ids_per_8_buckets - 1) / ids_per_8_buckets);
 }
-
-}  // namespace
 
 DoneSet::DoneSet(std::initializer_list<std::string_view> ids) {
   for (std::string_view id : ids) insert(id);
@@ -160,11 +159,11 @@ bool DoneSet::contains(std::string_view id) const {
 }
 
 void DoneSet::reserve(size_t n) {
-  if (n > Capacity()) Rehash(BucketsFor(n, kSlotsPerBucket));
+  if (n > Capacity()) Rehash(BucketsFor(n));
 }
 
 void DoneSet::Grow(size_t n) {
-  Rehash(std::max(BucketsFor(n, kSlotsPerBucket), table_.size() + (table_.size() + 1) / 2));
+  Rehash(std::max(BucketsFor(n), table_.size() + (table_.size() + 1) / 2));
 }
 
 void DoneSet::Rehash(size_t buckets) {
@@ -189,18 +188,13 @@ void DoneSet::Rehash(size_t buckets) {
 void DoneSet::PlaceAll() {
   // The arena is walked in order (sequential reads), hashing kPrefetchAhead
   // ids ahead of the one placed.
-  const size_t buckets = table_.size();
   uint64_t hashes[kPrefetchAhead];
   uint64_t refs[kPrefetchAhead];
   size_t queued = 0;
   size_t placed = 0;
   auto place_next = [&] {
     const size_t k = placed++ % kPrefetchAhead;
-    size_t bucket = BucketOf(hashes[k]);
-    unsigned empty = 0;
-    while ((empty = table_[bucket].Matches(0)) == 0)
-      bucket = bucket + 1 == buckets ? 0 : bucket + 1;
-    Place(bucket << 4 | static_cast<unsigned>(__builtin_ctz(empty)), hashes[k], refs[k]);
+    Place(FreeSpot(hashes[k]), hashes[k], refs[k]);
   };
   for (size_t c = 0; c < chunks_.size(); ++c) {
     for (size_t at = 0; at < chunks_[c].size(); ++queued) {
@@ -214,24 +208,20 @@ void DoneSet::PlaceAll() {
   while (placed < queued) place_next();
 }
 
-bool DoneSet::VisitInTableOrder(const std::function<bool(std::string_view)>& visit) const {
-  // The ids' bytes are fetched ahead, a bucket before they are read: after
-  // a load in this order they follow the arena, but ids added since are
-  // anywhere in it.
-  for (size_t b = 0; b < table_.size(); ++b) {
-    if (b + 1 < table_.size()) {
-      const Bucket& ahead = table_[b + 1];
-      for (unsigned slot = 0; slot < kSlotsPerBucket && ahead.tags[slot] != 0; ++slot) {
-        const uint64_t ref = ahead.Ref(slot);
-        __builtin_prefetch(chunks_[ref >> kChunkShift].data() + (ref & (kChunkBytes - 1)));
-      }
-    }
-    const Bucket& bucket = table_[b];
-    for (unsigned slot = 0; slot < kSlotsPerBucket && bucket.tags[slot] != 0; ++slot) {
-      if (!visit(IdAt(bucket.Ref(slot)))) return false;
-    }
+void DoneSet::PlaceRefs(const uint64_t* refs, size_t n) {
+  // The ids are anywhere in the arena (in the order they came): their bytes
+  // are fetched kPrefetchAhead refs ahead of the one hashed and placed.
+  for (size_t i = 0; i < n && i < kPrefetchAhead; ++i) {
+    __builtin_prefetch(chunks_[refs[i] >> kChunkShift].data() + (refs[i] & (kChunkBytes - 1)));
   }
-  return true;
+  for (size_t i = 0; i < n; ++i) {
+    if (const size_t ahead = i + kPrefetchAhead; ahead < n) {
+      const uint64_t ref = refs[ahead];
+      __builtin_prefetch(chunks_[ref >> kChunkShift].data() + (ref & (kChunkBytes - 1)));
+    }
+    const uint64_t hash = Hash(IdAt(refs[i]));
+    Place(FreeSpot(hash), hash, refs[i]);
+  }
 }
 
 void DoneSet::clear() {

@@ -14,7 +14,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -63,12 +62,6 @@ class DoneSet {
   // Adds every id of other, then empties it.
   void merge(DoneSet& other);
 
-  // Calls visit(id) for every id in the order of the table's slots, until it
-  // returns false. A set loaded in this order (a snapshot written so) places
-  // its ids with sequential writes to the table, not one cache and TLB miss
-  // each: on a virtual machine that is most of a start-up with 10 M ids.
-  bool VisitInTableOrder(const std::function<bool(std::string_view)>& visit) const;
-
   // In insertion order.
   const_iterator begin() const;
   const_iterator end() const;
@@ -79,6 +72,7 @@ class DoneSet {
 
  private:
   friend class const_iterator;
+  friend class DoneSetImage;  // a snapshot's copy of the arena and table (done_set_image.h)
   using Bucket = DoneBucket;
   static constexpr unsigned kSlotsPerBucket = Bucket::kSlots;
   using Table = std::vector<Bucket, HugePageAllocator<Bucket>>;
@@ -117,7 +111,20 @@ class DoneSet {
   void Grow(size_t n);
   void Rehash(size_t buckets);
   void PlaceAll();  // every id of the arena into the (empty) table
-  size_t Capacity() const { return table_.size() * kSlotsPerBucket * 7 / 8; }
+  // refs[0, n), ids of the arena, into the table (none of them in it yet).
+  void PlaceRefs(const uint64_t* refs, size_t n);
+  // Place's spot for an id not in the table: the first free slot from its
+  // hash's bucket on. Inline: growing the table places every id with it.
+  size_t FreeSpot(uint64_t hash) const {
+    size_t bucket = BucketOf(hash);
+    unsigned empty = 0;
+    while ((empty = table_[bucket].Matches(0)) == 0)
+      bucket = bucket + 1 == table_.size() ? 0 : bucket + 1;
+    return bucket << 4 | static_cast<unsigned>(__builtin_ctz(empty));
+  }
+  static size_t CapacityOf(size_t buckets) { return buckets * kSlotsPerBucket * 7 / 8; }
+  size_t Capacity() const { return CapacityOf(table_.size()); }
+  static size_t BucketsFor(size_t n);  // for n ids at most Capacity() full
   // The id stored at chunk[at]; *next is the offset after it. Inline: a
   // snapshot walks millions of ids through the iterator.
   static std::string_view IdIn(const Chunk& chunk, size_t at, size_t* next) {

@@ -28,6 +28,16 @@ std::string_view PayloadBuf::Take(size_t n) {
   return taken;
 }
 
+void PayloadBuf::TakeInto(char* out, size_t n) {
+  const size_t buffered = std::min(n, Window());
+  std::memcpy(out, Take(buffered).data(), buffered);
+  if (buffered == n) return;
+  if (n - buffered > remaining()) {
+    throw std::logic_error("payload: took more bytes than are left");  // callers check first
+  }
+  ReadFile(out + buffered, n - buffered);
+}
+
 void PayloadBuf::SkipRest() {
   while (remaining() > 0) Take(static_cast<size_t>(std::min<uint64_t>(remaining(), kPieceBytes)));
 }
@@ -54,18 +64,21 @@ void PayloadBuf::Refill(size_t n) {
     std::memmove(buffer_.data(), gptr(), kept);
   }
   const size_t fill = kept + static_cast<size_t>(std::min<uint64_t>(size - kept, file_->left));
-  for (size_t have = kept; have < fill;) {
-    const size_t got =
-        PreadSome(file_->fd, file_->offset, buffer_.data() + have, fill - have, file_->path);
+  ReadFile(buffer_.data() + kept, fill - kept);
+  setg(buffer_.data(), buffer_.data(), buffer_.data() + fill);
+}
+
+void PayloadBuf::ReadFile(char* out, size_t n) {
+  for (size_t have = 0; have < n;) {
+    const size_t got = PreadSome(file_->fd, file_->offset, out + have, n - have, file_->path);
     if (got == 0) {
       throw PayloadReadFailed{FileGotShorter(file_->path)};
     }
-    file_->hash->Add(std::string_view(buffer_.data() + have, got));
+    file_->hash->Add(std::string_view(out + have, got));
     file_->offset += got;
     file_->left -= got;
     have += got;
   }
-  setg(buffer_.data(), buffer_.data(), buffer_.data() + fill);
 }
 
 Status FileGotShorter(const std::string& path) {

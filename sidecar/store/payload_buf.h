@@ -50,6 +50,10 @@ class PayloadBuf : public std::streambuf {
   std::string_view Peek(size_t n) const { return std::string_view(gptr(), n); }
   // The next n (<= remaining()) bytes, consumed. Throws PayloadReadFailed.
   std::string_view Take(size_t n);
+  // The next n (<= remaining()) bytes, consumed, copied to out: those of a
+  // file not in the window are read there directly (and hashed), not
+  // through the window. Throws PayloadReadFailed.
+  void TakeInto(char* out, size_t n);
   // Consumes every byte left, a piece at a time (a file's are hashed).
   void SkipRest();
 
@@ -60,6 +64,8 @@ class PayloadBuf : public std::streambuf {
   size_t Window() const { return static_cast<size_t>(egptr() - gptr()); }
   // At least n (<= remaining()) bytes in the window, as many as fit.
   void Refill(size_t n);
+  // n bytes of the file at its offset into out, hashed.
+  void ReadFile(char* out, size_t n);
 
   PayloadFile* file_ = nullptr;
   std::vector<char, HugePageAllocator<char>> buffer_;

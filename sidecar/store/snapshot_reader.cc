@@ -14,6 +14,7 @@
 
 #include "store/checkpoint_format.h"
 #include "store/coding.h"
+#include "store/done_set_image.h"
 #include "store/journal_format.h"
 #include "store/payload_buf.h"
 #include "store/snapshot_checksum.h"
@@ -103,15 +104,18 @@ class PayloadReader {
   cereal::PortableBinaryInputArchive* ar_;
 };
 
-// journal_bytes: the size of the journal replayed next, whose DONES records
-// (4 bytes and the id each) will join these ids: their room is reserved now,
-// estimated from these ids' average length, so the table is not rehashed then.
+// The ids a journal of journal_bytes may add to a set whose ids average
+// average bytes: its DONES records are 4 bytes and the id each. Their room
+// is made on loading, so the table is not rehashed during the replay.
+uint64_t JournalIds(uint64_t journal_bytes, uint64_t average) {
+  return journal_bytes / (journal_format::kStringLengthBytes + std::max<uint64_t>(average, 1));
+}
+
+// Up to version 2: u64 n, n x str id.
 void ReadDoneIds(PayloadReader& in, uint64_t journal_bytes, DoneSet* done) {
   uint64_t count = in.Count("done", fmt::kMinStringBytes);
   const uint64_t average = count == 0 ? 0 : in.remaining() / count - fmt::kStringLengthBytes;
-  const uint64_t journal_ids =
-      journal_bytes / (journal_format::kStringLengthBytes + std::max<uint64_t>(average, 1));
-  done->reserve(count + journal_ids);
+  done->reserve(count + JournalIds(journal_bytes, average));
   std::string_view batch[1024];
   for (uint64_t i = 0; i < count;) {
     size_t n = 0;
@@ -119,6 +123,17 @@ void ReadDoneIds(PayloadReader& in, uint64_t journal_bytes, DoneSet* done) {
     if (n == 0) batch[n++] = in.RawView("done id"), ++i;  // reads the file: alone in its batch
     done->InsertBatch(batch, n, nullptr);
   }
+}
+
+void ReadDoneSet(PayloadReader& in, PayloadBuf* buf, uint32_t version, uint64_t journal_bytes,
+                 DoneSet* done) {
+  if (version <= fmt::kVersionWithIdList) return ReadDoneIds(in, journal_bytes, done);
+  DoneSetImage::Load(
+      buf,
+      [journal_bytes](uint64_t ids, uint64_t id_bytes) {
+        return ids + JournalIds(journal_bytes, ids == 0 ? 0 : id_bytes / ids);
+      },
+      done);
 }
 
 // Version 1 kept a pair per FAIL record, duplicates included: each one more
@@ -191,10 +206,11 @@ void ReadInputs(PayloadReader& in, std::vector<InputFile>* inputs) {
 }
 
 // The order here and in snapshot_writer.cc is the format.
-void ReadPayload(PayloadReader& in, uint32_t version, uint64_t journal_bytes, Checkpoint* c) {
+void ReadPayload(PayloadReader& in, PayloadBuf* buf, uint32_t version, uint64_t journal_bytes,
+                 Checkpoint* c) {
   c->has_position = in.Flag("has_position");
   c->position = in.String("position");
-  ReadDoneIds(in, journal_bytes, &c->done);
+  ReadDoneSet(in, buf, version, journal_bytes, &c->done);
   ReadFailuresAndState(in, version, c);
   ReadCounters(in, c);
   // Anything else after the fixed fields is reported as trailing bytes.
@@ -274,7 +290,7 @@ Status DecodePayload(PayloadBuf* buf, uint32_t version, uint64_t journal_bytes, 
   std::istream stream(buf);
   cereal::PortableBinaryInputArchive archive(stream);
   PayloadReader reader(buf, &archive);
-  ReadPayload(reader, version, journal_bytes, out);
+  ReadPayload(reader, buf, version, journal_bytes, out);
   if (reader.remaining() != 0) {
     return Status::Corruption(std::to_string(reader.remaining()) + " trailing bytes after payload");
   }

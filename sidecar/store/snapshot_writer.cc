@@ -7,6 +7,7 @@
 
 #include "store/checkpoint_format.h"
 #include "store/coding.h"
+#include "store/done_set_image.h"
 #include "store/snapshot_checksum.h"
 
 namespace ckwrap {
@@ -50,41 +51,6 @@ class StringSink : public std::streambuf {
  private:
   std::string* out_;
 };
-
-// The done ids in pieces of kDonePieceBytes at most, bypassing the archive:
-// the same bytes (u64 length, then the id), encoded through a pointer into
-// one buffer that stays in the cache. This loop is most of a snapshot's
-// cost, so it runs once: the checksum is taken as the pieces go out.
-constexpr size_t kDonePieceBytes = 256 << 10;
-
-template <typename Emit>
-Status EmitDoneIds(const DoneSet& done, const Emit& emit) {
-  std::string piece(kDonePieceBytes, '\0');
-  size_t used = 0;
-  Status status;
-  // In table order: the next load then fills its table front to back.
-  done.VisitInTableOrder([&](std::string_view id) {
-    char length[fmt::kStringLengthBytes];
-    EncodeFixed64(length, id.size());
-    const size_t need = sizeof length + id.size();
-    if (used + need > piece.size() && used > 0) {
-      status = emit(std::string_view(piece.data(), used));
-      if (!status.ok()) return false;
-      used = 0;
-    }
-    if (need > piece.size()) {  // an id longer than a piece: its own pieces
-      status = emit(std::string_view(length, sizeof length));
-      if (status.ok()) status = emit(id);
-      return status.ok();
-    }
-    std::memcpy(piece.data() + used, length, sizeof length);
-    std::memcpy(piece.data() + used + sizeof length, id.data(), id.size());
-    used += need;
-    return true;
-  });
-  if (!status.ok() || used == 0) return status;
-  return emit(std::string_view(piece.data(), used));
-}
 
 // The fixed fields after the done ids.
 void WriteFieldsAfterDone(OutArchive& ar, const Checkpoint& c) {
@@ -141,17 +107,16 @@ void WriteSections(OutArchive& ar, const Checkpoint& c, const WriterId& writer) 
   }
 }
 
-// The payload around the done ids: *before ends with their count, *after
+// The payload around the done set: *before ends with the position, *after
 // starts with the failures. One archive, so cereal's byte-order byte is
 // written once, at the start.
-void WritePayloadAround(const Checkpoint& c, uint64_t done_count, const WriterId& writer,
-                        std::string* before, std::string* after) {
+void WritePayloadAround(const Checkpoint& c, const WriterId& writer, std::string* before,
+                        std::string* after) {
   StringSink sink(before);
   std::ostream stream(&sink);
   OutArchive ar(stream, OutArchive::Options::LittleEndian());
   WriteFlag(ar, c.has_position);
   WriteString(ar, c.position);
-  ar(done_count);
   sink.Retarget(after);
   WriteFieldsAfterDone(ar, c);
   WriteSections(ar, c, writer);
@@ -162,9 +127,8 @@ void WritePayloadAround(const Checkpoint& c, uint64_t done_count, const WriterId
 SnapshotWriter::SnapshotWriter(const Checkpoint& checkpoint, const DoneSet& done,
                                const WriterId& writer)
     : done_(done), header_(fmt::kHeaderBytes, '\0') {
-  WritePayloadAround(checkpoint, done.size(), writer, &before_, &after_);
-  const uint64_t done_bytes = done.size() * fmt::kStringLengthBytes + done.id_bytes();
-  payload_bytes_ = before_.size() + done_bytes + after_.size();
+  WritePayloadAround(checkpoint, writer, &before_, &after_);
+  payload_bytes_ = before_.size() + DoneSetImage::Bytes(done) + after_.size();
   std::memcpy(&header_[fmt::kMagicOffset], fmt::kMagic, sizeof fmt::kMagic);
   EncodeFixed32(&header_[fmt::kVersionOffset], fmt::kVersion);
   EncodeFixed64(&header_[fmt::kLengthOffset], payload_bytes_);  // reserved stays zero
@@ -181,7 +145,7 @@ Status SnapshotWriter::Emit(const std::function<Status(std::string_view)>& emit,
   };
   Status status = emit(header_);
   if (status.ok()) status = hash_and_emit(before_);
-  if (status.ok()) status = EmitDoneIds(done_, hash_and_emit);
+  if (status.ok()) status = DoneSetImage::Emit(done_, hash_and_emit);
   if (status.ok()) status = hash_and_emit(after_);
   if (!status.ok()) return status;
   *header = header_;

@@ -9,9 +9,12 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/checkpoint_format.h"
 #include "store/coding.h"
+#include "store/done_bucket.h"
 #include "store/encoding_test_util.h"
 
 namespace ckwrap {
@@ -69,16 +72,60 @@ std::string Seal(const std::string& payload, uint32_t version = checkpoint_forma
   return file + payload;
 }
 
-// The documented grammar (checkpoint_format.h), written out by hand; version
-// 1 keeps a pair per FAIL record, version 2 an entry per id with its count.
-std::string HandWrittenPayload(uint64_t done_count,
-                               uint32_t version = checkpoint_format::kVersion) {
+// One table bucket (done_bucket.h) holding (tag, ref) in its first slots;
+// tag 0 is a free slot.
+std::string Bucket(const std::vector<std::pair<uint8_t, uint64_t>>& slots) {
+  DoneBucket bucket{};
+  for (size_t s = 0; s < slots.size(); ++s) {
+    bucket.tags[s] = slots[s].first;
+    bucket.SetRef(static_cast<unsigned>(s), slots[s].second);
+  }
+  return std::string(reinterpret_cast<const char*>(&bucket), sizeof bucket);
+}
+
+// A done set's image, version 3 (done_set_image.h), written out by hand.
+std::string Image(uint64_t ids, const std::vector<std::string>& chunks,
+                  const std::vector<std::string>& buckets) {
+  std::string image;
+  PutFixed64(&image, ids);
+  PutFixed64(&image, chunks.size());
+  for (const std::string& chunk : chunks) PutFixed64(&image, chunk.size());
+  PutFixed64(&image, buckets.size());
+  for (const std::string& chunk : chunks) image += chunk;
+  for (const std::string& bucket : buckets) image += bucket;
+  return image;
+}
+
+// The tag of id in a table: its hash's low byte, never 0.
+uint8_t TagOf(std::string_view id) {
+  const auto tag = static_cast<uint8_t>(XXH3_64bits(id.data(), id.size()));
+  return tag == 0 ? 1 : tag;
+}
+
+// The done set {"a"} (done_count 1) or none, as version 3 holds it: one
+// chunk with the id (its LEB128 length, its byte), one bucket whose first
+// slot points at it (chunk 0, offset 0).
+std::string ImageOfA(uint64_t done_count) {
+  if (done_count != 1) return Image(done_count, {}, {});
+  return Image(1,
+               {std::string("\x01"
+                            "a")},
+               {Bucket({{TagOf("a"), 0}})});
+}
+
+// The documented grammar (checkpoint_format.h), written out by hand, around
+// the done set: up to version 2 its ids one by one, since 3 its image.
+std::string PayloadBefore() {
   std::string p;
   p += '\x01';  // little-endian mark
   p += '\x01';  // has_position
   AppendString(&p, "line 17");
-  PutFixed64(&p, done_count);
-  if (done_count == 1) AppendString(&p, "a");
+  return p;
+}
+
+// Version 1 keeps a pair per FAIL record, version 2 an entry per id with its count.
+std::string PayloadAfter(uint32_t version) {
+  std::string p;
   if (version == 1) {
     PutFixed64(&p, 2);
     AppendString(&p, "c");
@@ -102,6 +149,23 @@ std::string HandWrittenPayload(uint64_t done_count,
   PutFixed64(&p, 3);
   PutFixed64(&p, 9);
   return p;
+}
+
+std::string HandWrittenPayload(uint64_t done_count,
+                               uint32_t version = checkpoint_format::kVersion) {
+  std::string done;
+  if (version > checkpoint_format::kVersionWithIdList) {
+    done = ImageOfA(done_count);
+  } else {
+    PutFixed64(&done, done_count);
+    if (done_count == 1) AppendString(&done, "a");
+  }
+  return PayloadBefore() + done + PayloadAfter(version);
+}
+
+// A sealed file of the current version around a done set's image.
+std::string FileWithImage(const std::string& image) {
+  return Seal(PayloadBefore() + image + PayloadAfter(checkpoint_format::kVersion));
 }
 
 // Decodes bytes both ways the store reads a snapshot: in memory, and from a
@@ -208,20 +272,22 @@ TEST_CASE(
         std::string::npos);
 }
 
-TEST_CASE("Ids are written in the order of the table, which a load then fills front to back") {
+TEST_CASE("A loaded set keeps the order its ids came in and the table it was written with") {
+  // 400 k ids: a table of over 2 MiB, which a file's read takes past its window.
   Checkpoint in;
-  for (int i = 0; i < 100000; ++i) in.done.insert("id-" + std::to_string(i));
-  std::vector<std::string_view> table_order;
-  in.done.VisitInTableOrder([&](std::string_view id) {
-    table_order.push_back(id);
-    return true;
-  });
+  for (int i = 0; i < 400000; ++i) in.done.insert("id-" + std::to_string(i));
   Checkpoint out;
   REQUIRE(Decode(SnapshotBytes(in), &out).ok());
-  // Loaded in file order: insertion order is the order the file holds.
-  std::vector<std::string_view> loaded(out.done.begin(), out.done.end());
-  CHECK(loaded == table_order);
+  CHECK(std::vector<std::string_view>(out.done.begin(), out.done.end()) ==
+        std::vector<std::string_view>(in.done.begin(), in.done.end()));
+  // The same arena and table: written again, the same bytes.
+  CHECK(SnapshotBytes(out) == SnapshotBytes(in));
   CHECK(out == in);
+  // And it takes new ids as the one written did.
+  for (int i = 399000; i < 401000; ++i) {
+    CHECK(out.done.insert("id-" + std::to_string(i)) == (i >= 400000));
+  }
+  CHECK(out.done.size() == 401000);
 }
 
 TEST_CASE("Empty checkpoint round-trips") {
@@ -230,10 +296,8 @@ TEST_CASE("Empty checkpoint round-trips") {
   CHECK(out == Checkpoint());
 }
 
-TEST_CASE("Hand-written payload following the documented grammar decodes") {
-  Checkpoint out;
-  Status status = Decode(Seal(HandWrittenPayload(1)), &out);
-  REQUIRE_MESSAGE(status.ok(), status.message());
+// What HandWrittenPayload(1) holds.
+Checkpoint HandWrittenCheckpoint() {
   Checkpoint expected = SmallCheckpoint();
   expected.done = {"a"};
   expected.restarts = 1;
@@ -243,7 +307,21 @@ TEST_CASE("Hand-written payload following the documented grammar decodes") {
   expected.progress_done = 3;
   expected.progress_total = 9;
   expected.failures = {{"c", "timeout", 2}};
-  CHECK(out == expected);
+  return expected;
+}
+
+TEST_CASE("Hand-written payload following the documented grammar decodes, version 2's too") {
+  for (uint32_t version : {checkpoint_format::kVersion, checkpoint_format::kVersionWithIdList}) {
+    CAPTURE(version);
+    Checkpoint out;
+    Status status = Decode(Seal(HandWrittenPayload(1, version), version), &out);
+    REQUIRE_MESSAGE(status.ok(), status.message());
+    CHECK(out == HandWrittenCheckpoint());
+  }
+}
+
+TEST_CASE("A file written now is the documented grammar, byte for byte") {
+  CHECK(SnapshotBytes(HandWrittenCheckpoint()) == Seal(HandWrittenPayload(1)));
 }
 
 TEST_CASE("A version-1 file's FAIL pairs fold into one entry per id, with the last reason") {
@@ -266,7 +344,7 @@ TEST_CASE("Encoding writes the documented header") {
   std::string bytes = SnapshotBytes(SmallCheckpoint());
   REQUIRE(bytes.size() > checkpoint_format::kHeaderBytes);
   CHECK(bytes.compare(0, 8, "CKWRAPCP") == 0);
-  CHECK(bytes.compare(8, 8, std::string("\x02\0\0\0\0\0\0\0", 8)) == 0);
+  CHECK(bytes.compare(8, 8, std::string("\x03\0\0\0\0\0\0\0", 8)) == 0);
   std::string length;
   PutFixed64(&length, bytes.size() - checkpoint_format::kHeaderBytes);
   CHECK(bytes.compare(16, 8, length) == 0);
@@ -326,7 +404,7 @@ TEST_CASE("Bad magic is rejected") {
 
 TEST_CASE("Newer format version is rejected with both versions named") {
   CHECK(DecodeError(Seal(HandWrittenPayload(1), 7)) ==
-        "checkpoint format version 7 is newer than this ckwrap supports (2)");
+        "checkpoint format version 7 is newer than this ckwrap supports (3)");
 }
 
 TEST_CASE("Non-zero reserved field is rejected") {
@@ -337,12 +415,93 @@ TEST_CASE("Non-zero reserved field is rejected") {
 
 TEST_CASE("Huge count behind a valid checksum is rejected quickly without allocating") {
   auto start = std::chrono::steady_clock::now();
-  std::string error = DecodeError(Seal(HandWrittenPayload(uint64_t{1} << 27)));
+  std::string error = DecodeError(Seal(HandWrittenPayload(uint64_t{1} << 27, 2), 2));
   auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(error.find("done size 134217728 exceeds the") != std::string::npos);
   // Allocating what the count claims takes seconds (1 GiB zeroed for an 11-byte input); the check
   // takes microseconds.
   CHECK(elapsed < std::chrono::seconds(1));
+}
+
+TEST_CASE("Huge counts in a done set's image are rejected quickly without allocating") {
+  const auto start = std::chrono::steady_clock::now();
+  std::string chunks;
+  PutFixed64(&chunks, 1);
+  PutFixed64(&chunks, uint64_t{1} << 40);  // chunks
+  CHECK(DecodeError(FileWithImage(chunks)).find("done chunks 1099511627776 exceed the") !=
+        std::string::npos);
+  std::string one_chunk_huge;
+  for (uint64_t n : {uint64_t{1}, uint64_t{1}, uint64_t{1} << 40}) PutFixed64(&one_chunk_huge, n);
+  CHECK(DecodeError(FileWithImage(one_chunk_huge)).find("done chunk bytes 1099511627776 exceed") !=
+        std::string::npos);
+  std::string buckets;
+  for (uint64_t n : {uint64_t{0}, uint64_t{0}, uint64_t{1} << 40}) PutFixed64(&buckets, n);
+  CHECK(DecodeError(FileWithImage(buckets)).find("done buckets 1099511627776 exceed") !=
+        std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+}
+
+// Each fault an image can have behind a valid checksum, and its message;
+// with a journal to make room for too (the table is then rebuilt from the
+// image's slots, which are checked the same).
+TEST_CASE("A done set's image that does not hold together is refused, naming the fault") {
+  const std::string a(
+      "\x01"
+      "a");
+  const uint8_t tag = TagOf("a");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {Image(1, {a}, {Bucket({{tag, 1}})}),
+       "a done slot names no id of the arena (chunk 0, offset 1)"},
+      {Image(1, {a}, {Bucket({{tag, 1ull << 22}})}),
+       "a done slot names no id of the arena (chunk 1, offset 0)"},
+      {Image(1, {a}, {Bucket({{tag, 0}, {tag, 0}})}),
+       "a done slot names no id of the arena (chunk 0, offset 0)"},
+      {Image(1, {a}, {Bucket({{0, 0}, {tag, 0}})}),
+       "a done bucket has a slot taken after a free one"},
+      {Image(1, {a}, {Bucket({})}), "the done table has 0 slots taken for 1 ids"},
+      {Image(2, {a}, {Bucket({{tag, 0}})}), "the done arena holds 1 ids, not 2"},
+      {Image(1,
+             {std::string("\x05"
+                          "a")},
+             {Bucket({{tag, 0}})}),
+       "done chunk 0: an id runs past its end"},
+      {Image(1, {std::string("\x80")}, {Bucket({{tag, 0}})}), "done chunk 0: a bad id length"},
+      {Image(1, {a}, {}), "1 done ids overfill 0 buckets (a lookup must find a free slot)"},
+      {Image(10, {std::string(20, '\x01')}, {Bucket({})}),
+       "10 done ids overfill 1 buckets (a lookup must find a free slot)"},
+  };
+  for (uint64_t journal_bytes : {uint64_t{0}, uint64_t{1} << 20}) {
+    for (const auto& [image, fault] : cases) {
+      CAPTURE(journal_bytes);
+      CAPTURE(fault);
+      Checkpoint out;
+      const Status status = DecodeCheckpoint(FileWithImage(image), &out, journal_bytes);
+      CHECK(status.IsCorruption());
+      CHECK(status.message() == "malformed payload: " + fault);
+      CHECK(out == Checkpoint());
+    }
+  }
+  // The same image made right loads.
+  Checkpoint out;
+  REQUIRE(DecodeCheckpoint(FileWithImage(Image(1, {a}, {Bucket({{tag, 0}})})), &out).ok());
+  CHECK(out.done == DoneSet{"a"});
+}
+
+TEST_CASE("A set loaded with room for a journal's ids is rebuilt from its slots, ids intact") {
+  Checkpoint in;
+  for (int i = 0; i < 50000; ++i) in.done.insert("id-" + std::to_string(i));
+  const std::string bytes = SnapshotBytes(in);
+  Checkpoint out;
+  // 4 MB of DONES records of ~8-byte ids: room for ~330 k more ids.
+  REQUIRE(DecodeCheckpoint(bytes, &out, 4 << 20).ok());
+  CHECK(out == in);
+  CHECK(std::vector<std::string_view>(out.done.begin(), out.done.end()) ==
+        std::vector<std::string_view>(in.done.begin(), in.done.end()));
+  // A bigger table: 64 bytes a bucket, for 9 to 11 ids in 11 slots...
+  CHECK(SnapshotBytes(out).size() > SnapshotBytes(in).size() + 300000 / 11 * 64);
+  for (int i = 0; i < 300000; ++i) out.done.insert("new-" + std::to_string(i));
+  CHECK(out.done.size() == 350000);
+  for (int i = 0; i < 50000; i += 997) CHECK(out.done.contains("id-" + std::to_string(i)));
 }
 
 TEST_CASE("Huge string length behind a valid checksum is rejected") {
