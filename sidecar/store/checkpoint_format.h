@@ -2,7 +2,9 @@
 // the writer (snapshot_writer.cc) and the verifying reader
 // (snapshot_reader.cc). The grammar, and the order of the checks a reader
 // makes, are in man/ckwrap-checkpoint.5 (HEADER, PAYLOAD, VERIFICATION).
-// Every number is little-endian (coding.h), whatever the host.
+// Every number is little-endian (coding.h), whatever the host; the done
+// set's buckets are copied as they are in memory, so ckwrap builds only for
+// little-endian hosts (done_set_image.cc).
 //
 //   offset size  field
 //   0      8     magic "CKWRAPCP"

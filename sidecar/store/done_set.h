@@ -140,7 +140,9 @@ class DoneSet {
     return std::string_view(chunk.data() + at, length);
   }
 
-  std::vector<Chunk> chunks_;  // each reserved once, never reallocated
+  // Each but the first reserved once, never reallocated (the first grows
+  // from kFirstChunkBytes, so a small set stays small).
+  std::vector<Chunk> chunks_;
   Table table_;
   size_t size_ = 0;  // ids in the arena (all in the table, but during a batch)
   uint64_t id_bytes_ = 0;

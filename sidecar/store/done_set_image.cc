@@ -233,8 +233,8 @@ void DoneSetImage::LoadTable(PayloadBuf* in, uint64_t buckets, uint64_t room, Do
   // enough, given the image's slots in their order.
   const bool in_place = DoneSet::CapacityOf(buckets) >= room;
   set->table_ = DoneSet::Table(in_place ? buckets : DoneSet::BucketsFor(room));
-  std::vector<DoneBucket> scratch(in_place ? 0 : kLoadPieceBytes / sizeof(DoneBucket));
   constexpr size_t kPieceBuckets = kLoadPieceBytes / sizeof(DoneBucket);
+  std::vector<DoneBucket> scratch(in_place ? 0 : std::min<uint64_t>(buckets, kPieceBuckets));
   std::vector<uint64_t> refs;
   uint64_t taken = 0;
   for (uint64_t at = 0; at < buckets; at += kPieceBuckets) {

@@ -66,7 +66,7 @@ class PayloadReader {
   }
 
   // The same without the archive (its stream machinery per number dominated
-  // loading millions of done ids): the mirror of snapshot_writer.cc's EmitDoneIds.
+  // loading millions of done ids from a version-2 file).
   std::string_view RawView(const char* field) {
     if (buf_->remaining() < fmt::kStringLengthBytes) {
       throw DecodeError(std::string("truncated ") + field + " length");

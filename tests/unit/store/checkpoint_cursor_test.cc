@@ -49,14 +49,7 @@ TEST_CASE("A cursor section truncated at every length is rejected") {
   }
 }
 
-// Re-seals a payload edited in place, so it reaches the section decoder.
-std::string Reseal(std::string file) {
-  const size_t header = checkpoint_format::kHeaderBytes;
-  std::string covered = file.substr(0, checkpoint_format::kChecksumOffset) + file.substr(header);
-  EncodeFixed64(&file[checkpoint_format::kChecksumOffset],
-                XXH3_64bits(covered.data(), covered.size()));
-  return file;
-}
+using testing::Reseal;
 
 TEST_CASE("An unknown section tag is rejected") {
   std::string bytes = testing::SnapshotBytes(WithCursor());

@@ -8,8 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "store/checkpoint_format.h"
 #include "store/coding.h"
 #include "store/journal_format.h"
+#include "store/snapshot_checksum.h"
 #include "store/snapshot_writer.h"
 
 namespace ckwrap::testing {
@@ -32,6 +34,17 @@ inline std::string SnapshotBytes(const Checkpoint& checkpoint, const DoneSet& do
 
 inline std::string SnapshotBytes(const Checkpoint& checkpoint) {
   return SnapshotBytes(checkpoint, checkpoint.done);
+}
+
+// A snapshot file edited in place (at least a header long) sealed again: its
+// payload length and checksum made right, so the payload reaches the decoder.
+inline std::string Reseal(std::string file) {
+  namespace fmt = checkpoint_format;
+  EncodeFixed64(&file[fmt::kLengthOffset], file.size() - fmt::kHeaderBytes);
+  const std::string_view bytes(file);
+  EncodeFixed64(&file[fmt::kChecksumOffset], SnapshotChecksum(bytes.substr(0, fmt::kChecksumOffset),
+                                                              bytes.substr(fmt::kHeaderBytes)));
+  return file;
 }
 
 // One record framed the way the writer does, with any payload.
