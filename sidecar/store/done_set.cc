@@ -208,22 +208,6 @@ void DoneSet::PlaceAll() {
   while (placed < queued) place_next();
 }
 
-void DoneSet::PlaceRefs(const uint64_t* refs, size_t n) {
-  // The ids are anywhere in the arena (in the order they came): their bytes
-  // are fetched kPrefetchAhead refs ahead of the one hashed and placed.
-  for (size_t i = 0; i < n && i < kPrefetchAhead; ++i) {
-    __builtin_prefetch(chunks_[refs[i] >> kChunkShift].data() + (refs[i] & (kChunkBytes - 1)));
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (const size_t ahead = i + kPrefetchAhead; ahead < n) {
-      const uint64_t ref = refs[ahead];
-      __builtin_prefetch(chunks_[ref >> kChunkShift].data() + (ref & (kChunkBytes - 1)));
-    }
-    const uint64_t hash = Hash(IdAt(refs[i]));
-    Place(FreeSpot(hash), hash, refs[i]);
-  }
-}
-
 void DoneSet::clear() {
   chunks_.clear();
   chunks_.shrink_to_fit();

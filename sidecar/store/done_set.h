@@ -111,8 +111,6 @@ class DoneSet {
   void Grow(size_t n);
   void Rehash(size_t buckets);
   void PlaceAll();  // every id of the arena into the (empty) table
-  // refs[0, n), ids of the arena, into the table (none of them in it yet).
-  void PlaceRefs(const uint64_t* refs, size_t n);
   // Place's spot for an id not in the table: the first free slot from its
   // hash's bucket on. Inline: growing the table places every id with it.
   size_t FreeSpot(uint64_t hash) const {

@@ -229,8 +229,10 @@ void DoneSetImage::LoadArena(PayloadBuf* in, const std::vector<uint64_t>& chunk_
 
 void DoneSetImage::LoadTable(PayloadBuf* in, uint64_t buckets, uint64_t room, DoneSet* set,
                              IdStarts* starts) {
-  // Room enough: the table as it is, read in place. Too little: a table big
-  // enough, given the image's slots in their order.
+  // Room enough: the table as it is, read in place. Too little: one big
+  // enough, filled from the arena (DoneSet::PlaceAll: the arena read in
+  // order; placing the image's slots in theirs read the arena at random, 50-
+  // 120 ms slower at 7.6 M ids), the image's table still checked.
   const bool in_place = DoneSet::CapacityOf(buckets) >= room;
   set->table_ = DoneSet::Table(in_place ? buckets : DoneSet::BucketsFor(room));
   constexpr size_t kPieceBuckets = kLoadPieceBytes / sizeof(DoneBucket);
@@ -244,9 +246,9 @@ void DoneSetImage::LoadTable(PayloadBuf* in, uint64_t buckets, uint64_t room, Do
     refs.clear();
     CollectRefs(piece, n, &refs);
     starts->TakeAll(refs);
-    if (!in_place) set->PlaceRefs(refs.data(), refs.size());
     taken += refs.size();
   }
+  if (!in_place) set->PlaceAll();
   if (taken != set->size_) {
     throw ImageError("the done table has " + std::to_string(taken) + " slots taken for " +
                      std::to_string(set->size_) + " ids");

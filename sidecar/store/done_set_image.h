@@ -35,8 +35,8 @@ class DoneSetImage {
   // *done becomes the image read from in, checked first: every slot names a
   // distinct id of the arena and every id has a slot, the table has room
   // left (so a lookup ends), a bucket fills front to back. A table too small
-  // for room_for's ids is built again from the image's slots in their
-  // order, which fills the new one front to back too. Throws
+  // for room_for's ids is checked, then replaced by one big enough, built
+  // from the arena. Throws
   // std::runtime_error naming the fault (and PayloadReadFailed, bad_alloc);
   // *done changes only on success.
   static void Load(PayloadBuf* in, const RoomFor& room_for, DoneSet* done);
