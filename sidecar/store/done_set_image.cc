@@ -21,7 +21,8 @@ namespace {
 
 // Small enough to be hashed while still in the cache, then written.
 constexpr size_t kEmitPieceBytes = size_t{256} << 10;
-// How much of the table a load reads and checks at once.
+// What a load takes from the payload at once (its window's piece,
+// payload_buf.cc), and of the table reads and checks at once.
 constexpr size_t kLoadPieceBytes = size_t{2} << 20;
 
 Status EmitInPieces(std::string_view bytes, const std::function<Status(std::string_view)>& emit) {
@@ -248,11 +249,11 @@ void DoneSetImage::LoadTable(PayloadBuf* in, uint64_t buckets, uint64_t room, Do
     starts->TakeAll(refs);
     taken += refs.size();
   }
-  if (!in_place) set->PlaceAll();
   if (taken != set->size_) {
     throw ImageError("the done table has " + std::to_string(taken) + " slots taken for " +
                      std::to_string(set->size_) + " ids");
   }
+  if (!in_place) set->PlaceAll();  // only for an image that holds together
 }
 
 }  // namespace ckwrap

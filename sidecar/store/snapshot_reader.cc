@@ -87,6 +87,8 @@ class PayloadReader {
   }
 
   uint64_t remaining() const { return buf_->remaining(); }
+  // The bytes themselves, for a section read without the archive.
+  PayloadBuf* buf() const { return buf_; }
   // Consumes the next byte if it is the section tag; sections are optional.
   bool Section(uint8_t tag, size_t min_bytes = 1) {
     if (remaining() < min_bytes || buf_->sgetc() != tag) return false;
@@ -125,11 +127,10 @@ void ReadDoneIds(PayloadReader& in, uint64_t journal_bytes, DoneSet* done) {
   }
 }
 
-void ReadDoneSet(PayloadReader& in, PayloadBuf* buf, uint32_t version, uint64_t journal_bytes,
-                 DoneSet* done) {
+void ReadDoneSet(PayloadReader& in, uint32_t version, uint64_t journal_bytes, DoneSet* done) {
   if (version <= fmt::kVersionWithIdList) return ReadDoneIds(in, journal_bytes, done);
   DoneSetImage::Load(
-      buf,
+      in.buf(),
       [journal_bytes](uint64_t ids, uint64_t id_bytes) {
         return ids + JournalIds(journal_bytes, ids == 0 ? 0 : id_bytes / ids);
       },
@@ -206,11 +207,10 @@ void ReadInputs(PayloadReader& in, std::vector<InputFile>* inputs) {
 }
 
 // The order here and in snapshot_writer.cc is the format.
-void ReadPayload(PayloadReader& in, PayloadBuf* buf, uint32_t version, uint64_t journal_bytes,
-                 Checkpoint* c) {
+void ReadPayload(PayloadReader& in, uint32_t version, uint64_t journal_bytes, Checkpoint* c) {
   c->has_position = in.Flag("has_position");
   c->position = in.String("position");
-  ReadDoneSet(in, buf, version, journal_bytes, &c->done);
+  ReadDoneSet(in, version, journal_bytes, &c->done);
   ReadFailuresAndState(in, version, c);
   ReadCounters(in, c);
   // Anything else after the fixed fields is reported as trailing bytes.
@@ -290,7 +290,7 @@ Status DecodePayload(PayloadBuf* buf, uint32_t version, uint64_t journal_bytes, 
   std::istream stream(buf);
   cereal::PortableBinaryInputArchive archive(stream);
   PayloadReader reader(buf, &archive);
-  ReadPayload(reader, buf, version, journal_bytes, out);
+  ReadPayload(reader, version, journal_bytes, out);
   if (reader.remaining() != 0) {
     return Status::Corruption(std::to_string(reader.remaining()) + " trailing bytes after payload");
   }
