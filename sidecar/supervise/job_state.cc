@@ -61,7 +61,6 @@ void JobState::ApplyPosition(std::string_view position) {
 }
 
 std::string JobState::Apply(const Record& record) {
-  const size_t journal_before = journal_pending_.size();
   switch (record.verb) {
     case Verb::kCkpt:
       ObserveOutputs();
@@ -69,19 +68,20 @@ std::string JobState::Apply(const Record& record) {
       break;
     case Verb::kDone:
       ObserveOutputs();
-      done_batch_.emplace_back(done_batch_bytes_.size(), record.arg.size());
-      done_batch_bytes_.append(record.arg);
+      done_batch_.at.emplace_back(done_batch_.bytes.size(), record.arg.size());
+      done_batch_.bytes.append(record.arg);
       break;
     case Verb::kFail:
       // One entry per id: a repeated FAIL counts, but is not progress.
       if (checkpoint_.failures.Record(record.arg, record.detail)) progressed_ = true;
-      AppendJournalFail(&journal_pending_, *checkpoint_.failures.Find(record.arg));
+      Journal(
+          [&] { AppendJournalFail(&journal_pending_, *checkpoint_.failures.Find(record.arg)); });
       break;
     case Verb::kState: {
       std::string& value = checkpoint_.state[std::string(record.arg)];
       if (value != record.detail) {
         value.assign(record.detail);
-        AppendJournalState(&journal_pending_, record.arg, record.detail);
+        Journal([&] { AppendJournalState(&journal_pending_, record.arg, record.detail); });
         if (reached_.ReachState(record.arg, record.detail)) progressed_ = true;
       }
       break;
@@ -107,19 +107,43 @@ std::string JobState::Apply(const Record& record) {
       if (std::string refused = ApplySize(record); !refused.empty()) return refused;
       break;
   }
-  // A FAIL or STATE is held twice until durable: journaled and in the checkpoint.
-  Hold(2 * (journal_pending_.size() - journal_before));
   checkpoint_.records++;
   dirty_ = true;
   return {};
 }
 
 void JobState::FlushDoneBatch() {
-  if (done_batch_.empty()) return;
+  SettleDoneBatch();
+  if (done_batch_.at.empty()) return;
+  InsertDoneBatch(&done_batch_);
+  CountDoneBatch(&done_batch_);
+}
+
+void JobState::HandOffDoneBatch() {
+  // A read of a few ids is flushed at once: a hand-off (two thread wake-ups)
+  // costs more than their inserts. While the side thread works, the ids
+  // wait for it (the loop thread reads on) up to a bound: batches then grow
+  // to what it takes in the time, and neither thread waits for the other.
+  constexpr size_t kHandOffIds = 1024;
+  constexpr size_t kMaxWaitingIds = size_t{1} << 15;
+  if (!done_inserter_.ready() && done_batch_.at.size() < kMaxWaitingIds) return;
+  SettleDoneBatch();
+  if (done_batch_.at.size() < kHandOffIds) return FlushDoneBatch();
+  std::swap(done_batch_, done_handed_off_);
+  done_inserter_.Run([this] { InsertDoneBatch(&done_handed_off_); });
+}
+
+void JobState::SettleDoneBatch() {
+  if (!done_inserter_.busy()) return;
+  done_inserter_.Wait();
+  CountDoneBatch(&done_handed_off_);
+}
+
+void JobState::InsertDoneBatch(DoneBatch* batch) {
   std::vector<std::string_view> ids;
-  ids.reserve(done_batch_.size());
-  for (auto [offset, size] : done_batch_)
-    ids.push_back(std::string_view(done_batch_bytes_).substr(offset, size));
+  ids.reserve(batch->at.size());
+  for (auto [offset, size] : batch->at)
+    ids.push_back(std::string_view(batch->bytes).substr(offset, size));
   if (snapshot_in_flight_) {
     // checkpoint_.done is only read while the snapshot is encoded (reading it
     // here is safe): an id already there is neither new nor progress, and
@@ -141,14 +165,21 @@ void JobState::FlushDoneBatch() {
     if (added[i]) ids[kept++] = ids[i];
   }
   ids.resize(kept);
-  if (kept > 0) progressed_ = true;
+  batch->any_new = kept > 0;
   ReserveJournalForFlood();
   const size_t journal_before = journal_pending_.size();
   AppendJournalDones(&journal_pending_, ids);
+  batch->journaled = journal_pending_.size() - journal_before;
+}
+
+void JobState::CountDoneBatch(DoneBatch* batch) {
+  if (batch->any_new) progressed_ = true;
   // A new id is held twice until durable: journaled and in the set (or aside).
-  Hold(2 * (journal_pending_.size() - journal_before));
-  done_batch_.clear();
-  done_batch_bytes_.clear();
+  Hold(2 * batch->journaled);
+  batch->at.clear();
+  batch->bytes.clear();
+  batch->any_new = false;
+  batch->journaled = 0;
 }
 
 StatusSnapshot JobState::Snapshot() {
@@ -166,8 +197,8 @@ StatusSnapshot JobState::Snapshot() {
 }
 
 size_t JobState::PendingBytes() const {
-  return uncommitted_bytes_ + done_batch_bytes_.size() +
-         done_batch_.size() * sizeof(done_batch_[0]);
+  return uncommitted_bytes_ + done_batch_.Held() +
+         (done_inserter_.busy() ? done_handed_off_.Held() : 0);
 }
 
 CommitRequest JobState::TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms) {
@@ -196,6 +227,7 @@ CommitRequest JobState::TakeCommit(bool snapshot, bool sync, int64_t now_unix_ms
 }
 
 void JobState::OnSnapshotDone() {
+  SettleDoneBatch();  // it may be adding to done_overflow_
   if (!snapshot_in_flight_) return;
   snapshot_in_flight_ = false;
   checkpoint_.done.merge(done_overflow_);  // O(ids that came meanwhile)
@@ -307,7 +339,7 @@ void JobState::HashOutputTails() {
   }
 }
 
-std::string JobState::StuckMessage() const {
+std::string JobState::StuckMessage() {
   const Checkpoint& c = checkpoint_;
   if (c.has_position) {
     return "stuck at position " + c.position +

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/rate_limited_log.h"
+#include "base/side_thread.h"
 #include "intake/protocol.h"
 #include "store/checkpoint.h"
 #include "store/commit_worker.h"
@@ -24,10 +25,17 @@ class JobState {
  public:
   explicit JobState(Checkpoint checkpoint);
 
-  const Checkpoint& checkpoint() const { return checkpoint_; }
+  // Both wait for the DONE ids handed off first (HandOffDoneBatch).
+  const Checkpoint& checkpoint() {
+    SettleDoneBatch();
+    return checkpoint_;
+  }
   // For the supervisor's own counters (attempts, restarts, completion, the
   // progress-file cursor); a change must be followed by MarkDirty().
-  Checkpoint& mutable_checkpoint() { return checkpoint_; }
+  Checkpoint& mutable_checkpoint() {
+    SettleDoneBatch();
+    return checkpoint_;
+  }
 
   // One record from the job. Progress means something new (reached_before.h):
   // a DONE or FAIL id not seen before, a CKPT position not reached before, a
@@ -42,6 +50,13 @@ class JobState {
   // DONE ids wait in a batch until this (before every commit, decision and
   // status line): a flood of DONE lines is several times faster that way.
   void FlushDoneBatch();
+  // After each read: a large batch goes to a thread of its own, which adds
+  // it to the done set and journals its new ids while the loop thread reads
+  // and parses the next one, so a flood uses both cores (while that thread
+  // is busy the batch waits, up to a bound); a small batch is flushed. Until
+  // the batch handed off is settled (every member that reads the done ids
+  // or the journal records settles it first), they are that thread's.
+  void HandOffDoneBatch();
 
   void MarkDirty() { dirty_ = true; }
   bool dirty() const { return dirty_; }
@@ -61,14 +76,17 @@ class JobState {
   // grows, so reading stays paused until one succeeds.
   size_t PendingBytes() const;
   // DONE ids known, committed or not.
-  uint64_t DoneCount() const { return checkpoint_.done.size() + done_overflow_.size(); }
+  uint64_t DoneCount() {
+    SettleDoneBatch();
+    return checkpoint_.done.size() + done_overflow_.size();
+  }
   // "position N", or "no position", for messages.
   std::string Where() const {
     return checkpoint_.has_position ? "position " + checkpoint_.position : "no position";
   }
   // Why a run gave up with 76: where the job is stuck, or that it never sent
   // a record, and where the next run starts.
-  std::string StuckMessage() const;
+  std::string StuckMessage();
   // What the status line shows (the DONE batch flushed first).
   StatusSnapshot Snapshot();
 
@@ -94,6 +112,31 @@ class JobState {
   uint64_t NextOutputSize(size_t i);
   void HashOutputTails();
   void ReserveJournalForFlood();
+  // DONE ids read but not yet looked up: (offset, size) in bytes; then what
+  // looking them up found.
+  struct DoneBatch {
+    std::vector<std::pair<size_t, size_t>> at;
+    std::string bytes;
+    bool any_new = false;
+    size_t journaled = 0;  // bytes of DONES records
+    size_t Held() const { return bytes.size() + at.size() * sizeof(at[0]); }
+  };
+  // Into the set (aside while a snapshot reads it), its new ids journaled:
+  // on the side thread or the loop's. Then, on the loop's, what it found
+  // counts (progress, bytes held).
+  void InsertDoneBatch(DoneBatch* batch);
+  void CountDoneBatch(DoneBatch* batch);
+  void SettleDoneBatch();
+  // append() adds a FAIL or STATE record to the journal records, once the
+  // side thread's batch is settled (they are its own until then); held twice
+  // until durable: journaled and in the checkpoint.
+  template <typename Append>
+  void Journal(Append append) {
+    SettleDoneBatch();
+    const size_t before = journal_pending_.size();
+    append();
+    Hold(2 * (journal_pending_.size() - before));
+  }
   // Counts bytes held until the next durable commit.
   void Hold(size_t bytes) { uncommitted_bytes_ += bytes; }
 
@@ -112,9 +155,8 @@ class JobState {
   std::string journal_pending_;
   // The buffer of a commit written, empty, kept for the next (bounded).
   std::string journal_spare_;
-  // DONE ids read but not yet looked up: (offset, size) in done_batch_bytes_.
-  std::vector<std::pair<size_t, size_t>> done_batch_;
-  std::string done_batch_bytes_;
+  DoneBatch done_batch_;       // filling
+  DoneBatch done_handed_off_;  // on done_inserter_ while it is busy
   // A snapshot is being encoded from checkpoint_.done, which is then only
   // read: new ids wait here until it is done.
   bool snapshot_in_flight_ = false;
@@ -132,6 +174,8 @@ class JobState {
   size_t in_flight_bytes_ = 0;
   // A declared output that cannot be read fails once per record read: bounded.
   RateLimitedLog output_errors_{"declared output"};
+  // Last: it goes first, joined before what its task uses.
+  SideThread done_inserter_;
 };
 
 }  // namespace ckwrap

@@ -327,8 +327,10 @@ CommitMoment Supervisor::Moment() const {
 }
 
 void Supervisor::Commit() {
-  state_.FlushDoneBatch();
+  // A commit that starts now takes every DONE id read (TakeCommit flushes
+  // them); else they go to the side thread while the next read is parsed.
   commits_->Start(CommitIsUrgent(Moment()));
+  state_.HandOffDoneBatch();
 }
 
 bool Supervisor::CommitDirty() const { return state_.dirty() && MayCutCommit(Moment()); }

@@ -19,12 +19,10 @@ using testing::Feed;
 using testing::TempDir;
 using testing::WriteFileForTest;
 
-// A job state with path declared, its run begun.
-JobState Declaring(const std::string& path) {
-  JobState state{Checkpoint{}};
+// state with path declared, its run begun.
+void Declaring(JobState& state, const std::string& path) {
   state.DeclareOutput(path);
   state.BeginRun();
-  return state;
 }
 
 // Applies "SIZE bytes path" (the line must outlive nothing: views are copied).
@@ -43,7 +41,8 @@ TEST_CASE("A CKPT or DONE commits the size sent with it, not the file's size whe
   TempDir dir;
   const std::string path = dir / "out.csv";
   WriteFileForTest(path, "row 0\n");
-  JobState state = Declaring(path);
+  JobState state{Checkpoint{}};
+  Declaring(state, path);
   WriteFileForTest(path, "row 0\nrow 1\nrow 2\n");  // the job wrote on before ckwrap read
   CHECK(SendSize(state, 6, path).empty());
   Feed(state, "CKPT 1");
@@ -61,7 +60,8 @@ TEST_CASE("A CKPT or DONE commits the size sent with it, not the file's size whe
 
 TEST_CASE("A SIZE for a file that is not a declared output is refused, naming it") {
   TempDir dir;
-  JobState state = Declaring(dir / "out.csv");
+  JobState state{Checkpoint{}};
+  Declaring(state, dir / "out.csv");
   const uint64_t records = state.checkpoint().records;
   CHECK(SendSize(state, 5, dir / "other.csv") ==
         "SIZE for " + (dir / "other.csv") +
@@ -73,7 +73,8 @@ TEST_CASE("A sent size never goes below one sent before in the run; a new run st
   TempDir dir;
   const std::string path = dir / "out.csv";
   WriteFileForTest(path, std::string(300, 'x'));
-  JobState state = Declaring(path);
+  JobState state{Checkpoint{}};
+  Declaring(state, path);
   // Two workers appending to one file: the one that stat'ed first writes last.
   SendSize(state, 200, path);
   Feed(state, "DONE b");
@@ -98,7 +99,8 @@ TEST_CASE("A sent size larger than the file commits the file's size, keeping eve
   TempDir dir;
   const std::string path = dir / "out.csv";
   WriteFileForTest(path, "abc\n");
-  JobState state = Declaring(path);
+  JobState state{Checkpoint{}};
+  Declaring(state, path);
   SendSize(state, 4000, path);
   Feed(state, "CKPT 1");
   CommitRequest request = state.TakeCommit(true, true, 1);
@@ -110,7 +112,8 @@ TEST_CASE("A file found shorter than a size ckwrap measured keeps that size: a r
   TempDir dir;
   const std::string path = dir / "out.csv";
   WriteFileForTest(path, "abcdef\n");
-  JobState state = Declaring(path);
+  JobState state{Checkpoint{}};
+  Declaring(state, path);
   Feed(state, "CKPT 1");
   WriteFileForTest(path, "");  // someone emptied it
   CommitRequest request = state.TakeCommit(true, true, 1);

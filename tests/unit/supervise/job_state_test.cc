@@ -127,7 +127,8 @@ TEST_CASE("A FAIL list keeps one entry per id; only a new id is progress") {
 }
 
 TEST_CASE("A numeric CKPT is progress only beyond the highest position reached") {
-  JobState state = ResumedAt("3");
+  JobState state{ResumedAt("3")};
+  state.BeginRun();
   // A job that ignores --resume-from and dies after re-sending CKPT 1..3.
   for (std::string_view line : {"CKPT 1", "CKPT 2", "CKPT 3"}) Feed(state, line);
   CHECK_FALSE(state.progressed());
@@ -168,7 +169,8 @@ TEST_CASE("A STATE value the key had before is not progress") {
 }
 
 TEST_CASE("A resumed run whose first position is behind the resume position is noticed once") {
-  JobState state = ResumedAt("74");
+  JobState state{ResumedAt("74")};
+  state.BeginRun();
   Feed(state, "CKPT 1");
   REQUIRE(state.went_back());
   CHECK(state.TakeWentBack() == std::pair<std::string, std::string>{"1", "74"});

@@ -39,14 +39,12 @@ inline Checkpoint Replayed(const CommitRequest& request) {
   return replayed;
 }
 
-// A job state resumed at position, its run begun.
-inline JobState ResumedAt(const std::string& position) {
+// A checkpoint at position, to resume from.
+inline Checkpoint ResumedAt(const std::string& position) {
   Checkpoint resumed;
   resumed.has_position = true;
   resumed.position = position;
-  JobState state{resumed};
-  state.BeginRun();
-  return state;
+  return resumed;
 }
 
 }  // namespace ckwrap::testing
