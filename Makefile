@@ -43,7 +43,7 @@ test-sanitize: deps
 # of floods, backpressure and kills. Not part of `make test`: a build of its
 # own (about 10 minutes on 2 cores) for what the ASan run cannot see.
 BUILD_TSAN ?= build-tsan
-TSAN_ENV = TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(CURDIR)/tests/tsan/suppressions.txt"
+TSAN_ENV = TSAN_OPTIONS="halt_on_error=1 exitcode=66 allocator_may_return_null=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt"
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKWRAP_TSAN=ON
 	cmake --build $(BUILD_TSAN) -j $(JOBS) --target unit_tests ckwrap slow_fsync sync_counter
