@@ -115,6 +115,7 @@ std::string JobState::Apply(const Record& record) {
 void JobState::FlushDoneBatch() {
   SettleDoneBatch();
   if (done_batch_.at.empty()) return;
+  ReserveJournalForFlood(done_batch_);
   InsertDoneBatch(&done_batch_);
   CountDoneBatch(&done_batch_);
 }
@@ -129,6 +130,7 @@ void JobState::HandOffDoneBatch() {
   if (!done_inserter_.ready() && done_batch_.at.size() < kMaxWaitingIds) return;
   SettleDoneBatch();
   if (done_batch_.at.size() < kHandOffIds) return FlushDoneBatch();
+  ReserveJournalForFlood(done_batch_);
   std::swap(done_batch_, done_handed_off_);
   done_inserter_.Run([this] { InsertDoneBatch(&done_handed_off_); });
 }
@@ -140,33 +142,37 @@ void JobState::SettleDoneBatch() {
 }
 
 void JobState::InsertDoneBatch(DoneBatch* batch) {
-  std::vector<std::string_view> ids;
-  ids.reserve(batch->at.size());
+  // The views and flags are the batch's own, kept between batches, rather
+  // than allocated for each.
+  std::vector<std::string_view>& ids = batch->ids;
+  ids.clear();
   for (auto [offset, size] : batch->at)
     ids.push_back(std::string_view(batch->bytes).substr(offset, size));
+  if (batch->flags_size < ids.size()) {
+    batch->flags.reset(new bool[ids.size()]);
+    batch->flags_size = ids.size();
+  }
+  bool* flags = batch->flags.get();
   if (snapshot_in_flight_) {
     // checkpoint_.done is only read while the snapshot is encoded (reading it
     // here is safe): an id already there is neither new nor progress, and
     // must not be counted a second time in done_overflow_.
-    std::unique_ptr<bool[]> known(new bool[ids.size()]);
-    checkpoint_.done.ContainsBatch(ids.data(), ids.size(), known.get());
+    checkpoint_.done.ContainsBatch(ids.data(), ids.size(), flags);
     size_t fresh = 0;
     for (size_t i = 0; i < ids.size(); ++i) {
-      if (!known[i]) ids[fresh++] = ids[i];
+      if (!flags[i]) ids[fresh++] = ids[i];
     }
     ids.resize(fresh);
   }
-  std::unique_ptr<bool[]> added(new bool[ids.size()]);
   DoneSet& set = snapshot_in_flight_ ? done_overflow_ : checkpoint_.done;
-  set.InsertBatch(ids.data(), ids.size(), added.get());
+  set.InsertBatch(ids.data(), ids.size(), flags);
   // Set semantics: only a new id is journaled, and is progress.
   size_t kept = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (added[i]) ids[kept++] = ids[i];
+    if (flags[i]) ids[kept++] = ids[i];
   }
   ids.resize(kept);
   batch->any_new = kept > 0;
-  ReserveJournalForFlood();
   const size_t journal_before = journal_pending_.size();
   AppendJournalDones(&journal_pending_, ids);
   batch->journaled = journal_pending_.size() - journal_before;
@@ -234,13 +240,17 @@ void JobState::OnSnapshotDone() {
   done_overflow_.clear();
 }
 
-void JobState::ReserveJournalForFlood() {
+void JobState::ReserveJournalForFlood(const DoneBatch& coming) {
   // A flood fills about half the pending bound (ids count twice) between
   // commits: the buffer grows to that once instead of doubling its way there,
-  // each doubling a copy of everything in it. Reused by later commits.
+  // each doubling a copy of everything in it. Reused by later commits. On
+  // the loop thread, before the batch is inserted (a DONES record takes less
+  // than twice what the batch holds): a large block allocated on the side
+  // thread came from a malloc arena of its own, which kept 5 MB more.
   constexpr size_t kFloodBytes = 1 << 20;
   constexpr size_t kFloodCommitBytes = kMaxPendingBytes + (1 << 20);
-  if (journal_pending_.size() >= kFloodBytes && journal_pending_.capacity() < kFloodCommitBytes) {
+  if (journal_pending_.size() + 2 * coming.Held() >= kFloodBytes &&
+      journal_pending_.capacity() < kFloodCommitBytes) {
     journal_pending_.reserve(kFloodCommitBytes);
     // Fresh each time (it goes back to the allocator): 4 KiB page faults cost
     // a flood of 5 M ids a tenth of its time here.

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -111,7 +113,6 @@ class JobState {
   void ObserveOutputs();
   uint64_t NextOutputSize(size_t i);
   void HashOutputTails();
-  void ReserveJournalForFlood();
   // DONE ids read but not yet looked up: (offset, size) in bytes; then what
   // looking them up found.
   struct DoneBatch {
@@ -119,11 +120,16 @@ class JobState {
     std::string bytes;
     bool any_new = false;
     size_t journaled = 0;  // bytes of DONES records
+    // InsertDoneBatch's scratch: the ids' views, whether each is known or new.
+    std::vector<std::string_view> ids;
+    std::unique_ptr<bool[]> flags;
+    size_t flags_size = 0;
     size_t Held() const { return bytes.size() + at.size() * sizeof(at[0]); }
   };
   // Into the set (aside while a snapshot reads it), its new ids journaled:
   // on the side thread or the loop's. Then, on the loop's, what it found
   // counts (progress, bytes held).
+  void ReserveJournalForFlood(const DoneBatch& coming);
   void InsertDoneBatch(DoneBatch* batch);
   void CountDoneBatch(DoneBatch* batch);
   void SettleDoneBatch();
