@@ -1,5 +1,6 @@
 #include "base/side_thread.h"
 
+#include <cassert>
 #include <utility>
 
 namespace ckwrap {
@@ -15,17 +16,16 @@ SideThread::~SideThread() {
 }
 
 void SideThread::Run(std::function<void()> task) {
+  assert(!busy_ && "the task before was not waited for");
+  // The thread first: if it cannot be made, nothing has changed.
+  if (!thread_.joinable()) thread_ = std::thread([this] { Serve(); });
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ran_.store(false, std::memory_order_relaxed);  // before the thread can see the task
     task_ = std::move(task);
   }
   busy_ = true;
-  if (!thread_.joinable()) {
-    thread_ = std::thread([this] { Serve(); });
-  } else {
-    changed_.notify_all();
-  }
+  changed_.notify_all();
 }
 
 void SideThread::Wait() {

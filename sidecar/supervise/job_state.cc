@@ -34,6 +34,7 @@ JobState::JobState(Checkpoint checkpoint)
     : checkpoint_(std::move(checkpoint)), reached_(checkpoint_) {}
 
 void JobState::BeginRun() {
+  SettleDoneBatch();  // its progress is the run's before
   progressed_ = false;
   sent_sizes_.Clear();
   first_position_due_ = checkpoint_.has_position;
@@ -137,8 +138,26 @@ void JobState::HandOffDoneBatch() {
 
 void JobState::SettleDoneBatch() {
   if (!done_inserter_.busy()) return;
-  done_inserter_.Wait();
+  try {
+    done_inserter_.Wait();
+  } catch (...) {
+    // As when FlushDoneBatch fails: the ids wait in the batch, to be
+    // inserted again (an id the set took is then not new, and not counted twice).
+    ReturnHandedOff();
+    throw;
+  }
   CountDoneBatch(&done_handed_off_);
+}
+
+void JobState::ReturnHandedOff() {
+  DoneBatch& back = done_handed_off_;
+  const size_t shift = back.bytes.size();
+  for (auto [offset, size] : done_batch_.at) back.at.emplace_back(offset + shift, size);
+  back.bytes += done_batch_.bytes;
+  std::swap(back.at, done_batch_.at);
+  std::swap(back.bytes, done_batch_.bytes);
+  back.at.clear();
+  back.bytes.clear();
 }
 
 void JobState::InsertDoneBatch(DoneBatch* batch) {

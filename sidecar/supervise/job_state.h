@@ -64,7 +64,10 @@ class JobState {
   bool dirty() const { return dirty_; }
   // A new run starts with no progress of its own.
   void BeginRun();
-  bool progressed() const { return progressed_; }
+  bool progressed() {
+    SettleDoneBatch();
+    return progressed_;
+  }
   // A resumed run's first CKPT was behind the position it resumed from (the
   // job ignores --resume-from?): true once in the life of this JobState (one
   // warning, however many runs), then Take clears it.
@@ -133,6 +136,8 @@ class JobState {
   void InsertDoneBatch(DoneBatch* batch);
   void CountDoneBatch(DoneBatch* batch);
   void SettleDoneBatch();
+  // The side thread failed (threw): its batch goes back in front of the one filling.
+  void ReturnHandedOff();
   // append() adds a FAIL or STATE record to the journal records, once the
   // side thread's batch is settled (they are its own until then); held twice
   // until durable: journaled and in the checkpoint.

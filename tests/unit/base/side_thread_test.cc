@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -28,6 +29,21 @@ TEST_CASE("Each task runs on another thread, and Wait returns once it has run") 
   }
   const bool elsewhere = ran_on != std::this_thread::get_id();
   CHECK(elsewhere);
+}
+
+TEST_CASE("ready() is false while the task runs and true once it has run") {
+  SideThread side;
+  CHECK(side.ready());  // none
+  std::atomic<bool> release{false};
+  side.Run([&] {
+    while (!release.load()) std::this_thread::yield();
+  });
+  CHECK_FALSE(side.ready());  // it cannot have finished: it waits for release
+  release = true;
+  while (!side.ready()) std::this_thread::yield();
+  CHECK(side.busy());  // until waited for
+  side.Wait();
+  CHECK(side.ready());
 }
 
 TEST_CASE("What a task throws is thrown by Wait, and the thread takes the next task") {

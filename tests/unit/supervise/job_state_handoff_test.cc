@@ -100,11 +100,15 @@ TEST_CASE("While a snapshot is in flight, handed-off ids wait aside and are merg
   const DoneSet* encoded = snapshot.done_ids;
   FeedDones(state, "a", 50, 3000);  // 50 of them in the snapshot already
   state.HandOffDoneBatch();
+  CHECK(state.DoneCount() == 3000);  // settled: aside, not in the set being encoded
+  CHECK(encoded->size() == 100);
+  FeedDones(state, "a", 3000, 5000);
+  state.HandOffDoneBatch();
   state.OnSnapshotDone();  // waits for the side thread, then merges
-  CHECK(*encoded == Ids("a", 0, 3000));
-  CHECK(state.DoneCount() == 3000);
+  CHECK(*encoded == Ids("a", 0, 5000));
+  CHECK(state.DoneCount() == 5000);
   // The snapshot did not hold them: the next journal commit does.
-  CHECK(Replayed(state.TakeCommit(false, true, 2)).done == Ids("a", 100, 3000));
+  CHECK(Replayed(state.TakeCommit(false, true, 2)).done == Ids("a", 100, 5000));
 }
 
 TEST_CASE("A JobState that goes away with a batch on the side thread waits for it") {
