@@ -1,5 +1,6 @@
 #include "supervise/job_state.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,7 @@
 #include "base/huge_pages.h"
 #include "base/log.h"
 #include "base/paths.h"
+#include "store/journal_format.h"
 #include "store/journal_writer.h"
 #include "supervise/commit_rules.h"
 #include "supervise/declared_outputs.h"
@@ -111,6 +113,16 @@ std::string JobState::Apply(const Record& record) {
   checkpoint_.records++;
   dirty_ = true;
   return {};
+}
+
+size_t JobState::DoneBatch::Held() const {
+  // What the batch holds now or, if more, what its ids will hold once
+  // inserted (each twice: in the set and journaled, with its length), so
+  // that the bound on what waits for a commit holds for long ids too while
+  // a batch waits for the side thread.
+  const size_t now = bytes.size() + at.size() * sizeof(at[0]);
+  const size_t inserted = 2 * (bytes.size() + at.size() * journal_format::kStringLengthBytes);
+  return std::max(now, inserted);
 }
 
 void JobState::FlushDoneBatch() {

@@ -127,7 +127,8 @@ class JobState {
     std::vector<std::string_view> ids;
     std::unique_ptr<bool[]> flags;
     size_t flags_size = 0;
-    size_t Held() const { return bytes.size() + at.size() * sizeof(at[0]); }
+    // For PendingBytes until it is settled.
+    size_t Held() const;
   };
   // Into the set (aside while a snapshot reads it), its new ids journaled:
   // on the side thread or the loop's. Then, on the loop's, what it found
