@@ -162,14 +162,12 @@ void JobState::SettleDoneBatch() {
 }
 
 void JobState::ReturnHandedOff() {
-  DoneBatch& back = done_handed_off_;
-  const size_t shift = back.bytes.size();
-  for (auto [offset, size] : done_batch_.at) back.at.emplace_back(offset + shift, size);
-  back.bytes += done_batch_.bytes;
-  std::swap(back.at, done_batch_.at);
-  std::swap(back.bytes, done_batch_.bytes);
-  back.at.clear();
-  back.bytes.clear();
+  // Order within the batches does not matter: each id is looked up on its own.
+  for (auto [offset, size] : done_handed_off_.at)
+    done_batch_.at.emplace_back(done_batch_.bytes.size() + offset, size);
+  done_batch_.bytes += done_handed_off_.bytes;
+  done_handed_off_.at.clear();
+  done_handed_off_.bytes.clear();
 }
 
 void JobState::InsertDoneBatch(DoneBatch* batch) {
@@ -275,12 +273,12 @@ void JobState::ReserveJournalForFlood(const DoneBatch& coming) {
   // A flood fills about half the pending bound (ids count twice) between
   // commits: the buffer grows to that once instead of doubling its way there,
   // each doubling a copy of everything in it. Reused by later commits. On
-  // the loop thread, before the batch is inserted (a DONES record takes less
-  // than twice what the batch holds): a large block allocated on the side
-  // thread came from a malloc arena of its own, which kept 5 MB more.
+  // the loop thread, before the batch is inserted (its DONES records take at
+  // most what it is held as): a large block allocated on the side thread
+  // came from a malloc arena of its own, which kept 5 MB more.
   constexpr size_t kFloodBytes = 1 << 20;
   constexpr size_t kFloodCommitBytes = kMaxPendingBytes + (1 << 20);
-  if (journal_pending_.size() + 2 * coming.Held() >= kFloodBytes &&
+  if (journal_pending_.size() + coming.Held() >= kFloodBytes &&
       journal_pending_.capacity() < kFloodCommitBytes) {
     journal_pending_.reserve(kFloodCommitBytes);
     // Fresh each time (it goes back to the allocator): 4 KiB page faults cost

@@ -130,14 +130,15 @@ class JobState {
     // For PendingBytes until it is settled.
     size_t Held() const;
   };
+  // Room in the journal records for a flood, before coming is inserted.
+  void ReserveJournalForFlood(const DoneBatch& coming);
   // Into the set (aside while a snapshot reads it), its new ids journaled:
   // on the side thread or the loop's. Then, on the loop's, what it found
   // counts (progress, bytes held).
-  void ReserveJournalForFlood(const DoneBatch& coming);
   void InsertDoneBatch(DoneBatch* batch);
   void CountDoneBatch(DoneBatch* batch);
   void SettleDoneBatch();
-  // The side thread failed (threw): its batch goes back in front of the one filling.
+  // The side thread failed (threw): its batch joins the one filling.
   void ReturnHandedOff();
   // append() adds a FAIL or STATE record to the journal records, once the
   // side thread's batch is settled (they are its own until then); held twice
